@@ -1,0 +1,6 @@
+"""The JSON API, ``/api/v1``: GeoJSON in and out, Bearer tokens for writes."""
+from flask import Blueprint
+
+bp = Blueprint("api", __name__)
+
+from app.api import routes  # noqa: E402,F401

@@ -1,0 +1,54 @@
+"""Login and logout pages."""
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.auth import bp, service
+from app.auth.forms import LoginForm
+from app.extensions import limiter, login_manager
+
+
+@login_manager.user_loader
+def _load_user(session_id):
+    return service.load_session_user(session_id)
+
+
+def safe_next(target):
+    """Only a local path is an acceptable redirect target (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") \
+            or "\\" in target or any(ord(ch) < 32 for ch in target):
+        return None
+    return target
+
+
+def _login_limit():
+    return current_app.config["LOGIN_THROTTLE"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"],
+               deduct_when=lambda response: response.status_code != 302,
+               error_message="Too many failed sign-in attempts; wait a minute and try again.")
+def login():
+    """Sign in with email and password; failed attempts are throttled per client."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.map_page"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = service.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next(request.args.get("next")) or url_for("main.map_page"))
+        flash("Wrong email or password.", "error")
+        return render_template("auth/login.html", form=form), 401
+    if request.method == "POST":
+        abort(400, "The form was incomplete; fill in both fields.")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    """Sign out everywhere: the session token is rotated, old cookies stop working."""
+    service.end_sessions(current_user)
+    logout_user()
+    return redirect(url_for("main.map_page"))

@@ -1,0 +1,238 @@
+"""Turn user input (form, API JSON, CSV row) into clean incident fields.
+
+One parser for every entry point, so that the same rules and the same
+messages hold for the editor, the API and imports. Field names are the CSV
+names of PRODUCT.md. Errors are collected, not raised one by one, so a person
+sees everything wrong at once.
+"""
+import math
+from datetime import date
+from urllib.parse import urlsplit
+
+from app.geo.geometry import GeometryError, parse_geometry, point_from_lat_lon
+from app.incidents.filters import FilterError, parse_date
+from app.incidents.models import ATTRIBUTIONS, GEO_PRECISIONS, TIME_PRECISIONS
+
+MAX_TITLE = 300
+MAX_SUMMARY = 20_000
+MAX_LIST = 50
+
+
+class ValidationError(ValueError):
+    """Input that cannot be stored; ``errors`` is a list of ``(field, reason)``."""
+
+    def __init__(self, errors):
+        self.errors = list(errors)
+        super().__init__("; ".join(f"{f}: {r}" for f, r in self.errors))
+
+    def as_json(self):
+        return {"error": str(self), "fields": [{"field": f, "reason": r}
+                                               for f, r in self.errors]}
+
+
+def split_list(value):
+    """A list from an array or a ``;``-separated string, blanks dropped."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        items = value.split(";")
+    elif isinstance(value, (list, tuple)):
+        items = value
+    else:
+        raise ValueError("expected a list or a ;-separated string")
+    return [str(v).strip() for v in items if str(v).strip()]
+
+
+def _text(data, name, errors, *, required=False, limit=None):
+    value = data.get(name)
+    if value is None:
+        if required:
+            errors.append((name, "is required"))
+        return None
+    if not isinstance(value, str):
+        errors.append((name, "must be text"))
+        return None
+    value = value.strip()
+    if required and not value:
+        errors.append((name, "is required"))
+    if limit and len(value) > limit:
+        errors.append((name, f"is longer than {limit} characters"))
+    if "\x00" in value:
+        errors.append((name, "contains a NUL character"))
+    return value
+
+
+def _choice(data, name, choices, errors):
+    value = data.get(name)
+    if value in (None, ""):
+        return None
+    if value not in choices:
+        errors.append((name, f"{value!r} is not one of {', '.join(choices)}"))
+        return None
+    return value
+
+
+def _date(data, name, errors, *, end=False):
+    value = data.get(name)
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return parse_date(str(value), end=end, name=name)
+    except FilterError as exc:
+        errors.append((name, str(exc).split(": ", 1)[-1]))
+        return None
+
+
+def _int(data, name, errors, *, lo, hi):
+    value = data.get(name)
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool):
+        errors.append((name, "must be a whole number"))
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        errors.append((name, f"{value!r} is not a number"))
+        return None
+    if not math.isfinite(number) or number != int(number):
+        errors.append((name, "must be a whole number"))
+        return None
+    if not lo <= number <= hi:
+        errors.append((name, f"must be between {lo} and {hi}"))
+        return None
+    return int(number)
+
+
+def check_url(url):
+    """Return ``url`` when it is an absolute http(s) URL, else raise ``ValueError``."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{url!r} is not an http(s) URL")
+    if len(url) > 2000:
+        raise ValueError("URL is longer than 2000 characters")
+    return url
+
+
+def _geometry(data, errors):
+    try:
+        if data.get("geometry") not in (None, ""):
+            return parse_geometry(data["geometry"])
+        if data.get("wkt") not in (None, ""):
+            return parse_geometry(str(data["wkt"]))
+        if data.get("lat") not in (None, "") or data.get("lon") not in (None, ""):
+            return point_from_lat_lon(data.get("lat"), data.get("lon"))
+    except GeometryError as exc:
+        errors.append(("geometry", str(exc)))
+        return None
+    errors.append(("geometry", "is required (wkt, GeoJSON geometry, or lat and lon)"))
+    return None
+
+
+def _sources(data, errors):
+    raw = data.get("sources")
+    if raw is None and data.get("source_url") not in (None, ""):
+        raw = [{"url": u} for u in split_list(data["source_url"])]
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or len(raw) > MAX_LIST:
+        errors.append(("sources", f"must be a list of at most {MAX_LIST} sources"))
+        return None
+    sources = []
+    for i, item in enumerate(raw):
+        item = {"url": item} if isinstance(item, str) else item
+        if not isinstance(item, dict):
+            errors.append((f"sources[{i}]", "must be an object with a url"))
+            continue
+        try:
+            url = check_url(str(item.get("url") or "").strip())
+            archived = item.get("archived_url") or None
+            archived = check_url(str(archived).strip()) if archived else None
+        except ValueError as exc:
+            errors.append((f"sources[{i}]", str(exc)))
+            continue
+        published = _date(item, "date", errors)
+        sources.append({"url": url, "publisher": str(item.get("publisher") or "")[:200],
+                        "published_on": published, "archived_url": archived})
+    return sources
+
+
+def _list(data, name, errors, *, upper=False):
+    if name not in data:
+        return None
+    try:
+        items = split_list(data[name])
+    except ValueError as exc:
+        errors.append((name, str(exc)))
+        return None
+    if len(items) > MAX_LIST:
+        errors.append((name, f"at most {MAX_LIST} items"))
+    return [i.upper() for i in items] if upper else items
+
+
+def parse_incident(data, *, partial=False):
+    """Validate ``data`` and return the clean fields it sets.
+
+    With ``partial`` (a PATCH), absent fields are left out instead of being
+    required or defaulted. Raises ``ValidationError`` listing every problem.
+    """
+    if not isinstance(data, dict):
+        raise ValidationError([("body", "must be a JSON object of incident properties")])
+    errors = []
+    out = {}
+    has = (lambda k: k in data) if partial else (lambda k: True)
+    geometry_keys = ("geometry", "wkt", "lat", "lon")
+    if has("title"):
+        out["title"] = _text(data, "title", errors, required=True, limit=MAX_TITLE)
+    if has("summary"):
+        out["summary"] = _text(data, "summary", errors, limit=MAX_SUMMARY) or ""
+    if has("location_name"):
+        out["location_name"] = _text(data, "location_name", errors, limit=200) or ""
+    if has("lang"):
+        lang = _text(data, "lang", errors, limit=8) or "en"
+        out["lang"] = lang
+    if has("start_date"):
+        out["start_date"] = _date(data, "start_date", errors)
+        if out["start_date"] is None and not any(f == "start_date" for f, _ in errors):
+            errors.append(("start_date", "is required"))
+    if has("end_date"):
+        out["end_date"] = _date(data, "end_date", errors, end=True)
+    if has("time_precision"):
+        out["time_precision"] = _choice(data, "time_precision", TIME_PRECISIONS,
+                                        errors) or "day"
+    if not partial or any(k in data for k in geometry_keys):
+        out["geometry"] = _geometry(data, errors)
+    if has("geo_precision"):
+        out["geo_precision"] = _choice(data, "geo_precision", GEO_PRECISIONS,
+                                       errors) or "exact"
+    if has("precision_m"):
+        out["precision_m"] = _int(data, "precision_m", errors, lo=0, hi=20_000_000)
+    if has("actor"):
+        actor = data.get("actor")
+        out["actor"] = (_text(data, "actor", errors, limit=200) or None) if actor else None
+    if has("attribution"):
+        out["attribution"] = _choice(data, "attribution", ATTRIBUTIONS,
+                                     errors) or "unattributed"
+    if has("confidence"):
+        conf = _int(data, "confidence", errors, lo=0, hi=100)
+        out["confidence"] = 50 if conf is None else conf
+    for name, upper in (("vectors", False), ("countries", True), ("techniques", True)):
+        if name in data:
+            out[name] = _list(data, name, errors, upper=upper)
+        elif not partial:
+            out[name] = []
+    sources = _sources(data, errors)
+    if sources is not None:
+        out["sources"] = sources
+    elif not partial:
+        out["sources"] = []
+    start, end = out.get("start_date"), out.get("end_date")
+    if start and not partial and end is None:
+        out["end_date"] = start
+    if start and out.get("end_date") and out["end_date"] < start:
+        errors.append(("end_date", "is before start_date"))
+    if errors:
+        raise ValidationError(errors)
+    return out

@@ -1,0 +1,1 @@
+"""Import and export of incidents in interchange formats (CSV now; GeoJSON, GPKG, STIX next)."""

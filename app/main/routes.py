@@ -1,0 +1,79 @@
+"""The map page, the offline basemap data, and ``/healthz``."""
+from dataclasses import replace
+
+from flask import (abort, current_app, g, jsonify, render_template, request,
+                   send_from_directory, url_for)
+from flask_login import current_user
+
+from app.extensions import db
+from app.incidents import taxonomy
+from app.incidents.filters import FilterError, parse_filters, url_args
+from app.main import bp
+from app.maps.threat_map import build_threat_map, page_parts
+from config import BASE_DIR
+
+
+def parse_request_filters():
+    """The shared filters from the query string, or a 400 saying what is wrong."""
+    try:
+        return parse_filters(request.args)
+    except FilterError as exc:
+        abort(400, str(exc))
+
+
+@bp.route("/")
+@bp.route("/map")
+def map_page():
+    """The threat map for the filters in the URL (published incidents only)."""
+    filters = parse_request_filters()
+    cap = current_app.config["ATLAS_MAP_FEATURE_CAP"]
+    config = {
+        "dataUrl": url_for("api.list_incidents",
+                           **url_args(replace(filters, statuses=("published",)),
+                                      ("limit", str(cap)))),
+        "incidentUrl": url_for("incidents.show", incident_id=0).rsplit("0", 1)[0],
+        "basemapUrl": url_for("main.basemap"),
+        "cap": cap,
+        "vectors": taxonomy.vector_styles(),
+        "countries": taxonomy.country_names(),
+    }
+    m = build_threat_map(
+        config=config, tiles=current_app.config["ATLAS_TILES"],
+        tiles_attribution=current_app.config["ATLAS_TILES_ATTRIBUTION"],
+        static_url=lambda filename: url_for("static", filename=filename))
+    return render_template("map.html", parts=page_parts(m, g.csp_nonce),
+                           filters=filters, user=current_user)
+
+
+@bp.route("/geodata/countries-110m.geojson")
+def basemap():
+    """The offline basemap: Natural Earth 1:110m countries, served by the app itself."""
+    response = send_from_directory(BASE_DIR / "geodata", "countries-110m.geojson",
+                                   mimetype="application/geo+json", max_age=86400)
+    return response
+
+
+@bp.route("/healthz")
+def healthz():
+    """Liveness and database check, for load balancers and ``make run``."""
+    try:
+        db.session.execute(db.text("SELECT 1"))
+    except Exception as exc:  # report, don't crash: this is what the check is for
+        current_app.logger.error("healthz: database unreachable: %s", exc)
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database=db.engine.dialect.name)
+
+
+@bp.route("/lang/<lang>")
+def set_language(lang):
+    """The language switch: remember the choice in a cookie and go back."""
+    from flask import redirect
+
+    from app.auth.routes import safe_next
+    from app.i18n import LANGUAGES
+    if lang not in LANGUAGES:
+        abort(404, f"No language {lang!r}; choose one of {', '.join(LANGUAGES)}.")
+    response = redirect(safe_next(request.args.get("next")) or url_for("main.map_page"))
+    response.set_cookie("lang", lang, max_age=365 * 86400, samesite="Lax", httponly=True,
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response

@@ -1,0 +1,89 @@
+"""Configuration classes read from the environment.
+
+``create_app`` takes one of these classes; ``config_for_env()`` picks it from
+``ATLAS_ENV`` (``development``, ``testing`` or ``production``, the default).
+"""
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _sqlite_default():
+    return f"sqlite:///{INSTANCE_DIR / 'atlas.db'}"
+
+
+def _database_url():
+    url = os.environ.get("DATABASE_URL") or _sqlite_default()
+    # Heroku-style URLs name the driver "postgres"; SQLAlchemy wants "postgresql".
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    return url
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = _database_url()
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    MAX_CONTENT_LENGTH = int(os.environ.get("ATLAS_MAX_UPLOAD", 32 * 1024 * 1024))
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("ATLAS_SECURE_COOKIES", "1") != "0"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    WTF_CSRF_TIME_LIMIT = None
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_THROTTLE = os.environ.get("ATLAS_LOGIN_THROTTLE", "5 per minute")
+    ATLAS_TILES = os.environ.get(
+        "ATLAS_TILES", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+    ATLAS_TILES_ATTRIBUTION = os.environ.get(
+        "ATLAS_TILES_ATTRIBUTION",
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors')
+    ATLAS_MAP_FEATURE_CAP = int(os.environ.get("ATLAS_MAP_FEATURE_CAP", 5000))
+    ATLAS_DEMO = os.environ.get("ATLAS_DEMO", "1") != "0"
+
+
+class DevelopmentConfig(Config):
+    """Local hacking: debug on, cookies over plain HTTP, a throwaway key."""
+
+    DEBUG = True
+    SECRET_KEY = Config.SECRET_KEY or "dev-only-not-secret"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+
+
+class TestingConfig(Config):
+    """The test suite: its own database, a fixed key, tiles offline."""
+
+    TESTING = True
+    SECRET_KEY = "testing-not-secret"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    ATLAS_TILES = "offline"
+    ATLAS_DEMO = False
+
+
+class ProductionConfig(Config):
+    """Served to the public: a real secret key is mandatory."""
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_for_env():
+    """Return the config class named by ``ATLAS_ENV`` (default production)."""
+    name = os.environ.get("ATLAS_ENV", "production")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise SystemExit(f"ATLAS_ENV={name!r} is not one of {sorted(CONFIGS)}")

@@ -1,0 +1,208 @@
+"""app.maps.assets: folium maps load every script and stylesheet from app/static."""
+
+from pathlib import Path
+
+import folium
+import pytest
+from folium.elements import JSCSSMixin
+from folium.plugins import Fullscreen, GeoMan, GroupedLayerControl, MarkerCluster
+
+from app.maps.assets import (
+    DROPPED_CSS,
+    DROPPED_JS,
+    JQUERY_SHIM,
+    LOCAL_CSS,
+    LOCAL_JS,
+    asset_urls,
+    is_remote,
+    remote_asset_urls,
+    use_local_assets,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+STATIC = ROOT / "app" / "static"
+PREFIX = "/static/"
+
+
+def static_url(filename):
+    return PREFIX + filename
+
+
+def build_map():
+    m = folium.Map(location=[50.85, 4.35], zoom_start=5)
+    incidents = folium.FeatureGroup(name="Incidents")
+    cluster = MarkerCluster(name="Clustered").add_to(incidents)
+    folium.Marker([50.85, 4.35], popup=folium.Popup("<b>Brussels</b>")).add_to(cluster)
+    folium.Marker([48.85, 2.35], tooltip="Paris").add_to(cluster)
+    incidents.add_to(m)
+    other = folium.FeatureGroup(name="Other").add_to(m)
+    folium.CircleMarker([52.52, 13.40], radius=5).add_to(other)
+    GroupedLayerControl({"Layers": [incidents, other]}, exclusive_groups=False).add_to(m)
+    return m
+
+
+def render(m):
+    return m.get_root().render()
+
+
+def test_cdn_urls_replaced_by_local_ones():
+    m = use_local_assets(build_map(), static_url)
+    html = render(m)
+
+    urls = asset_urls(html)
+    assert urls, "expected script/link tags in the rendered map"
+    assert remote_asset_urls(html) == []
+    assert not [u for _, u in urls if u.startswith(("http://", "https://", "//"))]
+    # The tile URL template is still there, inside the map script.
+    assert "tile.openstreetmap.org/{z}/{x}/{y}.png" in html
+
+    scripts = [u for tag, u in urls if tag == "script"]
+    links = [u for tag, u in urls if tag == "link"]
+    assert scripts == [
+        static_url(LOCAL_JS["leaflet"]),
+        static_url(JQUERY_SHIM),
+        static_url(LOCAL_JS["markerclusterjs"]),
+        static_url(LOCAL_JS["leaflet.groupedlayercontrol.min.js"]),
+    ]
+    assert links == [
+        static_url(LOCAL_CSS["leaflet_css"]),
+        static_url(LOCAL_CSS["markerclustercss"]),
+        static_url(LOCAL_CSS["markerclusterdefaultcss"]),
+        static_url(LOCAL_CSS["leaflet.groupedlayercontrol.min.css"]),
+    ]
+    for url in scripts + links:
+        assert url.startswith(PREFIX)
+        assert (STATIC / url[len(PREFIX):]).is_file(), url
+
+
+@pytest.mark.parametrize("word", ["jquery", "bootstrap", "glyphicons", "fontawesome", "awesome"])
+def test_dropped_libraries_not_referenced(word):
+    html = render(use_local_assets(build_map(), static_url))
+    urls = [u for _, u in asset_urls(html) if u != static_url(JQUERY_SHIM)]
+    assert not [u for u in urls if word in u.lower()]
+
+
+def test_jquery_can_be_dropped_entirely():
+    html = render(use_local_assets(folium.Map(), static_url, jquery_shim=False))
+    assert JQUERY_SHIM not in html
+    assert [u for tag, u in asset_urls(html) if tag == "script"] == [
+        static_url(LOCAL_JS["leaflet"])
+    ]
+
+
+def test_folium_class_lists_untouched():
+    before = {
+        cls: (list(cls.default_js), list(cls.default_css))
+        for cls in (folium.Map, MarkerCluster, GroupedLayerControl)
+    }
+    use_local_assets(build_map(), static_url)
+    for cls, (js, css) in before.items():
+        assert cls.default_js == js and cls.default_css == css
+    assert all(is_remote(url) for _, url in folium.Map.default_js)
+    # A map that is not localized still renders folium's own CDN links.
+    assert remote_asset_urls(render(folium.Map()))
+
+
+def test_idempotent():
+    m = build_map()
+    use_local_assets(m, static_url)
+    first = asset_urls(render(m))
+    use_local_assets(m, static_url)
+    assert asset_urls(render(m)) == first
+
+
+def test_other_mapped_plugins():
+    m = folium.Map()
+    GeoMan().add_to(m)
+    Fullscreen().add_to(m)
+    html = render(use_local_assets(m, static_url))
+    urls = [u for _, u in asset_urls(html)]
+    assert remote_asset_urls(html) == []
+    for path in (
+        LOCAL_JS["leaflet_geoman_js"],
+        LOCAL_CSS["leaflet_geoman_css"],
+        LOCAL_JS["Control.Fullscreen.js"],
+        LOCAL_CSS["Control.FullScreen.css"],
+    ):
+        assert static_url(path) in urls
+
+
+def test_every_mapped_file_is_vendored_with_a_licence():
+    paths = list(LOCAL_JS.values()) + list(LOCAL_CSS.values()) + [JQUERY_SHIM]
+    for path in paths:
+        assert (STATIC / path).is_file(), path
+        assert not path.endswith(".map")
+    for directory in {(STATIC / p).parent for p in paths} - {(STATIC / JQUERY_SHIM).parent}:
+        assert list(directory.glob("*LICEN[CS]E*")), f"no licence file in {directory}"
+    assert (STATIC / "vendor" / "README.md").is_file()
+    # Leaflet resolves its marker and layer icons relative to leaflet.css.
+    for image in ("marker-icon.png", "marker-icon-2x.png", "marker-shadow.png", "layers.png"):
+        assert (STATIC / "vendor" / "leaflet" / "images" / image).is_file()
+    assert not set(LOCAL_JS) & DROPPED_JS and not set(LOCAL_CSS) & DROPPED_CSS
+
+
+class CdnPlugin(JSCSSMixin, folium.MacroElement):
+    default_js = [("someplugin_js", "https://cdn.example.org/someplugin/1.0/someplugin.js")]
+    default_css = [("someplugin_css", "https://cdn.example.org/someplugin/1.0/someplugin.css")]
+
+
+class CdnCssPlugin(JSCSSMixin, folium.MacroElement):
+    default_css = [("othercss", "//cdn.example.org/other.css")]
+
+
+class LocalPlugin(JSCSSMixin, folium.MacroElement):
+    default_js = [("mine", "/static/js/mine.js")]
+
+
+def test_unknown_cdn_asset_raises_naming_it():
+    m = build_map()
+    CdnPlugin().add_to(m)
+    with pytest.raises(ValueError, match="someplugin_js") as exc:
+        use_local_assets(m, static_url)
+    assert "someplugin.js" in str(exc.value)
+    # Nothing was half-applied.
+    assert m.default_js is folium.Map.default_js
+
+
+def test_unknown_protocol_relative_css_raises():
+    m = folium.Map()
+    CdnCssPlugin().add_to(m)
+    with pytest.raises(ValueError, match="othercss"):
+        use_local_assets(m, static_url)
+
+
+def test_nested_unknown_asset_is_found():
+    m = folium.Map()
+    group = folium.FeatureGroup().add_to(m)
+    cluster = MarkerCluster().add_to(group)
+    marker = folium.Marker([0, 0]).add_to(cluster)
+    CdnPlugin().add_to(marker)
+    with pytest.raises(ValueError, match="someplugin"):
+        use_local_assets(m, static_url)
+
+
+def test_remote_link_element_raises():
+    m = folium.Map()
+    m.get_root().header.add_child(folium.JavascriptLink("https://cdn.example.org/x.js"))
+    with pytest.raises(ValueError, match="cdn.example.org/x.js"):
+        use_local_assets(m, static_url)
+
+
+def test_unknown_local_asset_is_kept():
+    m = folium.Map()
+    LocalPlugin().add_to(m)
+    html = render(use_local_assets(m, static_url))
+    assert ("script", "/static/js/mine.js") in asset_urls(html)
+
+
+def test_url_for_static_callable_is_used():
+    html = render(use_local_assets(folium.Map(), lambda f: f"https://atlas.test/s/{f}?v=1"))
+    assert ("script", "https://atlas.test/s/vendor/leaflet/leaflet.js?v=1") in asset_urls(html)
+
+
+def test_helpers():
+    assert is_remote("https://a/b.js") and is_remote("//a/b.js") and is_remote("HTTP://a")
+    assert not is_remote("/static/x.js") and not is_remote("vendor/x.js")
+    html = '<link rel="stylesheet" href="https://x/y.css"/><script src="/static/a.js"></script>'
+    assert asset_urls(html) == [("link", "https://x/y.css"), ("script", "/static/a.js")]
+    assert remote_asset_urls(html) == [("link", "https://x/y.css")]
