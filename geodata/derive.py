@@ -17,11 +17,13 @@ import argparse
 import csv
 import gettext
 import importlib.util
+import io
 import json
 import re
 import shutil
 import sys
 import time
+import zipfile
 from collections import defaultdict
 from pathlib import Path
 
@@ -40,8 +42,8 @@ MAX_PIECE_VERTICES = 32
 #: Rounding of the 110m basemap coordinates, in degrees (~11 m at the equator).
 BASEMAP_GRID = 1e-4
 
-#: Finest level of the sea lookup quadtree: cells of 1/2**SEA_MAX_LEVEL degree.
-SEA_MAX_LEVEL = 6
+#: Finest level of the lookup quadtree: cells of 1/2**LOOKUP_MAX_LEVEL degree.
+LOOKUP_MAX_LEVEL = 6
 
 #: Kosovo has no ISO 3166-1 code; XKX/XK is the user-assigned code used by the EU,
 #: the IMF and most data providers.
@@ -131,8 +133,8 @@ def read_countries(path: Path) -> gpd.GeoDataFrame:
         for code, part in _codes_for(feature_id, name, geometry):
             by_code[code].append(part)
     codes = sorted(by_code)
-    geometries = [_polygonal(shapely.union_all(shapely.make_valid(np.array(by_code[c]))))
-                  for c in codes]
+    geometries = [_polygonal(shapely.union_all(shapely.make_valid(
+        np.array([_cut_at_antimeridian(g) for g in by_code[c]])))) for c in codes]
     return gpd.GeoDataFrame({"iso_a3": codes}, geometry=geometries, crs="EPSG:4326")
 
 
@@ -162,6 +164,47 @@ def _split_indian_ocean(geometry):
     east = shapely.get_coordinates(shapely.centroid(parts))[:, 0] > 100
     yield "CXR", shapely.multipolygons(parts[east])
     yield "CCK", shapely.multipolygons(parts[~east])
+
+
+def _cut_at_antimeridian(geometry):
+    """Make rings that cross the antimeridian planar, cutting them at ±180°.
+
+    world-atlas is meant for spherical rendering: a ring that crosses 180° (Chukotka,
+    Fiji) jumps from +180 to -180 and, read as planar lon/lat, wraps round the world;
+    Antarctica's coast is a ring that circles the South Pole. Such rings are unwrapped
+    (consecutive longitudes never differ by more than 180°), a ring circling a pole is
+    closed along the pole, and the result is cut back into [-180, 180].
+    """
+    parts = []
+    for polygon in shapely.get_parts(geometry):
+        x0, _, x1, _ = polygon.bounds
+        if x1 - x0 <= 180:
+            parts.append(polygon)
+            continue
+        closed, around_pole = [], []
+        for ring in [polygon.exterior, *polygon.interiors]:
+            xy = np.asarray(ring.coords)
+            steps = np.diff(xy[:, 0])
+            xy[1:, 0] -= 360 * np.cumsum(np.round(steps / 360))
+            (around_pole if abs(xy[-1, 0] - xy[0, 0]) > 180 else closed).append(xy)
+        if around_pole:
+            # The coast is the polar ring farthest from the pole; world-atlas adds a tiny
+            # ring at 89.999° that only marks the pole.
+            coast = min(around_pole, key=lambda xy: np.abs(xy[:, 1]).mean())
+            pole = 90.0 * np.sign(coast[:, 1].mean())
+            shell = np.vstack([coast, [[coast[-1, 0], pole], [coast[0, 0], pole]]])
+            holes = closed
+        else:
+            shell, holes = closed[0], closed[1:]
+        centre = shell[:, 0].mean()
+        holes = [h - [360 * np.round((h[:, 0].mean() - centre) / 360), 0] for h in holes]
+        unwrapped = shapely.make_valid(shapely.Polygon(shell, holes))
+        for offset in (-360.0, 0.0, 360.0):
+            window = shapely.box(-180 + offset, -90, 180 + offset, 90)
+            piece = shapely.intersection(unwrapped, window)
+            if not piece.is_empty:
+                parts.append(shapely.transform(piece, lambda c, o=offset: c - [o, 0]))
+    return _polygonal(shapely.union_all(np.array(parts, dtype=object)))
 
 
 def _polygonal(geometry):
@@ -223,50 +266,74 @@ def write_geojson(frame: gpd.GeoDataFrame, path: Path, precision: int | None = N
     frame.to_file(path, driver="GeoJSON", engine="pyogrio", **options)
 
 
-def write_pieces(path: Path, pieces, country, codes, coastal):
+def write_pieces(path: Path, pieces, country, codes, boundary):
     """Store the pieces as a ragged coordinate array (no pickle), fast to load.
 
     Arrays: ``coords`` (n, 2) float64 lon/lat; ``ring_offsets`` and ``polygon_offsets``
     (GeoArrow layout of shapely.to_ragged_array); ``code`` (uint16, row in ``codes``);
-    ``codes`` (ISO alpha-3, sorted); ``coastal`` (bool: the piece touches its country's
-    boundary, so it can be the nearest piece of that country for a point outside).
+    ``codes`` (ISO alpha-3, sorted); ``boundary`` (bool: the piece touches its
+    country's boundary, so it can hold the country's nearest point to a point outside).
     """
     kind, coords, (ring_offsets, polygon_offsets) = shapely.to_ragged_array(pieces)
     assert kind == shapely.GeometryType.POLYGON
-    np.savez_compressed(path, coords=coords, ring_offsets=ring_offsets,
-                        polygon_offsets=polygon_offsets, code=country.astype(np.uint16),
-                        codes=np.array(codes, dtype="<U3"), coastal=coastal)
+    write_npz(path, {"coords": coords, "ring_offsets": ring_offsets,
+                     "polygon_offsets": polygon_offsets, "code": country.astype(np.uint16),
+                     "codes": np.array(codes, dtype="<U3"), "boundary": boundary})
 
 
-def build_sea_lookup(geo, index, land, max_level: int = SEA_MAX_LEVEL):
-    """Build the quadtree that resolves the sea rule of ``app/geo/countries.py``.
+def write_npz(path: Path, arrays: dict[str, np.ndarray]):
+    """Write a compressed ``.npz`` byte for byte reproducibly (fixed zip timestamps).
 
-    A cell of half-diagonal ``h`` km around centre ``c`` is resolved when, for every
-    country, the bounds ``d(c, C) - h - m <= d(p, C) <= d(c, C) + h + m`` (triangle
-    inequality, ``m`` = ``SEA_MARGIN_KM``) decide the rule the same way for every point
-    ``p`` of the cell; otherwise it is split in four, down to ``max_level``, or left
-    unresolved. Cells wholly on land are left unresolved at once: points there are
-    answered by the intersection test and never reach the lookup.
+    ``numpy.savez_compressed`` stamps the current time into the archive, so every run
+    would change the committed files.
+    """
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, array in arrays.items():
+            buffer = io.BytesIO()
+            np.lib.format.write_array(buffer, np.asarray(array), allow_pickle=False)
+            entry = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(entry, buffer.getvalue())
+
+
+def build_lookup(geo, index, countries, max_level: int = LOOKUP_MAX_LEVEL):
+    """Build the quadtree of cells whose answer is the same for all their points.
+
+    A closed cell gets a label when every point in it has the same answer under the
+    rule of ``app/geo/countries.py``:
+
+    * it touches exactly one country and lies inside it: that country;
+    * its sea part is decided by distance bounds (below) and its land, if any, belongs
+      to the one country that this gives.
+
+    Distance bounds: for a cell of half-diagonal ``h`` km around centre ``c``,
+    ``d(c, C) - h - m <= d(p, C) <= d(c, C) + h + m`` for every point ``p`` of the
+    cell (triangle inequality; ``m`` = ``SEA_MARGIN_KM`` absorbs the change of
+    projection centre). Cells left undecided are split in four down to ``max_level``.
 
     Parameters
     ----------
     geo : module
         ``app/geo/countries.py``.
     index : CountryIndex
-        Index without a sea lookup.
-    land : shapely geometry
-        Union of all countries, EPSG:4326.
+        Index without a lookup.
+    countries : GeoDataFrame
+        The countries, in the order of ``index.codes``.
     max_level : int
-        Finest cells are ``1 / 2**max_level`` degree.
+        The finest cells are ``1 / 2**max_level`` degree.
 
     Returns
     -------
-    SeaLookup
+    CellLookup
     """
     radius, tie, margin = geo.SEA_RADIUS_KM, geo.SEA_TIE_KM, geo.SEA_MARGIN_KM
     n_codes = len(index.codes)
-    sets: dict[tuple, int] = {(): 0}
+    assert list(countries["iso_a3"]) == list(index.codes)
+    shapes = countries.geometry.values
+    shapely.prepare(shapes)
+    land = shapely.union_all(shapes)
     shapely.prepare(land)
+    sets: dict[tuple, int] = {(): 0}
     rows, columns = np.divmod(np.arange(180 * 360), 360)
     pair_cell = pair_piece = None
     level0, keys, labels = None, [], []
@@ -278,108 +345,154 @@ def build_sea_lookup(geo, index, land, max_level: int = SEA_MAX_LEVEL):
         half = np.max([geo.haversine_km(lon, lat, west + dx, south + dy)
                        for dx in (0, size) for dy in (0, size)], axis=0) * 1.0001
         centres = shapely.points(lon, lat)
+        boxes = shapely.box(west, south, west + size, south + size)
         if level == 0:
             bounds = np.column_stack((lon, lat, lon, lat))
-            pair_cell, pair_piece = geo.candidate_pairs(index.coast_tree, bounds,
+            pair_cell, pair_piece = geo.candidate_pairs(index.boundary_tree, bounds,
                                                         radius + half + margin)
-            pair_cell, pair_piece = _prune_far_pieces(geo, index, centres, half,
+            pair_cell, pair_piece = _prune_far_pieces(geo, index, bounds, half,
                                                       pair_cell, pair_piece)
-        km = geo.pair_distances_km(centres[pair_cell], index.coast_pieces[pair_piece])
-        cell_country, best = geo.group_min(
-            pair_cell * n_codes + index.coast_code[pair_piece], km)
-        cell, country = np.divmod(cell_country, n_codes)
-        nearest = np.full(len(lon), np.inf)
-        np.minimum.at(nearest, cell, best)
-        slack = half[cell] + margin
-        inside = ((best + slack <= radius)
-                  & (best + slack <= nearest[cell] - slack + tie))
-        outside = ((best - slack > radius)
-                   | (best - slack > nearest[cell] + slack + tie))
-        undecided = np.zeros(len(lon), dtype=bool)
-        undecided[cell[~(inside | outside)]] = True
-        label = np.zeros(len(lon), dtype=np.uint16)
-        label[undecided] = geo.SEA_UNRESOLVED
-        members = defaultdict(list)
-        for c, k in zip(cell[inside].tolist(), country[inside].tolist()):
-            if not undecided[c]:
-                members[c].append(k)
-        for c, ks in members.items():
-            label[c] = sets.setdefault(tuple(sorted(ks)), len(sets))
-        split = undecided.copy()
-        if level < max_level:
-            candidates = np.nonzero(undecided)[0]
-            boxes = shapely.box(west[candidates], south[candidates],
-                                west[candidates] + size, south[candidates] + size)
-            split[candidates[shapely.covered_by(boxes, land)]] = False
-            label[split] = geo.SEA_SPLIT
-        else:
+        km = geo.pair_distances_km(centres[pair_cell], index.boundary_pieces[pair_piece])
+        sea_label, nearest = _sea_labels(geo, index, sets, pair_cell, pair_piece, km, half)
+
+        # Countries touching each closed cell.
+        cell_of, piece_of = index.tree.query(boxes, predicate="intersects")
+        touching = np.unique(cell_of * n_codes + index.piece_code[piece_of])
+        touched_cell, touched_code = np.divmod(touching, n_codes)
+        n_touching = np.bincount(touched_cell, minlength=len(lon))
+        only = np.full(len(lon), -1)
+        single = n_touching[touched_cell] == 1
+        only[touched_cell[single]] = touched_code[single]
+        inside_one = np.zeros(len(lon), dtype=bool)
+        one = np.nonzero(only >= 0)[0]
+        inside_one[one] = shapely.covered_by(boxes[one], shapes[only[one]])
+
+        label = np.full(len(lon), geo.LOOKUP_UNRESOLVED, dtype=np.uint16)
+        sea_only = n_touching == 0
+        label[sea_only] = sea_label[sea_only]
+        for c in one:
+            own = sets.setdefault((int(only[c]),), len(sets))
+            if inside_one[c] or sea_label[c] == own:
+                label[c] = own
+        split = label == geo.LOOKUP_UNRESOLVED
+        if level == max_level:
             split[:] = False
+        label[split] = geo.LOOKUP_SPLIT
         if level == 0:
             level0 = label.reshape(180, 360)
         else:
             cell_key = rows * (360 * 2 ** level) + columns
             order = np.argsort(cell_key)
-            keys.append(cell_key[order].astype(np.int64))
+            key_type = np.int32 if 180 * 360 * 4 ** level < 2 ** 31 else np.int64
+            keys.append(cell_key[order].astype(key_type))
             labels.append(label[order])
         print(f"level {level}: {len(lon)} cells, {len(km)} distances, "
-              f"{undecided.sum()} undecided, {split.sum()} split, "
+              f"{(label == geo.LOOKUP_UNRESOLVED).sum()} unresolved, {split.sum()} split, "
               f"{time.perf_counter() - started:.1f} s", flush=True)
         if not split.any():
             break
-        # Children inherit the pieces that can matter to some point of their parent:
-        # d(c, P) <= min(radius + h + m, d1(c) + tie + 2h + 2m).
-        relevant = km <= np.minimum(radius + half[pair_cell] + margin,
-                                    nearest[pair_cell] + tie + 2 * (half[pair_cell] + margin))
-        relevant &= split[pair_cell]
+        # Children inherit the pieces that can matter to some sea point of their parent,
+        # d(c, P) <= min(radius + h + m, d1(c) + tie + 2h + 2m); none if it has no sea.
+        on_land = np.zeros(len(lon), dtype=bool)
+        candidates = np.nonzero(split & (n_touching > 1))[0]
+        on_land[candidates] = shapely.covered_by(boxes[candidates], land)
+        slack = half[pair_cell] + margin
+        relevant = km <= np.minimum(radius + slack, nearest[pair_cell] + tie + 2 * slack)
+        relevant &= split[pair_cell] & ~on_land[pair_cell]
         parent_of_pair, parent_piece = pair_cell[relevant], pair_piece[relevant]
         parents = np.nonzero(split)[0]
         child_number = np.full(len(lon), -1)
         child_number[parents] = np.arange(len(parents))
-        rows = np.concatenate([2 * rows[parents] + dy for dy in (0, 1) for dx in (0, 1)])
-        columns = np.concatenate([2 * columns[parents] + dx for dy in (0, 1) for dx in (0, 1)])
+        quadrants = [(dy, dx) for dy in (0, 1) for dx in (0, 1)]
+        rows = np.concatenate([2 * rows[parents] + dy for dy, dx in quadrants])
+        columns = np.concatenate([2 * columns[parents] + dx for dy, dx in quadrants])
         pair_cell = np.concatenate([child_number[parent_of_pair] + q * len(parents)
                                     for q in range(4)])
         pair_piece = np.tile(parent_piece, 4)
-    offsets = np.zeros(len(sets) + 1, dtype=np.int64)
     ordered = sorted(sets, key=sets.get)
+    offsets = np.zeros(len(sets) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([len(s) for s in ordered])
     codes = np.array([k for s in ordered for k in s], dtype=np.int64)
-    return geo.SeaLookup(level0=level0, keys=tuple(keys), labels=tuple(labels),
-                         set_offsets=offsets, set_codes=codes)
+    return geo.CellLookup(level0=level0, keys=tuple(keys), labels=tuple(labels),
+                          set_offsets=offsets, set_codes=codes)
 
 
-def _prune_far_pieces(geo, index, centres, half, cell, piece):
+def _sea_labels(geo, index, sets, cell, piece, km, half):
+    """Label each cell by the sea rule where the distance bounds decide it.
+
+    Returns
+    -------
+    label : ndarray of uint16
+        Country-set id, or ``LOOKUP_UNRESOLVED``.
+    nearest : ndarray of float
+        Distance in km from each cell centre to the nearest country (``inf`` if none
+        among the pairs).
+    """
+    radius, tie, margin = geo.SEA_RADIUS_KM, geo.SEA_TIE_KM, geo.SEA_MARGIN_KM
+    n_codes, n_cells = len(index.codes), len(half)
+    cell_country, best = geo.group_min(cell * n_codes + index.boundary_code[piece], km)
+    cell, country = np.divmod(cell_country, n_codes)
+    nearest, second = _two_smallest(cell, best, n_cells)
+    # The rule compares each country with the nearest *other* one.
+    other = np.where(best == nearest[cell], second[cell], nearest[cell])
+    slack = half[cell] + margin
+    inside = (best + slack <= radius) & (best + slack <= other - slack + tie)
+    outside = (best - slack > radius) | (best - slack > other + slack + tie)
+    undecided = np.zeros(n_cells, dtype=bool)
+    undecided[cell[~(inside | outside)]] = True
+    label = np.zeros(n_cells, dtype=np.uint16)
+    label[undecided] = geo.LOOKUP_UNRESOLVED
+    members = defaultdict(list)
+    for c, k in zip(cell[inside].tolist(), country[inside].tolist()):
+        if not undecided[c]:
+            members[c].append(k)
+    for c, ks in members.items():
+        label[c] = sets.setdefault(tuple(sorted(ks)), len(sets))
+    return label, nearest
+
+
+def _two_smallest(group, values, n):
+    """Smallest and second smallest value per group (``inf`` where missing)."""
+    order = np.lexsort((values, group))
+    group, values = group[order], values[order]
+    first = np.ones(len(group), dtype=bool)
+    first[1:] = group[1:] != group[:-1]
+    smallest, second = np.full(n, np.inf), np.full(n, np.inf)
+    smallest[group[first]] = values[first]
+    following = np.nonzero(first)[0] + 1
+    has_second = following < len(group)
+    has_second[has_second] &= ~first[following[has_second]]
+    second[group[first][has_second]] = values[following[has_second]]
+    return smallest, second
+
+
+def _prune_far_pieces(geo, index, bounds, half, cell, piece):
     """Drop root-cell pairs that cannot matter, before computing their distances.
 
-    The distance to the piece nearest in degrees bounds the nearest country from above;
-    a piece whose km lower bound (from its degree distance) exceeds that bound plus the
-    tie and cell allowances cannot be in any answer for the cell.
+    The piece with the smallest km lower bound gives an upper bound on the distance to
+    the nearest country; a piece whose lower bound exceeds that plus the tie and cell
+    allowances cannot be in the answer of any point of the cell.
     """
-    pieces = index.coast_pieces[piece]
-    degrees = shapely.distance(centres[cell], pieces)
-    order = np.lexsort((degrees, cell))
+    slack = half + geo.SEA_MARGIN_KM
+    reach = geo.SEA_RADIUS_KM + geo.SEA_TIE_KM + 2 * slack.max()
+    lower = geo.km_lower_bound(bounds[cell], index.boundary_bounds[piece], reach)
+    order = np.lexsort((lower, cell))
     first = np.ones(len(order), dtype=bool)
     first[1:] = cell[order][1:] != cell[order][:-1]
-    nearest_pair = order[first]
-    upper = np.full(len(centres), np.inf)
-    upper[cell[nearest_pair]] = geo.pair_distances_km(centres[cell[nearest_pair]],
-                                                      pieces[nearest_pair])
-    slack = half + geo.SEA_MARGIN_KM
+    probe = order[first]
+    centres = shapely.points(bounds[:, :2])
+    upper = np.full(len(bounds), np.inf)
+    upper[cell[probe]] = geo.pair_distances_km(centres[cell[probe]],
+                                               index.boundary_pieces[piece[probe]])
     limit = np.minimum(geo.SEA_RADIUS_KM + slack, upper + geo.SEA_TIE_KM + 2 * slack)
-    lat = np.abs(shapely.get_y(centres))[cell] + half[cell] / geo.KM_PER_DEGREE
-    piece_bounds = shapely.bounds(pieces)
-    lat_max = np.maximum.reduce([lat, np.abs(piece_bounds[:, 1]), np.abs(piece_bounds[:, 3])])
-    lat_max = np.minimum(lat_max + limit[cell] / geo.KM_PER_DEGREE, 90.0)
-    lower = degrees * geo.KM_PER_DEGREE * np.cos(np.radians(lat_max))
-    wrapped = np.abs(shapely.get_x(centres)[cell] - piece_bounds[:, 0]) > 180
-    keep = (lower <= limit[cell]) | wrapped
+    keep = lower <= limit[cell]
     return cell[keep], piece[keep]
 
 
 def load_geo_module():
     """Import ``app/geo/countries.py`` by path.
 
-    The sea lookup must be computed with the very distance routine used at run time,
+    The lookup must be computed with the very distance routine used at run time,
     but importing the ``app`` package would build the Flask application.
     """
     spec = importlib.util.spec_from_file_location(
@@ -421,17 +534,16 @@ def main(argv=None):
     pieces, owner = split_pieces(countries)
     boundaries = shapely.boundary(countries.geometry.values)
     shapely.prepare(boundaries)
-    coastal = shapely.intersects(boundaries[owner], pieces)
+    boundary = shapely.intersects(boundaries[owner], pieces)
     codes = list(countries["iso_a3"])
-    write_pieces(HERE / "countries-50m-pieces.npz", pieces, owner, codes, coastal)
-    print(f"{len(countries)} countries, {len(pieces)} pieces ({coastal.sum()} coastal)"
+    write_pieces(HERE / "countries-50m-pieces.npz", pieces, owner, codes, boundary)
+    print(f"{len(countries)} countries, {len(pieces)} pieces ({boundary.sum()} on a boundary)"
           f" in {time.perf_counter() - started:.1f} s")
 
     geo = load_geo_module()
-    index = geo.CountryIndex.from_directory(HERE, sea_lookup=False)
-    land = shapely.union_all(countries.geometry.values)
-    lookup = build_sea_lookup(geo, index, land, max_level=SEA_MAX_LEVEL)
-    lookup.save(HERE / "countries-50m-sea.npz")
+    index = geo.CountryIndex.from_directory(HERE, lookup=False)
+    lookup = build_lookup(geo, index, countries)
+    write_npz(HERE / "countries-50m-lookup.npz", lookup.to_arrays())
 
     shutil.copyfile(atlas / "LICENSE", HERE / "LICENSE-world-atlas")
     sizes = {p.name: p.stat().st_size for p in sorted(HERE.iterdir()) if p.is_file()}

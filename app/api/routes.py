@@ -51,7 +51,7 @@ def _feature_body():
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         abort(400, "Send a GeoJSON Feature as application/json.")
-    if body.get("type") == "Feature":
+    if body.get("type") == "Feature" or "properties" in body:
         props = dict(body.get("properties") or {})
         if body.get("geometry") is not None:
             props["geometry"] = body["geometry"]

@@ -15,15 +15,17 @@ Assignment rule (:func:`assign_countries`):
 * anything else, and empty or missing geometries, get no country.
 
 The data come from ``geodata/`` (see ``geodata/README.md``): the reference table
-``countries.csv``, the 50m countries split into small pieces for a fast ``STRtree``
-(``countries-50m-pieces.npz``) and a quadtree that answers the "nearest country at sea"
-question for most of the sea without computing any distance (``countries-50m-sea.npz``).
+``countries.csv``; the 50m countries cut into small pieces for a fast ``STRtree``
+(``countries-50m-pieces.npz``); and a quadtree of cells in which every point has the
+same answer — inland away from borders, and most of the sea — so that most geometries
+need neither a polygon test nor a distance (``countries-50m-lookup.npz``).
 """
 
 from __future__ import annotations
 
 import csv
 import functools
+import gc
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,9 +46,9 @@ SEA_TIE_KM = 5.0
 #: projection centres; the sea lookup leaves a cell unresolved rather than risk it.
 SEA_MARGIN_KM = 0.1
 
-#: Sea lookup labels that are not a country set.
-SEA_SPLIT = 0xFFFF
-SEA_UNRESOLVED = 0xFFFE
+#: Cell lookup labels that are not a country set.
+LOOKUP_SPLIT = 0xFFFF
+LOOKUP_UNRESOLVED = 0xFFFE
 
 _POINT = 0
 
@@ -67,8 +69,8 @@ class Country:
     ----------
     iso_a3, iso_a2 : str
         ISO 3166-1 alpha-3 and alpha-2 codes (Kosovo: the user-assigned XKX / XK).
-    iso_num : str
-        ISO 3166-1 numeric code, three digits (``"250"`` for France); empty for Kosovo.
+    iso_num : str or None
+        ISO 3166-1 numeric code, three digits (``"250"`` for France); None for Kosovo.
     name_en, name_fr : str
         Short names in English and French.
     has_geometry : bool
@@ -79,7 +81,7 @@ class Country:
 
     iso_a3: str
     iso_a2: str
-    iso_num: str
+    iso_num: str | None
     name_en: str
     name_fr: str
     has_geometry: bool
@@ -101,14 +103,14 @@ def load_countries() -> list[Country]:
 def _read_countries(directory: Path) -> tuple[Country, ...]:
     with open(directory / "countries.csv", newline="", encoding="utf-8") as handle:
         return tuple(
-            Country(row["iso_a3"], row["iso_a2"], row["iso_num"], row["name_en"],
+            Country(row["iso_a3"], row["iso_a2"], row["iso_num"] or None, row["name_en"],
                     row["name_fr"], row["has_geometry"] == "1")
             for row in csv.DictReader(handle)
         )
 
 
 # --------------------------------------------------------------------------------------
-# Distances in km (shared with geodata/derive.py, which builds the sea lookup with them)
+# Distances in km (shared with geodata/derive.py, which builds the cell lookup with them)
 
 
 def haversine_km(lon1, lat1, lon2, lat2):
@@ -232,6 +234,40 @@ def candidate_pairs(tree: STRtree, bounds, radius_km):
     return geometry_index[order], tree_index[order]
 
 
+def km_lower_bound(bounds_a, bounds_b, reach_km):
+    """Lower bound, in km, of the distance between geometries with these bounding boxes.
+
+    Along any path whose latitude stays below ``lat*`` in absolute value,
+    ``ds >= R * sqrt(dlat**2 + (cos(lat*) * dlon)**2)``; so the gap between the boxes,
+    with longitudes scaled by ``cos(lat*)``, bounds the distance from below.
+
+    Parameters
+    ----------
+    bounds_a, bounds_b : ndarray, shape (n, 4)
+        ``minx, miny, maxx, maxy`` in degrees.
+    reach_km : float
+        Only distances up to this are of interest: ``lat*`` is the largest absolute
+        latitude of either box plus this many km of latitude.
+
+    Returns
+    -------
+    ndarray of float
+        Kilometres; valid wherever the true distance is at most ``reach_km``.
+    """
+    lat_gap = np.maximum.reduce([bounds_b[:, 1] - bounds_a[:, 3],
+                                 bounds_a[:, 1] - bounds_b[:, 3],
+                                 np.zeros(len(bounds_a))])
+    lon_gap = np.full(len(bounds_a), np.inf)
+    for shift in (-360.0, 0.0, 360.0):  # across the antimeridian
+        gap = np.maximum.reduce([bounds_b[:, 0] + shift - bounds_a[:, 2],
+                                 bounds_a[:, 0] - bounds_b[:, 2] - shift,
+                                 np.zeros(len(bounds_a))])
+        lon_gap = np.minimum(lon_gap, gap)
+    lat_max = np.max(np.abs(np.column_stack((bounds_a[:, 1::2], bounds_b[:, 1::2]))), axis=1)
+    cos_max = np.cos(np.radians(np.minimum(lat_max + reach_km / KM_PER_DEGREE, 90.0)))
+    return KM_PER_DEGREE * np.hypot(lat_gap, cos_max * lon_gap)
+
+
 def group_min(keys, values):
     """Minimum of ``values`` per distinct key; returns ``(unique_keys, minima)``."""
     order = np.lexsort((values, keys))
@@ -242,26 +278,27 @@ def group_min(keys, values):
 
 
 # --------------------------------------------------------------------------------------
-# The sea lookup
+# The cell lookup
 
 
 @dataclass(frozen=True)
-class SeaLookup:
-    """Quadtree of lon/lat cells answering "which countries is the sea here near?".
+class CellLookup:
+    """Quadtree of lon/lat cells in which every point has the same countries.
 
     Level ``L`` cells are ``1 / 2**L`` degree squares, numbered
     ``row * 360 * 2**L + column`` from (-180, -90). A leaf's label is either the index
-    of a country set (every point of the cell that is outside all countries gets
-    exactly that set under the module's assignment rule; set 0 is "no country") or
-    :data:`SEA_UNRESOLVED` (compute distances). Built by ``geodata/derive.py``.
+    of a country set — every point of the closed cell, on land or at sea, gets exactly
+    that set under the module's rule (set 0 is "no country") — or
+    :data:`LOOKUP_UNRESOLVED` (test the pieces, then compute distances). Built by
+    ``geodata/derive.py``; it covers inland cells away from borders and most of the sea.
 
     Attributes
     ----------
     level0 : ndarray of uint16, shape (180, 360)
-        Labels of the 1-degree cells (:data:`SEA_SPLIT`: look one level down).
+        Labels of the 1-degree cells (:data:`LOOKUP_SPLIT`: look one level down).
     keys, labels : tuple of ndarray
-        For levels 1, 2, ...: the sorted cell numbers present at that level and their
-        labels.
+        For levels 1, 2, ...: the sorted cell numbers present at that level (int32 up to
+        level 6) and their labels.
     set_offsets, set_codes : ndarray of int
         Country sets, CSR layout: set ``s`` is
         ``set_codes[set_offsets[s]:set_offsets[s + 1]]`` (indices into the codes).
@@ -298,39 +335,39 @@ class SeaLookup:
         label = self.level0[row, column]
         level = np.zeros(len(x), dtype=np.int8)
         cell = row * 360 + column
-        todo = np.nonzero(label == SEA_SPLIT)[0]
+        todo = np.nonzero(label == LOOKUP_SPLIT)[0]
         for depth, (keys, labels) in enumerate(zip(self.keys, self.labels), start=1):
             if not todo.size:
                 break
             scale = 2 ** depth
             column = np.clip((x[todo] * scale).astype(np.int64), 0, 360 * scale - 1)
             row = np.clip((y[todo] * scale).astype(np.int64), 0, 180 * scale - 1)
-            wanted = row * (360 * scale) + column
+            wanted = (row * (360 * scale) + column).astype(keys.dtype)
             found = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
             leaf = labels[found]
-            leaf[keys[found] != wanted] = SEA_UNRESOLVED  # never for a well-formed tree
+            leaf[keys[found] != wanted] = LOOKUP_UNRESOLVED  # never for a well-formed tree
             label[todo], level[todo], cell[todo] = leaf, depth, wanted
-            todo = todo[leaf == SEA_SPLIT]
-        label[todo] = SEA_UNRESOLVED
+            todo = todo[leaf == LOOKUP_SPLIT]
+        label[todo] = LOOKUP_UNRESOLVED
         return label, level, cell
 
-    def save(self, path: Path) -> None:
-        """Write the lookup as a compressed ``.npz`` (plain arrays, no pickle)."""
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The named arrays that :meth:`load` reads back from an ``.npz`` file."""
         arrays = {"level0": self.level0, "set_offsets": self.set_offsets,
                   "set_codes": self.set_codes}
         for depth, (keys, labels) in enumerate(zip(self.keys, self.labels), start=1):
             arrays[f"keys{depth}"] = keys
             arrays[f"labels{depth}"] = labels
-        np.savez_compressed(path, **arrays)
+        return arrays
 
     @classmethod
-    def load(cls, path: Path) -> SeaLookup:
-        """Read a lookup written by :meth:`save`."""
+    def load(cls, path: Path) -> CellLookup:
+        """Read a lookup from an ``.npz`` of :meth:`to_arrays` (no pickle)."""
         with np.load(path, allow_pickle=False) as data:
             depth = sum(1 for name in data.files if name.startswith("keys"))
             return cls(
                 level0=data["level0"],
-                keys=tuple(data[f"keys{d}"].astype(np.int64) for d in range(1, depth + 1)),
+                keys=tuple(data[f"keys{d}"] for d in range(1, depth + 1)),
                 labels=tuple(data[f"labels{d}"] for d in range(1, depth + 1)),
                 set_offsets=data["set_offsets"].astype(np.int64),
                 set_codes=data["set_codes"].astype(np.int64),
@@ -357,76 +394,100 @@ class CountryIndex:
         Index into ``codes`` of each piece's country.
     codes : sequence of str
         ISO alpha-3 codes, sorted.
-    coastal : ndarray of bool
-        Pieces touching their country's boundary (the only ones that can be nearest to
-        a point outside every country).
-    sea : SeaLookup or None
-        Precomputed answers at sea; without it every such distance is computed.
+    boundary : ndarray of bool
+        Pieces touching their country's boundary (coast or land border): the only ones
+        that can hold the nearest point of a country to a point outside it.
+    lookup : CellLookup or None
+        Precomputed answers per cell; without it every geometry is tested against the
+        pieces and every distance at sea is computed.
     """
 
-    def __init__(self, pieces, piece_code, codes, coastal, sea: SeaLookup | None = None):
+    def __init__(self, pieces, piece_code, codes, boundary, lookup: CellLookup | None = None):
         self.pieces = np.asarray(pieces, dtype=object)
         self.piece_code = np.asarray(piece_code, dtype=np.int64)
         self.codes = np.asarray(codes, dtype=object)
         self.tree = STRtree(self.pieces)
-        coastal_rows = np.nonzero(coastal)[0]
-        self.coast_pieces = self.pieces[coastal_rows]
-        self.coast_code = self.piece_code[coastal_rows]
-        self.coast_tree = STRtree(self.coast_pieces)
-        self.sea = sea
+        edge = np.nonzero(boundary)[0]
+        self.boundary_pieces = self.pieces[edge]
+        self.boundary_code = self.piece_code[edge]
+        self.boundary_tree = STRtree(self.boundary_pieces)
+        self.boundary_bounds = shapely.bounds(self.boundary_pieces)
+        self.lookup = lookup
 
     @classmethod
-    def from_directory(cls, directory: Path, sea_lookup: bool = True) -> CountryIndex:
+    def from_directory(cls, directory: Path, lookup: bool = True) -> CountryIndex:
         """Load the index from a ``geodata`` directory.
 
         Parameters
         ----------
         directory : Path
-            Holds ``countries-50m-pieces.npz`` (and ``countries-50m-sea.npz``).
-        sea_lookup : bool
-            Load the precomputed sea lookup (``geodata/derive.py`` builds it with an
+            Holds ``countries-50m-pieces.npz`` (and ``countries-50m-lookup.npz``).
+        lookup : bool
+            Load the precomputed cell lookup (``geodata/derive.py`` builds it with an
             index that has none).
         """
         with np.load(directory / "countries-50m-pieces.npz", allow_pickle=False) as data:
             pieces = shapely.from_ragged_array(
                 shapely.GeometryType.POLYGON, data["coords"],
                 (data["ring_offsets"], data["polygon_offsets"]))
-            piece_code, codes, coastal = data["code"], data["codes"].tolist(), data["coastal"]
-        sea = SeaLookup.load(directory / "countries-50m-sea.npz") if sea_lookup else None
-        return cls(pieces, piece_code, codes, coastal, sea)
+            piece_code, codes, boundary = data["code"], data["codes"].tolist(), data["boundary"]
+        cells = CellLookup.load(directory / "countries-50m-lookup.npz") if lookup else None
+        return cls(pieces, piece_code, codes, boundary, cells)
 
     def assign(self, geometries) -> list[list[str]]:
         """ISO alpha-3 codes of the countries of each geometry; see :func:`assign_countries`."""
         geometries = _as_geometry_array(geometries)
         present = ~(shapely.is_missing(geometries) | shapely.is_empty(geometries))
-        rows, pieces = self.tree.query(geometries, predicate="intersects")
-        found = [(rows, self.piece_code[pieces])]
-        outside = present.copy()
-        outside[rows] = False
-        found.append(self._at_sea(geometries, np.nonzero(outside)[0]))
-        return self._as_lists(len(geometries), found)
+        found = []
+        if self.lookup is not None:
+            known, pairs = self._from_lookup(geometries, present)
+            found.append(pairs)
+            present &= ~known
+        todo = np.nonzero(present)[0]
+        rows, pieces = self.tree.query(geometries[todo], predicate="intersects")
+        found.append((todo[rows], self.piece_code[pieces]))
+        outside = present
+        outside[todo[rows]] = False
+        found.append(self.nearest_at_sea(geometries, np.nonzero(outside)[0]))
+        return _as_lists(self.codes, len(geometries), found)
 
-    def _at_sea(self, geometries, rows):
-        """(row, code) pairs for geometries ``rows``, which intersect no country."""
-        if not rows.size:
-            return _NO_PAIRS
-        if self.sea is None:
-            return self.nearest_at_sea(geometries, rows)
+    def _from_lookup(self, geometries, present):
+        """Answer the geometries that lie within one resolved lookup cell.
+
+        Every point of such a cell has the same countries, so a geometry inside it (its
+        bounding box) has them too.
+
+        Returns
+        -------
+        known : ndarray of bool
+            Geometries answered.
+        rows, codes : ndarray of int
+            One pair per country of an answered geometry.
+        """
+        rows = np.nonzero(present)[0]
         bounds = shapely.bounds(geometries[rows])
-        label, level, cell = self.sea.locate(bounds[:, 0], bounds[:, 1])
-        corner_label, corner_level, corner_cell = self.sea.locate(bounds[:, 2], bounds[:, 3])
-        # A geometry inside one resolved leaf gets that leaf's set: each of its points
-        # has that set, hence so does the whole geometry.
-        known = ((label != SEA_UNRESOLVED) & (label == corner_label)
-                 & (level == corner_level) & (cell == corner_cell))
-        set_rows, set_ids = rows[known], label[known].astype(np.int64)
-        sizes = np.diff(self.sea.set_offsets)[set_ids]
-        starts = np.repeat(self.sea.set_offsets[set_ids] - np.cumsum(sizes) + sizes, sizes)
-        codes = self.sea.set_codes[starts + np.arange(sizes.sum())]
-        resolved = (np.repeat(set_rows, sizes), codes)
-        computed = self.nearest_at_sea(geometries, rows[~known])
-        return (np.concatenate((resolved[0], computed[0])),
-                np.concatenate((resolved[1], computed[1])))
+        # Out-of-range or NaN coordinates are left to the exact tests (which find nothing).
+        on_earth = ((bounds[:, 0] >= -180) & (bounds[:, 2] <= 180)
+                    & (bounds[:, 1] >= -90) & (bounds[:, 3] <= 90))
+        rows, bounds = rows[on_earth], bounds[on_earth]
+        label, level, cell = self.lookup.locate(bounds[:, 0], bounds[:, 1])
+        extended = np.nonzero((bounds[:, 0] != bounds[:, 2]) | (bounds[:, 1] != bounds[:, 3]))[0]
+        if extended.size:
+            far_label, far_level, far_cell = self.lookup.locate(bounds[extended, 2],
+                                                                bounds[extended, 3])
+            same = ((far_label == label[extended]) & (far_level == level[extended])
+                    & (far_cell == cell[extended]))
+            label[extended[~same]] = LOOKUP_UNRESOLVED
+        resolved = label != LOOKUP_UNRESOLVED
+        rows, sets = rows[resolved], label[resolved].astype(np.int64)
+        first = self.lookup.set_offsets[sets]
+        sizes = self.lookup.set_offsets[sets + 1] - first
+        # Members of set k sit at first[k], first[k] + 1, ... first[k] + sizes[k] - 1.
+        rank = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        members = self.lookup.set_codes[np.repeat(first, sizes) + rank]
+        known = np.zeros(len(geometries), dtype=bool)
+        known[rows] = True
+        return known, (np.repeat(rows, sizes), members)
 
     def nearest_at_sea(self, geometries, rows):
         """Apply the sea rule to ``geometries[rows]`` by computing distances.
@@ -447,43 +508,61 @@ class CountryIndex:
             return _NO_PAIRS
         subset = geometries[rows]
         bounds = shapely.bounds(subset)
-        gi, tj = candidate_pairs(self.coast_tree, bounds, SEA_RADIUS_KM)
+        gi, tj = candidate_pairs(self.boundary_tree, bounds, SEA_RADIUS_KM)
         if not gi.size:
             return _NO_PAIRS
-        # Upper bound: the distance to the piece nearest in degrees. Then drop the pieces
-        # that cannot be within SEA_TIE_KM of that, using a km lower bound from degrees.
-        degrees = shapely.distance(subset[gi], self.coast_pieces[tj])
-        keys, _ = group_min(gi, degrees)
-        order = np.lexsort((degrees, gi))
-        first = order[np.searchsorted(gi[order], keys)]
+        # The piece with the smallest lower bound gives an upper bound on the nearest
+        # country; pieces whose lower bound exceeds it by the tie allowance cannot count.
+        lower = km_lower_bound(bounds[gi], self.boundary_bounds[tj],
+                               SEA_RADIUS_KM + SEA_TIE_KM + SEA_MARGIN_KM)
+        order = np.lexsort((lower, gi))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = gi[order][1:] != gi[order][:-1]
+        probe = order[first]
         upper = np.full(len(rows), np.inf)
-        upper[keys] = pair_distances_km(subset[gi[first]], self.coast_pieces[tj[first]])
+        upper[gi[probe]] = pair_distances_km(subset[gi[probe]], self.boundary_pieces[tj[probe]])
         limit = np.minimum(upper, SEA_RADIUS_KM) + SEA_TIE_KM + SEA_MARGIN_KM
-        piece_bounds = shapely.bounds(self.coast_pieces[tj])
-        lat_max = np.maximum.reduce([np.abs(bounds[gi, 1]), np.abs(bounds[gi, 3]),
-                                     np.abs(piece_bounds[:, 1]), np.abs(piece_bounds[:, 3])])
-        lat_max = np.minimum(lat_max + limit[gi] / KM_PER_DEGREE, 90.0)
-        lower = degrees * KM_PER_DEGREE * np.cos(np.radians(lat_max))
-        wrapped = np.abs(bounds[gi, 0] - piece_bounds[:, 0]) > 180
-        keep = (lower <= limit[gi]) | wrapped
+        keep = lower <= limit[gi]
         gi, tj = gi[keep], tj[keep]
-        km = pair_distances_km(subset[gi], self.coast_pieces[tj])
-        return _sea_rule(rows, gi, self.coast_code[tj], km, len(self.codes))
-
-    def _as_lists(self, n, found):
-        """Turn (row, code index) pairs into one sorted list of ISO codes per row."""
-        rows = np.concatenate([pair[0] for pair in found])
-        codes = np.concatenate([pair[1] for pair in found])
-        key = np.unique(rows.astype(np.int64) * len(self.codes) + codes)
-        rows, codes = np.divmod(key, len(self.codes))
-        names = self.codes[codes].tolist()
-        out = [[] for _ in range(n)]
-        for row, name in zip(rows.tolist(), names):
-            out[row].append(name)
-        return out
+        km = pair_distances_km(subset[gi], self.boundary_pieces[tj])
+        return _sea_rule(rows, gi, self.boundary_code[tj], km, len(self.codes))
 
 
 _NO_PAIRS = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+
+
+def _as_lists(codes, n, found):
+    """Turn (row, code index) pairs into one sorted list of ISO codes per row.
+
+    Parameters
+    ----------
+    codes : ndarray of str
+        ISO alpha-3 codes, sorted, indexed by the code indices.
+    n : int
+        Number of rows.
+    found : list of (ndarray, ndarray)
+        Row and code index pairs, in any order, possibly repeated.
+    """
+    rows = np.concatenate([pair[0] for pair in found]).astype(np.int64)
+    key = rows * len(codes) + np.concatenate([pair[1] for pair in found])
+    # Mostly sorted already (tree results come by row): a stable sort is ~linear.
+    key = np.sort(key, kind="stable")
+    distinct = np.ones(len(key), dtype=bool)
+    distinct[1:] = key[1:] != key[:-1]
+    rows, code = np.divmod(key[distinct], len(codes))
+    names = codes[code].tolist()
+    # A million small lists would trigger repeated garbage collections, each scanning
+    # every list made so far: pause the collector while building them.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        out = [[] for _ in range(n)]
+        for row, name in zip(rows.tolist(), names):
+            out[row].append(name)
+    finally:
+        if collecting:
+            gc.enable()
+    return out
 
 
 def _sea_rule(rows, gi, code, km, n_codes):
@@ -583,4 +662,4 @@ def assign_countries_naive(geometries) -> list[list[str]]:
     outside = present.copy()
     outside[rows] = False
     at_sea = index.nearest_at_sea(geometries, np.nonzero(outside)[0])
-    return index._as_lists(len(geometries), [(rows, code_index), at_sea])
+    return _as_lists(index.codes, len(geometries), [(rows, code_index), at_sea])

@@ -259,8 +259,9 @@ def bulk_insert(rows, *, author_id, status, action):
     now = utcnow()
     published_at = now if status == "published" else None
     incidents, vectors, countries, techniques, sources, revisions = [], [], [], [], [], []
-    bounds = shapely.bounds([r["geometry"] for r in rows])
-    reps = rep_points([r["geometry"] for r in rows])
+    # Plain floats: database drivers do not adapt numpy scalars.
+    bounds = shapely.bounds([r["geometry"] for r in rows]).tolist()
+    reps = rep_points([r["geometry"] for r in rows]).tolist()
     for offset, row in enumerate(rows):
         iid = next_id + offset
         min_x, min_y, max_x, max_y = bounds[offset]

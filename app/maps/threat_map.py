@@ -75,6 +75,9 @@ def build_threat_map(*, config, tiles, tiles_attribution, static_url,
     """
     m = folium.Map(location=list(center), zoom_start=zoom, tiles=None,
                    control_scale=True, world_copy_jump=True)
+    # folium hands min/max zoom to the tile layer only; clustering needs them on the
+    # map itself, including the offline basemap that has no tile layer.
+    m.options.update(minZoom=2, maxZoom=18)
     if tiles != "offline":
         folium.TileLayer(tiles=tiles, attr=tiles_attribution, name="Basemap",
                          control=False).add_to(m)

@@ -42,6 +42,8 @@ def test_xss_titles_render_as_text_and_nothing_leaves_localhost(page, live_app, 
     for i in range(markers.count()):
         markers.nth(i).click()
         titles.append(page.locator(".leaflet-popup .atlas-popup h3").inner_text())
+        page.evaluate("() => AtlasMap.instances[0].map.closePopup()")
+        page.wait_for_selector(".leaflet-popup", state="detached")
     assert sorted(titles) == sorted(XSS_TITLES)
     assert page.watch.dialogs == []
     assert page.locator("img[src=x]").count() == 0

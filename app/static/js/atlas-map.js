@@ -236,10 +236,12 @@
   };
 
   window.AtlasMap = {
+    instances: [],
     init: function (map, cfg) {
       var atlas = new Atlas(map, cfg);
       atlas.load();
       map.atlas = atlas;
+      window.AtlasMap.instances.push(atlas);
       return atlas;
     }
   };
