@@ -6,8 +6,10 @@ longitude pair. Errors are ``GeometryError`` with a message a person can act on.
 """
 import json
 import math
+import re
 
 import shapely
+import shapely.affinity
 from shapely import validation
 from shapely.geometry import shape
 
@@ -16,6 +18,9 @@ ALLOWED_TYPES = ("Point", "LineString", "Polygon", "MultiPoint", "MultiLineStrin
 MAX_VERTICES = 10_000
 MAX_TEXT = 1_000_000  # characters of WKT/GeoJSON accepted before parsing
 MAX_JSON_DEPTH = 8
+MAX_DOCUMENT_DEPTH = 16  # nesting of a whole JSON document (a Feature with properties)
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_LAT_LON = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*[,;\s]\s*([-+]?\d+(?:\.\d+)?)\s*$")
 
 
 class GeometryError(ValueError):
@@ -34,7 +39,11 @@ def parse_geometry(value):
         text = value.strip()
         if len(text) > MAX_TEXT:
             raise GeometryError(f"geometry text is over {MAX_TEXT} characters")
+        pair = _LAT_LON.match(text)
+        if pair:
+            return point_from_lat_lon(pair[1], pair[2])
         if text.startswith("{"):
+            check_json_text(text, max_depth=MAX_DOCUMENT_DEPTH)
             try:
                 value = json.loads(text)
             except (ValueError, RecursionError) as exc:
@@ -44,6 +53,30 @@ def parse_geometry(value):
     if not isinstance(value, dict):
         raise GeometryError("geometry must be WKT text or a GeoJSON geometry object")
     return validate_geometry(_parse_geojson(value))
+
+
+def json_depth(text):
+    """Deepest nesting of ``[``/``{`` in JSON ``text``, strings ignored (no parse)."""
+    depth = deepest = 0
+    for char in _STRINGS.sub('""', text):
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def check_json_text(text, *, max_depth=MAX_DOCUMENT_DEPTH, max_chars=MAX_TEXT):
+    """Refuse JSON ``text`` that is oversized or nested too deeply, before parsing it.
+
+    A parser would recurse once per level; a few kilobytes of ``[[[[…`` are
+    enough to exhaust the stack, so the depth is measured by a plain scan.
+    """
+    if len(text) > max_chars:
+        raise GeometryError(f"JSON is over {max_chars} characters")
+    if json_depth(text) > max_depth:
+        raise GeometryError(f"JSON is nested more than {max_depth} levels deep")
 
 
 def point_from_lat_lon(lat, lon):
@@ -62,6 +95,11 @@ def _parse_wkt(text):
     try:
         return shapely.from_wkt(text)
     except shapely.errors.GEOSException as exc:
+        if "closed linestring" in str(exc):
+            raise GeometryError("a polygon ring is not closed: its last point must "
+                                "repeat its first") from None
+        if "0 or >1 elements" in str(exc):
+            raise GeometryError("a line needs at least 2 points") from None
         raise GeometryError(f"WKT is not valid: {exc}") from None
 
 
@@ -76,6 +114,7 @@ def _parse_geojson(obj):
     count = _count_positions(coords, depth=0)
     if count > MAX_VERTICES:
         raise GeometryError(f"geometry has more than {MAX_VERTICES} vertices")
+    _check_geojson_parts(gtype, coords)
     try:
         return shape(obj)
     except (ValueError, TypeError, IndexError, AttributeError,
@@ -92,6 +131,40 @@ def _count_positions(coords, depth):
     if coords and not isinstance(coords[0], list):
         return 1
     return sum(_count_positions(c, depth + 1) for c in coords)
+
+
+def _check_geojson_parts(gtype, coords):
+    """Lines need 2 positions; rings 4, closed (RFC 7946 3.1.4 and 3.1.6)."""
+    if gtype in ("LineString", "MultiLineString"):
+        lines = [coords] if gtype == "LineString" else coords
+        for i, line in enumerate(lines, 1):
+            if len(line) < 2:
+                raise GeometryError(f"line {i} has {len(line)} position(s); a line needs "
+                                    "at least 2")
+    if gtype in ("Polygon", "MultiPolygon"):
+        polygons = [coords] if gtype == "Polygon" else coords
+        for p, rings in enumerate(polygons, 1):
+            for r, ring in enumerate(rings, 1):
+                where = f"ring {r}" + (f" of polygon {p}" if gtype == "MultiPolygon" else "")
+                if len(ring) < 4:
+                    raise GeometryError(
+                        f"{where} has {len(ring)} positions; a ring needs at least 4 "
+                        "(3 corners and the first repeated to close it)")
+                if ring[0] != ring[-1]:
+                    raise GeometryError(f"{where} is not closed: its last position must "
+                                        "repeat its first")
+
+
+def _check_ring_corners(geom):
+    """Each ring needs 3 distinct corners, whatever the input format."""
+    polygons = getattr(geom, "geoms", [geom])
+    for p, poly in enumerate(polygons, 1):
+        for r, ring in enumerate([poly.exterior, *poly.interiors], 1):
+            corners = {tuple(c) for c in shapely.get_coordinates(ring)}
+            if len(corners) < 3:
+                where = f"ring {r}" + (f" of polygon {p}" if len(polygons) > 1 else "")
+                raise GeometryError(f"{where} has {len(corners)} distinct corner(s); a "
+                                    "ring needs at least 3")
 
 
 def validate_geometry(geom):
@@ -118,6 +191,9 @@ def validate_geometry(geom):
                 f"-180..180 and latitude within -90..90{hint}")
     if shapely.has_z(geom):
         geom = shapely.force_2d(geom)
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        _check_ring_corners(geom)
+    geom = split_antimeridian(geom)
     if not geom.is_valid:
         raise GeometryError(_explain_invalid(geom))
     return geom
@@ -132,6 +208,64 @@ def _explain_invalid(geom):
         if len(parts) >= 2:
             return f"{geom.geom_type} is invalid: {what.lower()} at ({parts[0]}, {parts[1]})"
     return f"{geom.geom_type} is invalid: {reason}"
+
+
+def crosses_antimeridian(geom):
+    """True when some edge of ``geom`` jumps more than 180° of longitude.
+
+    RFC 7946 (3.1.9) reads such an edge as crossing the antimeridian, the short
+    way round, rather than spanning the whole world.
+    """
+    parts = getattr(geom, "geoms", [geom])
+    for part in parts:
+        rings = ([part.exterior, *part.interiors] if part.geom_type == "Polygon"
+                 else [part])
+        for ring in rings:
+            xs = shapely.get_coordinates(ring)[:, 0]
+            if len(xs) > 1 and (abs(xs[1:] - xs[:-1]) > 180).any():
+                return True
+    return False
+
+
+def _split_line(coords):
+    """Split one line's coordinates at ±180°, interpolating the crossing latitude."""
+    pieces, current = [], [tuple(coords[0])]
+    for (x1, y1), (x2, y2) in zip(coords[:-1], coords[1:]):
+        if abs(x2 - x1) > 180:
+            edge = 180.0 if x1 > 0 else -180.0
+            x2_shifted = x2 + 360 if x1 > 0 else x2 - 360
+            t = (edge - x1) / (x2_shifted - x1)
+            y = y1 + t * (y2 - y1)
+            current.append((edge, y))
+            pieces.append(current)
+            current = [(-edge, y)]
+        current.append((x2, y2))
+    pieces.append(current)
+    return [p for p in pieces if len(set(p)) > 1]
+
+
+def _shift_east(geom):
+    """Move negative longitudes by +360° so a crossing shape is contiguous."""
+    return shapely.transform(geom, lambda c: c + [[360.0, 0.0]] * (c[:, :1] < 0))
+
+
+def split_antimeridian(geom):
+    """Split lines and polygons that cross the antimeridian into Multi parts.
+
+    Returns ``geom`` unchanged when it does not cross. Points never cross.
+    """
+    if geom.geom_type in ("Point", "MultiPoint") or not crosses_antimeridian(geom):
+        return geom
+    if geom.geom_type in ("LineString", "MultiLineString"):
+        lines = [shapely.get_coordinates(g) for g in getattr(geom, "geoms", [geom])]
+        return shapely.MultiLineString([p for line in lines for p in _split_line(line)])
+    shifted = _shift_east(geom)
+    west = shapely.intersection(shifted, shapely.box(-180, -90, 180, 90))
+    east = shapely.affinity.translate(
+        shapely.intersection(shifted, shapely.box(180, -90, 540, 90)), xoff=-360)
+    polygons = [p for g in (west, east) for p in getattr(g, "geoms", [g])
+                if p.geom_type == "Polygon" and not p.is_empty]
+    return shapely.MultiPolygon(polygons)
 
 
 def rep_points(geometries):

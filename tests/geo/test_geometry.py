@@ -50,7 +50,7 @@ def test_swapped_coordinates_get_a_hint():
     ("GEOMETRYCOLLECTION (POINT (1 1))", "not supported"),
     ("NOT WKT", "WKT is not valid"),
     ('{"type": "Point"', "not valid JSON"),
-    ('{"type": "Polygon", "coordinates": [[[0, 0], [1, 1]]]}', "malformed"),
+    ('{"type": "Polygon", "coordinates": [[[0, 0], [1, 1]]]}', "ring 1 has 2 positions"),
 ])
 def test_bad_input_is_refused_with_a_reason(value, message):
     with pytest.raises(GeometryError, match=message):
@@ -85,3 +85,74 @@ def test_representative_point_lies_on_the_geometry():
     min_x, min_y, max_x, max_y, rx, ry = bounds_and_rep(c_shape)
     assert (min_x, min_y, max_x, max_y) == (0, 0, 3, 3)
     assert c_shape.intersects(shapely.Point(rx, ry))
+
+
+# --- issue 4: the remaining validation cases --------------------------------
+
+def test_line_crossing_the_antimeridian_is_split_per_rfc7946():
+    geom = parse_geometry("LINESTRING (170 10, -170 20)")
+    assert geom.geom_type == "MultiLineString"
+    west, east = [list(g.coords) for g in geom.geoms]
+    assert west == [(170.0, 10.0), (180.0, 15.0)]
+    assert east == [(-180.0, 15.0), (-170.0, 20.0)]
+
+
+def test_westward_crossing_is_split_too():
+    geom = parse_geometry({"type": "LineString", "coordinates": [[-175, 0], [175, 10]]})
+    assert [list(g.coords) for g in geom.geoms] == [[(-175.0, 0.0), (-180.0, 5.0)],
+                                                    [(180.0, 5.0), (175.0, 10.0)]]
+
+
+def test_polygon_crossing_the_antimeridian_becomes_two_polygons():
+    geom = parse_geometry({"type": "Polygon", "coordinates": [
+        [[170, 0], [-170, 0], [-170, 10], [170, 10], [170, 0]]]})
+    assert geom.geom_type == "MultiPolygon"
+    assert sorted(round(p.area) for p in geom.geoms) == [100, 100]
+    assert geom.bounds == (-180.0, 0.0, 180.0, 10.0)
+
+
+def test_line_near_but_not_across_the_antimeridian_is_kept():
+    assert parse_geometry("LINESTRING (170 10, 179 20)").geom_type == "LineString"
+
+
+@pytest.mark.parametrize("value, message", [
+    ({"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [0, 0]]]},
+     "ring 1 has 3 positions; a ring needs at least 4"),
+    ({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]]},
+     "ring 1 is not closed"),
+    ({"type": "MultiPolygon", "coordinates": [[[[0, 0], [1, 0], [1, 1], [0, 0]]],
+                                              [[[5, 5], [6, 6], [5, 5]]]]},
+     "ring 1 of polygon 2 has 3 positions"),
+    ("POLYGON ((0 0, 1 1, 0 0))", "ring 1 has 2 distinct corner"),
+    ("POLYGON ((0 0, 1 1, 1 1, 0 0))", "ring 1 has 2 distinct corner"),
+    ("POLYGON ((0 0, 1 0, 1 1))", "ring is not closed"),
+    ({"type": "LineString", "coordinates": [[0, 0]]}, "line 1 has 1 position"),
+    ("LINESTRING (0 0)", "a line needs at least 2 points"),
+])
+def test_rings_and_lines_with_too_few_points(value, message):
+    with pytest.raises(GeometryError, match=message):
+        parse_geometry(value)
+
+
+def test_deeply_nested_json_text_refused_before_parsing():
+    text = '{"type": "Point", "coordinates": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    with pytest.raises(GeometryError, match="nested more than 16 levels"):
+        parse_geometry(text)
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting():
+    from app.geo.geometry import json_depth
+    assert json_depth('{"a": "[[[[[[[[[[[[[[[[[[[[[[", "b": [1, [2]]}') == 3
+
+
+def test_oversized_json_text_refused():
+    from app.geo.geometry import MAX_TEXT
+    with pytest.raises(GeometryError, match="over"):
+        parse_geometry('{"type": "Point", "coordinates": [1, 2]' + " " * MAX_TEXT + "}")
+
+
+def test_pasted_latitude_longitude_pair_is_a_point():
+    assert parse_geometry("48.86, 2.35").coords[0] == (2.35, 48.86)
+    assert parse_geometry("-33.9 18.4").coords[0] == (18.4, -33.9)
+    with pytest.raises(GeometryError, match="out of range"):
+        parse_geometry("120, 10")
