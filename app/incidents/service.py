@@ -207,30 +207,173 @@ def update_incident(*, incident, data, expected_version, editor):
     return incident
 
 
-def set_status(*, incident, status, expected_version, editor, reason=None):
-    """Move ``incident`` to ``status`` (archive, publish, reject…) with a revision."""
-    if status in ("published", "rejected") and not policy.can_publish(editor):
-        raise PermissionDenied("Only editors publish or reject incidents.")
-    if not policy.can_edit(editor, incident) and not policy.can_publish(editor):
+# Workflow: which status may follow which (PRODUCT.md: draft → submitted →
+# published | rejected → archived). Editors may also publish or reject a draft
+# directly, send a rejected incident back to draft, and revive an archived one.
+TRANSITIONS = {
+    "draft": ("submitted", "published", "rejected", "archived"),
+    "submitted": ("published", "rejected", "draft", "archived"),
+    "rejected": ("submitted", "draft", "archived"),
+    "published": ("archived",),
+    "archived": ("draft",),
+}
+REVIEW_STATUSES = ("published", "rejected")
+
+
+def check_transition(incident, status, user, reason=None):
+    """Raise unless ``user`` may move ``incident`` to ``status`` (nothing changes here)."""
+    if status not in TRANSITIONS.get(incident.status, ()):
+        raise ValidationError([("status", f"a {incident.status} incident cannot become "
+                                          f"{status}")])
+    if status in REVIEW_STATUSES or incident.status in ("published", "archived"):
+        if not policy.can_publish(user):
+            raise PermissionDenied("Only editors publish, reject, archive published "
+                                   "incidents or revive archived ones.")
+    elif not policy.can_edit(user, incident):
         raise PermissionDenied("You may not change this incident.")
-    _check_version(incident, expected_version)
+    if status == "rejected" and not (reason or "").strip():
+        raise ValidationError([("reason", "is required to reject an incident")])
+
+
+def _transition(incident, status, editor, reason):
+    """Change the status and write the revision, inside the caller's transaction."""
     before = snapshot(incident)
+    incident.status = status
+    if status == "published":
+        incident.published_at = utcnow()
+        incident.reviewed_by_id = editor.id
+        incident.rejection_reason = None
+    if status == "rejected":
+        incident.rejection_reason = reason.strip()
+        incident.reviewed_by_id = editor.id
+    db.session.flush()
+    _record(incident, editor, status, before)
+
+
+def set_status(*, incident, status, expected_version, editor, reason=None):
+    """Move ``incident`` to ``status`` (submit, publish, reject, archive…) with a revision."""
+    check_transition(incident, status, editor, reason)
+    _check_version(incident, expected_version)
     try:
-        incident.status = status
-        if status == "published":
-            incident.published_at = utcnow()
-            incident.reviewed_by_id = editor.id
-        if status == "rejected":
-            incident.rejection_reason = reason
-            incident.reviewed_by_id = editor.id
-        db.session.flush()
-        _record(incident, editor, status, before)
+        _transition(incident, status, editor, reason)
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
         db.session.refresh(incident)
         raise ConflictError(incident, expected_version, {}) from None
+    except Exception:
+        db.session.rollback()
+        raise
     return incident
+
+
+def batch_set_status(*, items, status, editor, reason=None):
+    """Move several incidents to ``status`` in ONE transaction: all or none.
+
+    ``items`` are ``(incident_id, expected_version)`` pairs. An invisible or
+    missing id is ``NotFound``; any refused transition or stale version
+    rolls the whole batch back. Returns the incidents.
+    """
+    if not items:
+        raise ValidationError([("ids", "select at least one incident")])
+    done = []
+    try:
+        for incident_id, version in items:
+            incident = get_incident(incident_id, editor)
+            check_transition(incident, status, editor, reason)
+            _check_version(incident, version)
+            _transition(incident, status, editor, reason)
+            done.append(incident)
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise ConflictError(done[-1], None, {}) from None
+    except Exception:
+        db.session.rollback()
+        raise
+    return done
+
+
+def revision(incident, number):
+    """Revision ``number`` of ``incident`` (``NotFound`` if there is none)."""
+    found = db.session.scalar(sa.select(Revision).where(
+        Revision.incident_id == incident.id, Revision.number == number))
+    if found is None:
+        raise NotFound(f"Incident {incident.id} has no revision {number}.")
+    return found
+
+
+def data_from_snapshot(snap):
+    """Clean fields (as ``schema.parse_incident`` returns) from a revision snapshot."""
+    from datetime import date
+
+    from shapely.geometry import shape
+    data = {name: snap.get(name) for name in SNAPSHOT_FIELDS
+            if name not in ("status", "rejection_reason", "start_date", "end_date")}
+    data.update(start_date=date.fromisoformat(snap["start_date"]),
+                end_date=date.fromisoformat(snap["end_date"]),
+                geometry=shape(snap["geometry"]), actor=snap.get("actor"),
+                vectors=snap.get("vectors") or [], countries=snap.get("countries") or [],
+                techniques=snap.get("techniques") or [],
+                sources=[{**s, "published_on": date.fromisoformat(s["published_on"])
+                          if s.get("published_on") else None}
+                         for s in snap.get("sources") or []])
+    return data
+
+
+def restore_revision(*, incident, number, expected_version, editor):
+    """Bring back the fields of revision ``number`` as a new revision (status unchanged)."""
+    if not policy.can_edit(editor, incident):
+        raise PermissionDenied("You may not edit this incident.")
+    data = data_from_snapshot(revision(incident, number).snapshot)
+    _check_version(incident, expected_version)
+    before = snapshot(incident)
+    try:
+        _apply(incident, data, References())
+        db.session.flush()
+        _record(incident, editor, "restore", before)
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        db.session.refresh(incident)
+        raise ConflictError(incident, expected_version, {}) from None
+    except Exception:
+        db.session.rollback()
+        raise
+    return incident
+
+
+WORKFLOW_FIELDS = ("status", "rejection_reason")
+
+
+def last_published_snapshot(incident):
+    """The snapshot of the latest revision in which ``incident`` was published, or None."""
+    for rev in db.session.scalars(sa.select(Revision).where(
+            Revision.incident_id == incident.id).order_by(Revision.number.desc())):
+        if rev.snapshot.get("status") == "published":
+            return rev.snapshot
+    return None
+
+
+def diff_from_published(incident):
+    """``{field: [published, now]}`` of what would change the public record.
+
+    Against the last published version; for a never-published incident every
+    field is new (its "before" is ``None``). Workflow fields are left out.
+    """
+    now = {k: v for k, v in snapshot(incident).items() if k not in WORKFLOW_FIELDS}
+    published = last_published_snapshot(incident)
+    if published is not None:
+        published = {k: v for k, v in published.items() if k not in WORKFLOW_FIELDS}
+    return diff(published, now)
+
+
+def status_counts(viewer):
+    """``{status: count}`` of the incidents ``viewer`` may see, for the review queue."""
+    rows = db.session.execute(
+        sa.select(Incident.status, sa.func.count()).where(policy.visibility_clause(viewer))
+        .group_by(Incident.status))
+    return {status: 0 for status in TRANSITIONS} | dict(rows.all())
 
 
 def _check_version(incident, expected_version):
