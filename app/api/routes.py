@@ -3,6 +3,7 @@ from flask import abort, g, jsonify, request, url_for
 
 from app.api import bp
 from app.api.auth import api_viewer, require_token
+from app.geo.geometry import GeometryError, check_json_text
 from app.incidents import search, service
 from app.incidents.filters import FilterError, parse_filters, url_args
 from app.incidents.schema import ValidationError, parse_incident
@@ -47,7 +48,21 @@ def list_incidents():
     return jsonify(feature_collection(page, **members))
 
 
+MAX_BODY = 2 * 1024 * 1024  # bytes of one incident Feature
+
+
 def _feature_body():
+    """The request's Feature properties (geometry included), checked before parsing."""
+    if not request.is_json:
+        abort(415, "Send a GeoJSON Feature with Content-Type: application/json "
+                   "(or application/geo+json).")
+    if (request.content_length or 0) > MAX_BODY:
+        abort(413, f"An incident is at most {MAX_BODY // 1024} kB of JSON.")
+    text = request.get_data(as_text=True)
+    try:
+        check_json_text(text, max_chars=MAX_BODY)
+    except GeometryError as exc:
+        abort(400, str(exc))
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         abort(400, "Send a GeoJSON Feature as application/json.")
@@ -90,15 +105,26 @@ def _expected_version(props):
 @bp.patch("/incidents/<int:incident_id>")
 @require_token
 def patch_incident(incident_id):
-    """Edit fields of an incident; the body or ``If-Match`` names the version edited."""
+    """Edit fields and/or move the status; the body or ``If-Match`` names the version.
+
+    ``status`` (``submitted``, ``published``, ``rejected`` with
+    ``rejection_reason``, ``draft``, ``archived``) goes through the same
+    workflow rules as the review pages.
+    """
     incident = service.get_incident(incident_id, g.api_user)
     props = _feature_body()
     version = _expected_version(props)
     if version is not None and not str(version).isdigit():
         abort(400, "version must be a whole number")
+    status, reason = props.pop("status", None), props.pop("rejection_reason", None)
     data = parse_incident(props, partial=True)
-    incident = service.update_incident(incident=incident, data=data,
-                                       expected_version=version, editor=g.api_user)
+    if data or status is None:
+        incident = service.update_incident(incident=incident, data=data,
+                                           expected_version=version, editor=g.api_user)
+        version = incident.version
+    if status is not None and status != incident.status:
+        incident = service.set_status(incident=incident, status=str(status), reason=reason,
+                                      expected_version=version, editor=g.api_user)
     return jsonify(incident_feature(incident))
 
 
@@ -107,6 +133,8 @@ def patch_incident(incident_id):
 def archive_incident(incident_id):
     """Archive (never delete) an incident; answers with the archived Feature."""
     incident = service.get_incident(incident_id, g.api_user)
+    if incident.status == "archived":
+        return jsonify(incident_feature(incident))
     # If-Match is optional here: archiving is idempotent and loses no field.
     version = _expected_version({}) or incident.version
     incident = service.set_status(incident=incident, status="archived",

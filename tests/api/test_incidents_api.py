@@ -80,3 +80,93 @@ def test_delete_archives(client, token, make_incident):
     assert response.status_code == 200
     assert response.get_json()["properties"]["status"] == "archived"
     assert client.get(f"/api/v1/incidents/{incident.id}").status_code == 404
+
+
+# --- issue 4: every rule holds through the API, every 4xx is JSON with a message --
+
+def test_wrong_content_type_is_a_json_415(client, token):
+    _, headers = token("contributor")
+    response = client.post("/api/v1/incidents", data="title=x", headers=headers,
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 415
+    assert "application/json" in response.get_json()["error"]
+
+
+def test_oversized_body_is_a_json_413(client, token):
+    from app.api.routes import MAX_BODY
+    _, headers = token("contributor")
+    body = {**FEATURE, "properties": {**FEATURE["properties"], "summary": "x" * MAX_BODY}}
+    response = client.post("/api/v1/incidents", json=body, headers=headers)
+    assert response.status_code == 413
+    assert "kB" in response.get_json()["error"]
+
+
+def test_deeply_nested_body_is_refused_before_parsing(client, token):
+    _, headers = token("contributor")
+    text = '{"type": "Feature", "properties": {"x": ' + "[" * 50_000 + "]" * 50_000 + "}}"
+    response = client.post("/api/v1/incidents", data=text, headers=headers,
+                           content_type="application/json")
+    assert response.status_code == 400
+    assert "nested" in response.get_json()["error"]
+
+
+@pytest.mark.parametrize("geometry, message", [
+    ({"type": "Point", "coordinates": [48.86, 120]}, "look swapped"),
+    ({"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]},
+     "self-intersection at (0.5, 0.5)"),
+    ({"type": "LineString", "coordinates": [[0, 0]]}, "at least 2"),
+])
+def test_bad_geometry_is_a_400_and_nothing_stored(client, token, geometry, message):
+    _, headers = token("contributor")
+    response = client.post("/api/v1/incidents", json={**FEATURE, "geometry": geometry},
+                           headers=headers)
+    assert response.status_code == 400
+    assert message in response.get_json()["error"]
+    _, editor = token("editor")
+    listed = client.get("/api/v1/incidents?status=draft", headers=editor).get_json()
+    assert listed["features"] == []
+
+
+def test_antimeridian_line_is_stored_split(client, token):
+    _, headers = token("contributor")
+    line = {"type": "LineString", "coordinates": [[170, -17], [-178, -18]]}
+    feature = client.post("/api/v1/incidents", json={**FEATURE, "geometry": line},
+                          headers=headers).get_json()
+    assert feature["geometry"]["type"] == "MultiLineString"
+
+
+def test_workflow_through_patch_status(client, token):
+    _, author = token("contributor")
+    _, editor = token("editor")
+    feature = client.post("/api/v1/incidents", json=FEATURE, headers=author).get_json()
+    url = f"/api/v1/incidents/{feature['id']}"
+    version = feature["properties"]["version"]
+    submitted = client.patch(url, json={"status": "submitted", "version": version},
+                             headers=author)
+    assert submitted.get_json()["properties"]["status"] == "submitted"
+    version = submitted.get_json()["properties"]["version"]
+    refused = client.patch(url, json={"status": "published", "version": version},
+                           headers=author)
+    assert refused.status_code == 403 and "editors" in refused.get_json()["error"]
+    rejected = client.patch(url, json={"status": "rejected", "version": version},
+                            headers=editor)
+    assert rejected.status_code == 400
+    assert "reason" in rejected.get_json()["error"]
+    published = client.patch(url, json={"status": "published", "version": version},
+                             headers=editor)
+    assert published.get_json()["properties"]["status"] == "published"
+    assert client.get(url).status_code == 200  # now public
+    stale = client.patch(url, json={"status": "archived", "version": version},
+                         headers=editor)
+    assert stale.status_code == 409 and stale.get_json()["error"]
+
+
+def test_every_api_4xx_has_a_json_message(client, token):
+    _, headers = token("contributor")
+    for response in (client.get("/api/v1/incidents/999999"),
+                     client.delete("/api/v1/incidents/1"),
+                     client.put("/api/v1/incidents/1", headers=headers),
+                     client.get("/api/v1/incidents?limit=abc"),
+                     client.get("/api/v1/nothing-here")):
+        assert 400 <= response.status_code < 500
+        assert response.is_json and response.get_json()["error"].strip()
