@@ -1,0 +1,26 @@
+"""The offline gazetteer: countries and cities by name, with their geometry."""
+from app.geo.gazetteer import fold, search_places
+from app.geo.geometry import parse_geometry
+
+
+def test_country_by_english_or_french_name_comes_first_with_its_outline():
+    for query in ("Germ", "Allemagne"):
+        place = search_places(query)[0]
+        assert (place.kind, place.country, place.name) == ("country", "DEU", "Germany")
+        assert parse_geometry(place.geometry).contains(parse_geometry("POINT (13.4 52.52)"))
+
+
+def test_city_match_is_accent_insensitive_and_ranked_by_population():
+    assert [(p.kind, p.name, p.country) for p in search_places("malmo")] == [
+        ("city", "Malmö", "SE")]
+    assert fold("São Paulo") == "sao paulo"
+    assert search_places("sao paulo")[0].name == "São Paulo"
+    paris = [p for p in search_places("Paris") if p.kind == "city"][0]
+    assert paris.country == "FR"
+    lon, lat = paris.geometry["coordinates"]
+    assert abs(lon - 2.35) < 0.1 and abs(lat - 48.86) < 0.1
+
+
+def test_short_or_empty_queries_find_nothing_and_limit_holds():
+    assert search_places("") == [] and search_places("a") == []
+    assert len(search_places("san", limit=5)) == 5
