@@ -62,7 +62,9 @@ def _register_blueprints(app):
     from app.auth import bp as auth_bp
     from app.incidents import bp as incidents_bp
     from app.main import bp as main_bp
+    from app.taxonomy import bp as taxonomy_bp
     app.register_blueprint(main_bp)
+    app.register_blueprint(taxonomy_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(incidents_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")

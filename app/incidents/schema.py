@@ -230,7 +230,9 @@ def parse_incident(data, *, partial=False):
         out["sources"] = []
     start, end = out.get("start_date"), out.get("end_date")
     if start and not partial and end is None:
-        out["end_date"] = start
+        # "2025-03" alone is the whole month: the interval ends on its last day.
+        raw = data.get("start_date")
+        out["end_date"] = start if isinstance(raw, date) else parse_date(str(raw), end=True)
     if start and out.get("end_date") and out["end_date"] < start:
         errors.append(("end_date", "is before start_date"))
     if errors:

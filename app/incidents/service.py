@@ -57,6 +57,13 @@ def get_incident(incident_id, viewer):
     return incident
 
 
+def incidents_by(author, *, limit=500):
+    """The incidents ``author`` created, newest first, whatever their status."""
+    return list(db.session.scalars(
+        sa.select(Incident).where(Incident.created_by_id == author.id)
+        .order_by(Incident.id.desc()).limit(limit)))
+
+
 def snapshot(incident):
     """A JSON-ready dict of the incident's editable state, for revisions and diffs."""
     data = {name: getattr(incident, name) for name in SNAPSHOT_FIELDS}
@@ -125,6 +132,11 @@ class References:
         """Country codes per geometry by spatial join, limited to known countries."""
         return [[c for c in codes if c in self.countries]
                 for codes in assign_countries(geometries)]
+
+
+def derived_countries(geometry):
+    """ISO alpha-3 codes of the known countries ``geometry`` touches (editor preview)."""
+    return References().derive_countries([geometry])[0]
 
 
 # --- writing ---------------------------------------------------------------

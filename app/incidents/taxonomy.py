@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.geo.countries import load_countries
-from app.incidents.models import Country, Technique, Vector
+from app.incidents.models import Actor, Country, Technique, Vector
 from app.reference.disarm import load_disarm
 
 # slug, English label, French label, colour, symbol (shared by map, legend and list)
@@ -55,6 +55,16 @@ def vector_styles(lang="en"):
     return [{"slug": v.slug, "label": v.label_fr if lang == "fr" else v.label_en,
              "color": v.color, "symbol": v.symbol}
             for v in db.session.scalars(sa.select(Vector).order_by(Vector.slug))]
+
+
+def vector_choices(lang="en"):
+    """``(slug, label)`` pairs for the editor's vector checkboxes."""
+    return [(v["slug"], f'{v["symbol"]} {v["label"]}') for v in vector_styles(lang)]
+
+
+def actor_names():
+    """Names of the known actors, for the editor's pick-or-create field."""
+    return list(db.session.scalars(sa.select(Actor.name).order_by(Actor.name)))
 
 
 def country_names(lang="en"):
