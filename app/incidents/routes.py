@@ -33,14 +33,22 @@ def show(incident_id):
 
 
 def _require(allowed):
-    """403 unless ``allowed`` (the user is signed in, by ``login_required``)."""
+    """Unless ``allowed``: sign in first (anonymous), else 403."""
     if not allowed:
+        if not current_user.is_authenticated:
+            abort(current_app.login_manager.unauthorized())
         abort(403, _("Your role does not allow this."))
+
+
+def _visible(incident_id):
+    """The incident, or 404 when the user may not see it — before any other check,
+    so that a guessed id answers the same on every route, signed in or not."""
+    return service.get_incident(incident_id, current_user)
 
 
 def _editable(incident_id):
     """The incident if the user may see it (else 404) and edit it (else 403)."""
-    incident = service.get_incident(incident_id, current_user)
+    incident = _visible(incident_id)
     _require(policy.can_edit(current_user, incident))
     return incident
 
@@ -70,7 +78,6 @@ def new():
 
 
 @bp.route("/<int:incident_id>/edit", methods=["GET", "POST"])
-@login_required
 def edit(incident_id):
     """Edit an incident; a stale ``version`` shows the conflict instead of saving."""
     incident = _editable(incident_id)
@@ -114,10 +121,10 @@ def _after_save(incident):
 
 
 @bp.post("/<int:incident_id>/status")
-@login_required
 def change_status(incident_id):
     """Submit, withdraw, publish, reject or archive one incident."""
-    incident = service.get_incident(incident_id, current_user)
+    incident = _visible(incident_id)
+    _require(current_user.is_authenticated)
     form = StatusForm()
     if not form.validate_on_submit():
         abort(400, _("The form expired; reload the page and try again."))
@@ -188,10 +195,9 @@ def review_batch():
 
 
 @bp.route("/<int:incident_id>/review")
-@login_required
 def review_one(incident_id):
     """What publishing would change: the diff from the last published version."""
-    incident = service.get_incident(incident_id, current_user)
+    incident = _visible(incident_id)
     _require(policy.can_publish(current_user))
     return render_template("incidents/review_one.html", incident=incident,
                            changes=service.diff_from_published(incident),
@@ -199,10 +205,10 @@ def review_one(incident_id):
 
 
 @bp.route("/<int:incident_id>/history")
-@login_required
 def history(incident_id):
     """Every revision of an incident: who, when, what changed; restore any of them."""
-    incident = service.get_incident(incident_id, current_user)
+    incident = _visible(incident_id)
+    _require(current_user.is_authenticated)
     return render_template("incidents/history.html", incident=incident,
                            revisions=list(reversed(incident.revisions)),
                            form=RestoreForm(version=incident.version),
@@ -210,7 +216,6 @@ def history(incident_id):
 
 
 @bp.post("/<int:incident_id>/restore/<int:number>")
-@login_required
 def restore(incident_id, number):
     """Bring back revision ``number``'s fields as a new revision."""
     incident = _editable(incident_id)
