@@ -76,3 +76,40 @@ def test_contributor_draws_editor_publishes_map_shows_it(browser, live_app, live
     anonymous.wait_for_selector(".folium-map[data-atlas-ready=true]", timeout=15000)
     assert anonymous.locator(".folium-map").get_attribute("data-shown") == "1"
     assert TITLE in anonymous.locator("#atlas-list").inner_text()
+
+
+def test_two_browsers_edit_the_same_incident_and_the_second_sees_the_conflict(
+        browser, live_app, live_server):
+    from app.incidents import service
+    from app.incidents.schema import parse_incident
+    base = live_server.url
+    first_user = create_user(email="a@example.org", password=PASSWORD, role="editor")
+    create_user(email="b@example.org", password=PASSWORD, role="editor")
+    incident = service.create_incident(data=parse_incident({
+        "title": "Shared incident", "start_date": "2025-02-01", "wkt": "POINT (2.35 48.86)"}),
+        author=first_user)
+    pages = []
+    for email in ("a@example.org", "b@example.org"):
+        page = browser.new_context().new_page()
+        _sign_in(page, base, email)
+        page.goto(f"{base}/incidents/{incident.id}/edit")
+        page.wait_for_selector("#editor-map[data-valid=true]")
+        pages.append(page)
+    first, second = pages
+    first.fill("#title", "Renamed by A")
+    first.click("#save")
+    first.wait_for_selector("text=Saved.")
+    # B moves it to Berlin with the gazetteer, unaware of A's save.
+    second.fill("#place-q", "Berlin")
+    second.locator("#place-results button", has_text="Berlin").first.click()
+    second.wait_for_function(
+        "document.getElementById('derived-countries').textContent.includes('DEU')")
+    second.click("#save")
+    conflict = second.locator("#conflict")
+    conflict.wait_for()
+    assert "Someone else saved this incident" in conflict.inner_text()
+    assert second.locator("#conflict tr[data-field=title] .after").inner_text() == "Renamed by A"
+    assert "13.4" in second.input_value("#geometry")  # B's edit is kept, not lost
+    listed = first.request.get(f"{base}/api/v1/incidents/{incident.id}").json()
+    assert listed["properties"]["title"] == "Renamed by A"
+    assert listed["geometry"]["coordinates"] == [2.35, 48.86]
