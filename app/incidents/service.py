@@ -6,10 +6,12 @@ every edit names the ``version`` it started from: a stale one raises
 ``ConflictError`` instead of overwriting someone else's work.
 """
 import uuid as uuid_mod
-from datetime import datetime
+from contextlib import contextmanager
+from datetime import date, datetime
 
 import shapely
 import sqlalchemy as sa
+from shapely.geometry import shape
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import NotFound
 
@@ -198,16 +200,16 @@ def create_incident(*, data, author, status="draft"):
     return incident
 
 
-def update_incident(*, incident, data, expected_version, editor):
-    """Apply ``data`` to ``incident`` if it is still at ``expected_version``."""
-    if not policy.can_edit(editor, incident):
-        raise PermissionDenied("You may not edit this incident.")
-    _check_version(incident, expected_version)
-    before = snapshot(incident)
+@contextmanager
+def _saving(incident, expected_version):
+    """Commit what the block changed; roll back on any error.
+
+    A concurrent save that slipped in after ``_check_version`` surfaces as
+    SQLAlchemy's ``StaleDataError`` (the version column) and becomes a
+    ``ConflictError``.
+    """
     try:
-        _apply(incident, data, References())
-        db.session.flush()
-        _record(incident, editor, "update", before)
+        yield
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
@@ -216,7 +218,25 @@ def update_incident(*, incident, data, expected_version, editor):
     except Exception:
         db.session.rollback()
         raise
+
+
+def _save_fields(incident, data, *, expected_version, editor, action):
+    """Apply clean ``data`` with a revision named ``action``, if the version is current."""
+    if not policy.can_edit(editor, incident):
+        raise PermissionDenied("You may not edit this incident.")
+    _check_version(incident, expected_version)
+    before = snapshot(incident)
+    with _saving(incident, expected_version):
+        _apply(incident, data, References())
+        db.session.flush()
+        _record(incident, editor, action, before)
     return incident
+
+
+def update_incident(*, incident, data, expected_version, editor):
+    """Apply ``data`` to ``incident`` if it is still at ``expected_version``."""
+    return _save_fields(incident, data, expected_version=expected_version, editor=editor,
+                        action="update")
 
 
 # Workflow: which status may follow which (PRODUCT.md: draft → submitted →
@@ -266,16 +286,8 @@ def set_status(*, incident, status, expected_version, editor, reason=None):
     """Move ``incident`` to ``status`` (submit, publish, reject, archive…) with a revision."""
     check_transition(incident, status, editor, reason)
     _check_version(incident, expected_version)
-    try:
+    with _saving(incident, expected_version):
         _transition(incident, status, editor, reason)
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        db.session.refresh(incident)
-        raise ConflictError(incident, expected_version, {}) from None
-    except Exception:
-        db.session.rollback()
-        raise
     return incident
 
 
@@ -299,7 +311,7 @@ def batch_set_status(*, items, status, editor, reason=None):
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        raise ConflictError(done[-1], None, {}) from None
+        raise ConflictError(incident, version, {}) from None
     except Exception:
         db.session.rollback()
         raise
@@ -317,9 +329,6 @@ def revision(incident, number):
 
 def data_from_snapshot(snap):
     """Clean fields (as ``schema.parse_incident`` returns) from a revision snapshot."""
-    from datetime import date
-
-    from shapely.geometry import shape
     data = {name: snap.get(name) for name in SNAPSHOT_FIELDS
             if name not in ("status", "rejection_reason", "start_date", "end_date")}
     data.update(start_date=date.fromisoformat(snap["start_date"]),
@@ -338,21 +347,8 @@ def restore_revision(*, incident, number, expected_version, editor):
     if not policy.can_edit(editor, incident):
         raise PermissionDenied("You may not edit this incident.")
     data = data_from_snapshot(revision(incident, number).snapshot)
-    _check_version(incident, expected_version)
-    before = snapshot(incident)
-    try:
-        _apply(incident, data, References())
-        db.session.flush()
-        _record(incident, editor, "restore", before)
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        db.session.refresh(incident)
-        raise ConflictError(incident, expected_version, {}) from None
-    except Exception:
-        db.session.rollback()
-        raise
-    return incident
+    return _save_fields(incident, data, expected_version=expected_version, editor=editor,
+                        action="restore")
 
 
 WORKFLOW_FIELDS = ("status", "rejection_reason")
