@@ -178,7 +178,8 @@ def make_incident(app, make_user):
         if status != "draft":
             editor = author if author.is_editor else state.setdefault(
                 "editor", make_user("editor"))
-            service.set_status(incident=incident, status=status,
+            reason = "Rejected in a test" if status == "rejected" else None
+            service.set_status(incident=incident, status=status, reason=reason,
                                expected_version=incident.version, editor=editor)
         return incident
     return make
