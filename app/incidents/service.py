@@ -167,6 +167,10 @@ def _apply(incident, data, refs):
         incident.countries = refs.lookup("countries", codes)
     if "sources" in data:
         incident.sources = [Source(**s) for s in data["sources"]]
+    # Touch the row: a change to vectors, countries, techniques or sources alone
+    # would not UPDATE it, so the version would not move and a concurrent edit
+    # of those lists would be silently lost.
+    incident.updated_at = utcnow()
 
 
 def _record(incident, author, action, before):

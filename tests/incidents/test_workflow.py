@@ -179,3 +179,16 @@ def test_status_counts_follow_visibility(app, make_incident, people):
     assert service.status_counts(people["editor"])["submitted"] == 1
     other = service.status_counts(people["other"])
     assert other["draft"] == 0 and other["submitted"] == 0 and other["published"] == 1
+
+
+def test_editing_only_a_list_still_moves_the_version(app, make_incident, people):
+    """Vectors, countries, techniques and sources live in other tables: without a
+    version bump a second edit of them would overwrite the first silently."""
+    incident = make_incident(status="draft", author=people["author"])
+    seen = incident.version
+    _edit(incident, people["author"], vectors=["sabotage"])
+    assert incident.version == seen + 1
+    with pytest.raises(service.ConflictError) as caught:
+        service.update_incident(incident=incident, data={"vectors": ["cyber"]},
+                                expected_version=seen, editor=people["editor"])
+    assert caught.value.changes == {"vectors": [["cyber"], ["sabotage"]]}
