@@ -389,13 +389,25 @@ def status_counts(viewer):
 
 
 def _check_version(incident, expected_version):
+    """Raise ``ConflictError`` with what changed since ``expected_version``.
+
+    Every change goes through this module and moves the version by one with
+    one revision, so revision N holds the state at version N: the conflict
+    shows everything changed since then, not only the last change.
+    """
     if expected_version is None:
         raise ValidationError([("version", "is required to edit (optimistic locking)")])
     if int(expected_version) != incident.version:
-        latest = db.session.scalar(
-            sa.select(Revision).where(Revision.incident_id == incident.id)
-            .order_by(Revision.number.desc()).limit(1))
-        raise ConflictError(incident, expected_version, latest.changes if latest else {})
+        seen = db.session.scalar(sa.select(Revision).where(
+            Revision.incident_id == incident.id, Revision.number == int(expected_version)))
+        if seen is not None and int(expected_version) < incident.version:
+            changes = diff(seen.snapshot, snapshot(incident))
+        else:
+            latest = db.session.scalar(
+                sa.select(Revision).where(Revision.incident_id == incident.id)
+                .order_by(Revision.number.desc()).limit(1))
+            changes = latest.changes if latest else {}
+        raise ConflictError(incident, expected_version, changes)
 
 
 # --- bulk ------------------------------------------------------------------

@@ -192,3 +192,15 @@ def test_editing_only_a_list_still_moves_the_version(app, make_incident, people)
         service.update_incident(incident=incident, data={"vectors": ["cyber"]},
                                 expected_version=seen, editor=people["editor"])
     assert caught.value.changes == {"vectors": [["cyber"], ["sabotage"]]}
+
+
+def test_conflict_lists_every_change_since_the_version_seen(app, make_incident, people):
+    incident = make_incident(status="draft", author=people["editor"], title="A",
+                             confidence=10)
+    seen = incident.version
+    _edit(incident, people["editor"], title="B")
+    _edit(incident, people["editor"], confidence=90)
+    with pytest.raises(service.ConflictError) as caught:
+        service.update_incident(incident=incident, data={"title": "Mine"},
+                                expected_version=seen, editor=people["editor"])
+    assert caught.value.changes == {"title": ["A", "B"], "confidence": [10, 90]}
