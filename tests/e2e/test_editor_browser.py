@@ -102,8 +102,8 @@ def test_two_browsers_edit_the_same_incident_and_the_second_sees_the_conflict(
     # B moves it to Berlin with the gazetteer, unaware of A's save.
     second.fill("#place-q", "Berlin")
     second.locator("#place-results button", has_text="Berlin").first.click()
-    second.wait_for_function(
-        "document.getElementById('derived-countries').textContent.includes('DEU')")
+    second.wait_for_selector("#derived-countries:has-text('DEU')")
+    assert second.input_value("#countries") == "DEU"  # the new place's country replaces FRA
     second.click("#save")
     conflict = second.locator("#conflict")
     conflict.wait_for()

@@ -17,7 +17,8 @@
   var statusEl = document.getElementById("geometry-status");
   var derivedEl = document.getElementById("derived-countries");
   var csrf = field("csrf_token").value;
-  var countriesTouched = countriesField.value.trim() !== "";
+  /* Typed by the contributor: a new geometry no longer replaces the list. */
+  var countriesTouched = false;
 
   var map = L.map(mapEl, { worldCopyJump: true }).setView([48, 10], 3);
   if (mapEl.dataset.tiles && mapEl.dataset.tiles !== "offline") {
@@ -50,16 +51,18 @@
     mapEl.dataset.shown = String(shown.getLayers().length);
   }
 
-  function showCountries(countries) {
+  function showCountries(countries, keepList) {
     derivedEl.textContent = countries.length
       ? countries.map(function (c) { return c.name + " (" + c.iso_a3 + ")"; }).join(", ")
       : "—";
-    if (!countriesTouched) {
+    if (!countriesTouched && !keepList) {
       countriesField.value = countries.map(function (c) { return c.iso_a3; }).join("; ");
     }
   }
 
-  function preview() {
+  /* onLoad: the saved list (maybe corrected by hand) stays until the geometry changes. */
+  function preview(onLoad) {
+    var keepList = onLoad === true && countriesField.value.trim() !== "";
     var text = geometryField.value.trim();
     if (!text) { setStatus(""); return; }
     setStatus("…");
@@ -70,7 +73,7 @@
     }).then(function (r) { return r.json(); }).then(function (body) {
       if (body.error) { setStatus(body.error, true); mapEl.dataset.valid = "false"; return; }
       show(body.geometry);
-      showCountries(body.countries);
+      showCountries(body.countries, keepList);
       setStatus(body.geometry.type);
       mapEl.dataset.valid = "true";
     }).catch(function () { setStatus("Preview unavailable", true); });
@@ -82,7 +85,7 @@
     geometryField.value = JSON.stringify(geometry);
     preview();
   });
-  geometryField.addEventListener("change", preview);
+  geometryField.addEventListener("change", function () { preview(); });
   countriesField.addEventListener("input", function () { countriesTouched = true; });
 
   /* A list of buttons from a JSON search endpoint, labels as text. */
@@ -135,5 +138,5 @@
     });
 
   mapEl.dataset.ready = "true";
-  preview();
+  preview(true);
 }());
