@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.geo.gazetteer import search_places
-from app.geo.geometry import GeometryError, parse_geometry, to_geojson
+from app.geo.geometry import GeometryError, check_json_text, parse_geometry, to_geojson
 from app.incidents import bp, policy, search, service
 from app.incidents.filters import FilterError, parse_filters
 from app.incidents.forms import BatchForm, choices, IncidentForm, RestoreForm, StatusForm
@@ -240,9 +240,10 @@ def restore(incident_id, number):
 def preview():
     """Parse a pasted or drawn geometry: GeoJSON back plus the derived countries."""
     _require(policy.can_create(current_user))
-    body = request.get_json(silent=True) or {}
     try:
-        geometry = parse_geometry(body.get("geometry"))
+        check_json_text(request.get_data(as_text=True))  # before the parser recurses
+        body = request.get_json(silent=True) or {}
+        geometry = parse_geometry(body.get("geometry") if isinstance(body, dict) else None)
     except GeometryError as exc:
         return jsonify(error=str(exc)), 400
     names = country_names()

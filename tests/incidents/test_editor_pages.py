@@ -171,6 +171,9 @@ def test_json_helpers_preview_gazetteer_and_techniques(app, client, auth, make_u
     assert body["countries"] == [{"iso_a3": "DEU", "name": "Germany"}]
     bad = client.post("/incidents/preview", json={"geometry": "POINT (52.52 200)"})
     assert bad.status_code == 400 and "out of range" in bad.get_json()["error"]
+    deep = client.post("/incidents/preview", data="[" * 100_000 + "]" * 100_000,
+                       content_type="application/json")
+    assert deep.status_code == 400 and "nested" in deep.get_json()["error"]
     places = client.get("/incidents/gazetteer?q=berlin").get_json()["places"]
     assert places[0]["name"] == "Berlin" and places[0]["geometry"]["type"] == "Point"
     found = client.get("/incidents/techniques?q=T0002").get_json()["techniques"]
