@@ -35,3 +35,18 @@ def test_seed_is_deterministic_and_varied(runner, app, make_user):
     with_countries = db.session.scalar(sa.text(
         "SELECT count(DISTINCT incident_id) FROM incident_countries"))
     assert with_countries > 250
+
+
+def test_seed_ignores_vectors_added_by_editors(app, runner):
+    """An editor's new vector has no demo titles; seeding must still work."""
+    from app.taxonomy import service
+    vector = service.save_vector(None, {"slug": "elections", "label_en": "Elections",
+                                        "label_fr": "Élections", "color": "#aa0011",
+                                        "symbol": "☑"})
+    try:
+        result = runner.invoke(args=["demo", "seed", "--count", "20", "--seed", "3"])
+        assert result.exit_code == 0, result.output
+    finally:
+        db.session.rollback()
+        db.session.execute(sa.delete(Vector).where(Vector.id == vector.id))
+        db.session.commit()

@@ -38,7 +38,16 @@ def test_actor_validation(app, values, message):
         service.save_actor(None, values)
 
 
-def test_editor_adds_an_actor_and_a_vector(app, client, auth, make_user):
+@pytest.fixture
+def forget_new_vectors(app):
+    """``vectors`` is reference data, kept between PostGIS tests: remove what we add."""
+    yield
+    db.session.rollback()
+    db.session.execute(sa.delete(Vector).where(Vector.slug == "elections"))
+    db.session.commit()
+
+
+def test_editor_adds_an_actor_and_a_vector(app, client, auth, make_user, forget_new_vectors):
     auth.login(make_user("editor").email)
     app.config["WTF_CSRF_ENABLED"] = False
     assert client.post("/taxonomy/actors", data={
