@@ -24,7 +24,7 @@ QUEUE_LIMIT = 200
 @bp.route("/<int:incident_id>")
 def show(incident_id):
     """One incident with its sources; drafts only for their author and editors."""
-    incident = service.get_incident(incident_id, current_user)
+    incident = _visible(incident_id)
     return render_template("incidents/show.html", incident=incident,
                            country_names=country_names(),
                            status_form=StatusForm(version=incident.version),

@@ -128,3 +128,20 @@ def test_cli_import_prints_the_report_and_exits_nonzero(runner, app, make_user, 
                                  "--publish"])
     assert result.exit_code == 0, result.output
     assert "Imported 1 incidents as published" in result.output
+
+
+def test_new_geometry_rules_hold_for_imports(app, make_user):
+    """Rings with too few points and swapped coordinates are reported; a line across
+    the antimeridian would be split (so the one good row is not the problem)."""
+    editor = make_user("editor")
+    stream = _csv(
+        'Pacific cable,,2025-01-02,,,sabotage,FJI,"LINESTRING (178 -17, -179 -18)",exact,50,',
+        'Thin ring,,2025-01-02,,,cyber,,"POLYGON ((0 0, 1 1, 0 0))",exact,50,',
+        'Swapped,,2025-01-02,,,cyber,,POINT (48.86 120),exact,50,',
+    )
+    result = import_stream(stream, fmt="csv", user=editor)
+    report = result.report()
+    assert "line 3: geometry: ring 1 has 2 distinct corner(s)" in report
+    assert "line 4: geometry:" in report and "look swapped" in report
+    assert "line 2" not in report
+    assert _count(Incident) == 0
