@@ -32,8 +32,9 @@ def test_contributor_draws_editor_publishes_map_shows_it(browser, live_app, live
     create_user(email="editor@example.org", password=PASSWORD, role="editor")
 
     contributor = browser.new_context().new_page()
-    errors = []
+    errors, requests = [], []
     contributor.on("pageerror", lambda e: errors.append(str(e)))
+    contributor.on("request", lambda r: requests.append(r.url))
     _sign_in(contributor, base, "contrib@example.org")
     contributor.click("text=New incident")
     _draw_polygon(contributor)
@@ -53,6 +54,9 @@ def test_contributor_draws_editor_publishes_map_shows_it(browser, live_app, live
     contributor.wait_for_selector("text=Saved and submitted for review.")
     assert contributor.text_content(".badge").strip() == "submitted"
     assert errors == []
+    # Leaflet, Geoman, the basemap and the helpers all come from the app itself.
+    assert [u for u in requests if not u.startswith(base + "/")] == []
+    assert any("leaflet-geoman" in u for u in requests)
 
     # Not public yet.
     anonymous = browser.new_context().new_page()
