@@ -4,8 +4,10 @@ from flask import jsonify, request, url_for
 from app.incidents.schema import ValidationError
 from app.tips import api_bp, service
 from app.tips.forms import HONEYPOT
-from app.tips.routes import submit_limit
+from app.tips.routes import cap_tip_bodies, submit_limit
 from app.tips.schema import parse_tip
+
+api_bp.before_request(cap_tip_bodies)
 
 
 @api_bp.post("")

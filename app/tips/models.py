@@ -42,7 +42,8 @@ class Tip(db.Model):
     lang: Mapped[str] = mapped_column(sa.String(8), default="en")
     # Day precision on purpose: an exact time could be matched against server logs.
     received_on: Mapped[date] = mapped_column(default=lambda: utcnow().date())
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Set by triage only, so the exact time a tip arrived is stored nowhere.
+    updated_at: Mapped[datetime | None] = mapped_column(onupdate=utcnow)
     reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     # Provenance: the draft incident this tip became.
     incident_id: Mapped[int | None] = mapped_column(

@@ -25,11 +25,10 @@ def submit_limit():
         error_message="Too many reports from this connection; please wait and try again.")
 
 
-@bp.before_app_request
-def _cap_tip_bodies():
-    # Applies to /tips and /api/v1/tips: a tip is small; refuse big bodies before reading.
-    if request.blueprint in ("tips", "tips_api") and request.method == "POST":
-        request.max_content_length = MAX_BODY_BYTES
+@bp.before_request
+def cap_tip_bodies():
+    """A tip is small: refuse a bigger body (413) before reading it."""
+    request.max_content_length = MAX_BODY_BYTES
 
 
 @bp.after_request

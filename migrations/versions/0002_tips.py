@@ -30,7 +30,7 @@ def upgrade():
     sa.Column('contact', sa.String(length=200), nullable=False),
     sa.Column('lang', sa.String(length=8), nullable=False),
     sa.Column('received_on', sa.Date(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('reviewed_by_id', sa.Integer(), nullable=True),
     sa.Column('incident_id', sa.Integer(), nullable=True),
     sa.Column('merged_into_id', sa.Integer(), nullable=True),

@@ -171,3 +171,17 @@ def test_evidence_links_are_never_fetched(client, editor_client, watched_url):
     assert db.session.get(Tip, tip.id).incident_id is not None
     assert hits == []
     assert db.session.scalar(sa.select(TipEvidence.url)) == url
+
+
+def test_privacy_notice_says_no_ip_is_stored(client):
+    html = client.get("/tips/privacy").get_data(as_text=True)
+    assert "we do not store your IP address" in html
+    assert "10 per hour" in html  # the window the address is kept for, from the config
+    assert "never opened by our server" in html
+
+
+def test_the_exact_time_of_a_tip_is_stored_nowhere(client, send_tip):
+    send_tip()
+    row = db.session.execute(sa.select(Tip.__table__)).one()._asdict()
+    assert row["updated_at"] is None
+    assert not any(hasattr(v, "hour") for v in row.values())
