@@ -2,6 +2,7 @@
 from flask import (abort, current_app, flash, make_response, redirect, render_template,
                    request, url_for)
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.extensions import limiter
@@ -142,22 +143,23 @@ def _act(tip_id, form_class):
     return tip, form
 
 
-@bp.post("/triage/<int:tip_id>/review")
-@login_required
-def review(tip_id):
-    tip, _form = _act(tip_id, ActionForm)
-    service.mark_under_review(tip=tip, editor=current_user)
-    flash(_("Tip %(id)s is under review.", id=tip.id))
-    return redirect(url_for("tips.show", tip_id=tip.id))
+# decision → (service verb, message, where to go next)
+DECISIONS = {
+    "review": (service.mark_under_review, _l("Tip %(id)s is under review."), "tips.show"),
+    "reject": (service.reject, _l("Tip %(id)s was not retained."), "tips.queue"),
+}
 
 
-@bp.post("/triage/<int:tip_id>/reject")
+@bp.post("/triage/<int:tip_id>/<any(review, reject):decision>")
 @login_required
-def reject(tip_id):
+def decide(tip_id, decision):
+    """Mark a tip under review, or not retained; the receipt page follows."""
     tip, _form = _act(tip_id, ActionForm)
-    service.reject(tip=tip, editor=current_user)
-    flash(_("Tip %(id)s was not retained.", id=tip.id))
-    return redirect(url_for("tips.queue"))
+    verb, message, target = DECISIONS[decision]
+    verb(tip=tip, editor=current_user)
+    flash(message % {"id": tip.id})
+    return redirect(url_for(target, tip_id=tip.id) if target == "tips.show"
+                    else url_for(target))
 
 
 @bp.post("/triage/<int:tip_id>/merge")

@@ -167,3 +167,13 @@ def test_converted_draft_then_published_appears_on_the_map(client, send_tip, edi
     assert [f["properties"]["title"] for f in public_features()] == ["Letter op"]
     feature = public_features("?country=LTU")[0]
     assert feature["properties"]["sources"][0]["url"] == TIP["evidence"][0]
+
+
+def test_triage_messages_speak_french(send_tip, editor_client):
+    tip = _tip(send_tip())
+    page = f"/tips/triage/{tip.id}"
+    editor_client.set_cookie("lang", "fr")  # the language switch's cookie
+    with editor_client.application.app_context():  # a fresh ``g``: no cached locale
+        editor_client.post_form(f"{page}/review", page)
+        html = editor_client.get(page).get_data(as_text=True)
+    assert f"Le signalement {tip.id} est en cours d&#39;examen." in html
