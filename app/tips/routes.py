@@ -1,6 +1,7 @@
 """Tip pages: the public form, the receipt status, the privacy notice, editors' triage."""
 from flask import (abort, current_app, flash, make_response, redirect, render_template,
                    request, url_for)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -34,7 +35,7 @@ def cap_tip_bodies():
 
 @bp.after_request
 def _private(response):
-    """Receipt pages: never cached, never indexed, no referrer."""
+    """Tip pages (receipts above all): never cached, never indexed, no referrer."""
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -42,7 +43,7 @@ def _private(response):
 
 
 def _country_choices(blank):
-    names = taxonomy.country_names(str(_locale()))
+    names = taxonomy.country_names(str(get_locale()))
     return [("", blank)] + sorted(names.items(), key=lambda kv: kv[1])
 
 
@@ -61,7 +62,7 @@ def new():
         if form.website.data:
             return _received(service.new_receipt())  # a bot: looks accepted, is dropped
         try:
-            data = parse_tip({**form.data, "lang": str(_locale())})
+            data = parse_tip({**form.data, "lang": str(get_locale())})
             return _received(service.submit_tip(data=data))
         except ValidationError as exc:
             errors = exc.errors
@@ -69,10 +70,6 @@ def new():
         abort(400, _("The form expired or was incomplete; reload the page and try again."))
     return render_template("tips/new.html", form=form, errors=errors), 400 if errors else 200
 
-
-def _locale():
-    from flask_babel import get_locale
-    return get_locale() or "en"
 
 
 @bp.route("/privacy")
