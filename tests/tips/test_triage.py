@@ -177,3 +177,11 @@ def test_triage_messages_speak_french(send_tip, editor_client):
         editor_client.post_form(f"{page}/review", page)
         html = editor_client.get(page).get_data(as_text=True)
     assert f"Le signalement {tip.id} est en cours d&#39;examen." in html
+
+
+def test_editors_find_the_queue_in_the_menu_and_others_do_not(client, make_user, auth):
+    assert 'href="/tips/triage"' not in client.get("/tips/new").get_data(as_text=True)
+    editor = make_user("editor")
+    auth.login(editor.email)
+    with client.application.app_context():  # a fresh ``g`` for the signed-in user
+        assert 'href="/tips/triage"' in client.get("/tips/new").get_data(as_text=True)
