@@ -59,7 +59,10 @@ def _text(data, name, errors, *, limit, required=False):
 
 def _coordinate(data, name, bound, errors):
     value = data.get(name)
-    if value in (None, ""):
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        errors.append((name, "must be a number"))
         return None
     try:
         number = float(value)
@@ -104,7 +107,7 @@ def _evidence(data, errors):
             errors.append((f"evidence[{i}]", str(exc)))
             continue
         if _CONTROL.search(url) or any(ch.isspace() for ch in url):
-            errors.append((f"evidence[{i}]", "a link may not contain spaces"))
+            errors.append((f"evidence[{i}]", "a link may not contain spaces or control characters"))
             continue
         links.setdefault(url_key(url), url)  # the same link twice counts once
     return [{"url": url, "url_key": key} for key, url in links.items()]

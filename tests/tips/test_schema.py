@@ -65,6 +65,12 @@ def test_lat_without_lon_is_refused():
         parse_tip({"description": "ok", "lat": "48.8"}, today=TODAY)
 
 
+@pytest.mark.parametrize("lat, lon", [(True, 2), ("nan", 2), (1, "-inf"), ("1e400", 2)])
+def test_coordinates_must_be_finite_numbers_in_range(lat, lon):
+    with pytest.raises(ValidationError):
+        parse_tip({"description": "ok", "lat": lat, "lon": lon}, today=TODAY)
+
+
 def test_evidence_one_per_line_and_the_same_link_twice_counts_once():
     tip = parse_tip({"description": "ok", "evidence":
                      "https://www.Example.org/post/1/?utm_source=x#top\n"

@@ -185,3 +185,12 @@ def test_editors_find_the_queue_in_the_menu_and_others_do_not(client, make_user,
     auth.login(editor.email)
     with client.application.app_context():  # a fresh ``g`` for the signed-in user
         assert 'href="/tips/triage"' in client.get("/tips/new").get_data(as_text=True)
+
+
+def test_tip_text_reaches_editors_as_text_only(send_tip, editor_client):
+    payload = "<img src=x onerror=alert(1)> `${alert(1)}`"
+    tip = _tip(send_tip(description=payload, location_name="<b>here</b>"))
+    for path in ("/tips/triage", f"/tips/triage/{tip.id}"):
+        html = editor_client.get(path).get_data(as_text=True)
+        assert "<img src=x" not in html and "<b>here</b>" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
