@@ -264,14 +264,24 @@ def facets(index, m):
     """Layer counts: each group counted under the *other* groups' filters.
 
     So an unticked actor still shows how many incidents ticking it would add.
+    Every actor, vector and country with an incident under the base filters
+    (period, confidence, text) is listed, with 0 when the other groups leave
+    it nothing: a layer never vanishes from the control because another was
+    switched off.
     """
-    actor_mask = m.all(without="actor")
-    found = np.bincount(index.actor[actor_mask & (index.actor >= 0)]) \
-        if len(index) else np.zeros(0, np.int64)
+    def with_zeros(listed, counts):
+        return {key: counts.get(key, 0) for key in listed}
+
+    actors = index.actor[m.base]
+    listed = np.unique(actors[actors >= 0])
+    counted = np.bincount(index.actor[m.all(without="actor") & (index.actor >= 0)],
+                          minlength=int(listed.max()) + 1 if len(listed) else 0)
     return {
-        "actors": {int(a): int(found[a]) for a in np.flatnonzero(found)},
-        "vectors": index.vectors.counts(m.all(without="vector")),
-        "countries": index.countries.counts(m.all(without="country")),
+        "actors": {int(a): int(counted[a]) for a in listed},
+        "vectors": with_zeros(index.vectors.counts(m.base),
+                              index.vectors.counts(m.all(without="vector"))),
+        "countries": with_zeros(index.countries.counts(m.base),
+                                index.countries.counts(m.all(without="country"))),
     }
 
 

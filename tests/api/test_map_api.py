@@ -78,7 +78,9 @@ def test_facets_count_each_group_under_the_other_groups(client, make_incident):
     assert {a["name"]: a["count"] for a in facets["actors"]} == {"Alpha": 1, "Beta": 1}
     # Vectors counted with actor=Alpha only.
     assert facets["vectors"] == {"cyber": 1, "information": 1}
-    assert facets["countries"] == {"DEU": 1}
+    # FRA has an incident (Alpha, information) but none under actor=Alpha AND
+    # vector=cyber: it stays listed with 0, so its layer does not vanish.
+    assert facets["countries"] == {"DEU": 1, "FRA": 0}
     assert data["total"] == 1
     assert data["barometer"]["counts"] == {"DEU": 1}
 
