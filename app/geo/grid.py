@@ -53,6 +53,20 @@ class Cells:
     def __len__(self):
         return len(self.count)
 
+    def take(self, which):
+        """The cells selected by ``which`` (a boolean mask or positions)."""
+        return Cells(self.count[which], self.lon[which], self.lat[which],
+                     self.same_place[which], self.single[which], self.bbox[which])
+
+    def meeting(self, parts):
+        """Boolean mask of the cells whose area meets any of the ``(W, S, E, N)`` parts."""
+        b = self.bbox
+        out = np.zeros(len(self), dtype=bool)
+        for west, south, east, north in parts:
+            out |= (b[:, 2] >= west) & (b[:, 0] <= east) & (b[:, 3] >= south) & (
+                b[:, 1] <= north)
+        return out
+
 
 def aggregate(lon, lat, x, y, zoom, *, cell_px=64):
     """Group points into grid cells of ``cell_px`` pixels at ``zoom``.

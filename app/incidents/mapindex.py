@@ -38,8 +38,6 @@ change_counters = sa.Table(
 )
 
 EPOCH = np.datetime64("1970-01-01", "D")
-COLUMNS = ("id, rep_x, rep_y, min_x, min_y, max_x, max_y, start_date, end_date, "
-           "actor_id, confidence, geo_precision")
 
 
 def day_number(value):
@@ -112,53 +110,72 @@ def _fetch(sql):
         cursor.close()
 
 
-def _dates(values):
-    return (np.array(values, dtype="datetime64[D]") - EPOCH).astype(np.int32)
+def _incident_sql(dialect):
+    """All-numeric columns of the published incidents, so numpy converts them in C."""
+    if dialect == "postgresql":
+        days = "({0} - DATE '1970-01-01')"
+    else:
+        days = "CAST(julianday({0}) - 2440587.5 AS INTEGER)"
+    precision = " ".join(f"WHEN '{p}' THEN {i}" for i, p in enumerate(GEO_PRECISIONS))
+    statuses = ", ".join(f"'{s}'" for s in policy.PUBLIC_STATUSES)
+    return (f"SELECT id, rep_x, rep_y, min_x, min_y, max_x, max_y, "
+            f"{days.format('start_date')}, {days.format('end_date')}, "
+            f"COALESCE(actor_id, -1), confidence, CASE geo_precision {precision} ELSE 0 END "
+            f"FROM incidents WHERE status IN ({statuses}) ORDER BY id")
 
 
-def _multi(pairs, ids, labels, code_of):
-    """A ``MultiColumn`` from ``(incident_id, key)`` pairs, keeping indexed incidents."""
-    if not pairs or not len(ids):
+def _multi(incident_ids, codes, ids, labels):
+    """A ``MultiColumn`` from parallel ``incident_ids``/``codes``, keeping indexed rows."""
+    if not len(incident_ids) or not len(ids):
         return MultiColumn(np.zeros(0, np.int64), np.zeros(0, np.int32), tuple(labels))
-    iid = np.fromiter((p[0] for p in pairs), np.int64, len(pairs))
-    code = np.fromiter((code_of.get(p[1], -1) for p in pairs), np.int32, len(pairs))
-    pos = np.minimum(np.searchsorted(ids, iid), len(ids) - 1)
-    keep = (ids[pos] == iid) & (code >= 0)
-    return MultiColumn(pos[keep], code[keep], tuple(labels))
+    pos = np.minimum(np.searchsorted(ids, incident_ids), len(ids) - 1)
+    keep = (ids[pos] == incident_ids) & (codes >= 0)
+    return MultiColumn(pos[keep], codes[keep].astype(np.int32), tuple(labels))
+
+
+def _column(sql, dtype):
+    rows = _fetch(sql)
+    return np.array(rows, dtype=dtype).reshape(len(rows))
+
+
+def _vectors(ids):
+    slugs = dict(_fetch("SELECT id, slug FROM vectors"))
+    labels = sorted(slugs.values())
+    lookup = np.full(max(slugs, default=0) + 1, -1, dtype=np.int32)
+    for vid, slug in slugs.items():
+        lookup[vid] = labels.index(slug)
+    order = " ORDER BY incident_id, vector_id"
+    incident_ids = _column("SELECT incident_id FROM incident_vectors" + order, np.int64)
+    vector_ids = _column("SELECT vector_id FROM incident_vectors" + order, np.int64)
+    return _multi(incident_ids, lookup[vector_ids], ids, labels)
+
+
+def _countries(ids):
+    isos = np.array(sorted(r[0] for r in _fetch("SELECT iso_a3 FROM countries")), dtype="U3")
+    order = " ORDER BY incident_id, iso_a3"
+    incident_ids = _column("SELECT incident_id FROM incident_countries" + order, np.int64)
+    codes = _column("SELECT iso_a3 FROM incident_countries" + order, "U3")
+    return _multi(incident_ids, np.searchsorted(isos, codes), ids, isos.tolist())
 
 
 def build_index(generation):
     """Load the published incidents into a new ``MapIndex`` (seconds at 1,000,000)."""
-    statuses = ", ".join(f"'{s}'" for s in policy.PUBLIC_STATUSES)
-    rows = _fetch(f"SELECT {COLUMNS} FROM incidents WHERE status IN ({statuses}) "
-                  "ORDER BY id")
-    cols = list(zip(*rows)) if rows else [()] * 12
-    n = len(rows)
-    ids = np.fromiter(cols[0], np.int64, n)
-    lon, lat = np.array(cols[1], np.float64), np.array(cols[2], np.float64)
-    x, y = grid.lonlat_to_unit(lon, lat)
-    bounds = np.array(cols[3:7], np.float64).reshape(4, n)
-    code = {p: i for i, p in enumerate(GEO_PRECISIONS)}
-    slugs = dict(_fetch("SELECT id, slug FROM vectors ORDER BY slug"))
-    vector_labels = sorted(slugs.values())
-    vector_code = {vid: vector_labels.index(slug) for vid, slug in slugs.items()}
-    isos = [r[0] for r in _fetch("SELECT iso_a3 FROM countries ORDER BY iso_a3")]
+    rows = _fetch(_incident_sql(db.engine.dialect.name))
+    cols = np.array(rows, dtype=np.float64).reshape(len(rows), 12).T
+    ids = cols[0].astype(np.int64)
+    x, y = grid.lonlat_to_unit(cols[1], cols[2])
     return MapIndex(
-        generation=generation, ids=ids, lon=lon, lat=lat, x=x, y=y, bounds=bounds,
-        start=_dates(cols[7]), end=_dates(cols[8]),
-        actor=np.fromiter((a if a is not None else -1 for a in cols[9]), np.int64, n),
-        confidence=np.array(cols[10], np.int16),
-        precision=np.fromiter((code.get(p, 0) for p in cols[11]), np.int8, n),
-        vectors=_multi(_fetch("SELECT incident_id, vector_id FROM incident_vectors"),
-                       ids, vector_labels, vector_code),
-        countries=_multi(_fetch("SELECT incident_id, iso_a3 FROM incident_countries"),
-                         ids, isos, {iso: i for i, iso in enumerate(isos)}))
+        generation=generation, ids=ids, lon=cols[1].copy(), lat=cols[2].copy(), x=x, y=y,
+        bounds=cols[3:7].copy(), start=cols[7].astype(np.int32),
+        end=cols[8].astype(np.int32), actor=cols[9].astype(np.int64),
+        confidence=cols[10].astype(np.int16), precision=cols[11].astype(np.int8),
+        vectors=_vectors(ids), countries=_countries(ids))
 
 
 class IndexHolder:
     """One process's index and its per-filter cache, rebuilt when the counter moves."""
 
-    CACHE_SIZE = 64
+    CACHE_SIZE = 32  # filter masks are 1 byte per incident: 32 MB at 1,000,000
 
     def __init__(self):
         self.lock = threading.Lock()

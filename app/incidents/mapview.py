@@ -16,8 +16,10 @@ from app.geo.geometry import to_geojson
 from app.incidents import mapindex
 from app.incidents.models import (Actor, Incident, Vector, incident_countries,
                                   incident_vectors)
+from app.incidents.search import bbox_parts
 
 CELL_PX = 64          # cluster cell size on screen
+WHOLE_GRID_MAX_ZOOM = 7  # up to here, a filter's grid is computed once for the world
 MAX_ITEMS = 3000      # clusters + incidents in one response, at most
 BAROMETER_CLASSES = 5
 WORLD = (-180.0, -90.0, 180.0, 90.0)
@@ -56,6 +58,32 @@ def _aggregate(index, rows, zoom):
         if len(cells) <= MAX_ITEMS:
             return cells
         cell_px *= 2
+
+
+def _world_cells(index, mask, zoom):
+    """Every row of ``mask`` and its cells at ``zoom``, over the whole world."""
+    rows = np.flatnonzero(mask)
+    return rows, grid.aggregate(index.lon[rows], index.lat[rows], index.x[rows],
+                                index.y[rows], zoom, cell_px=CELL_PX)
+
+
+def _view_cells(holder, key, index, mask, bbox, zoom):
+    """``(rows, cells)`` of the view: rows are what ``cells.single`` points into.
+
+    At low zoom the world grid of the filters is cached and a view takes the
+    cells meeting its bbox (panning costs almost nothing); at higher zoom, or
+    when that would send too much, the incidents meeting the bbox are
+    aggregated for this request.
+    """
+    parts = bbox_parts(bbox)
+    if zoom <= WHOLE_GRID_MAX_ZOOM:
+        rows, cells = holder.cached(key + (zoom,),
+                                    lambda: _world_cells(index, mask, zoom))
+        keep = cells.meeting(parts)
+        if keep.sum() <= MAX_ITEMS:
+            return rows, cells.take(keep)
+    rows = np.flatnonzero(mask & mapindex.bbox_mask(index, bbox))
+    return rows, _aggregate(index, rows, zoom)
 
 
 def _clusters(cells):
@@ -119,23 +147,23 @@ def map_view(filters, zoom):
     """The JSON-ready data of the map for ``filters`` (with bbox) at ``zoom``.
 
     Returns clusters (two incidents or more, with their count, mean position
-    and cell bbox), single incidents, the total in view (= the clusters'
-    counts plus the incidents), layer facets, the barometer (incidents per
-    target country for the filters, anywhere) and the period covered.
+    and cell bbox), single incidents, the total drawn (= the clusters' counts
+    plus the incidents: every incident of the cells meeting the bbox), layer
+    facets, the barometer (incidents per target country for the filters,
+    anywhere) and the period covered.
     """
     holder = mapindex.holder()
     index = holder.current()
     key = (index.generation, mapindex.without_view(filters))
     summary = holder.cached(key, lambda: _summary(index, filters))
-    in_view = summary["mask"] & mapindex.bbox_mask(index, filters.bbox or WORLD)
-    rows = np.flatnonzero(in_view)
-    cells = _aggregate(index, rows, zoom)
+    rows, cells = _view_cells(holder, key, index, summary["mask"], filters.bbox or WORLD,
+                              zoom)
     singles = rows[cells.single[cells.single >= 0]]
     facets = summary["facets"]
     names = _actor_names(facets["actors"])
     return {
         "zoom": zoom,
-        "total": int(len(rows)),
+        "total": int(cells.count.sum()),
         "clusters": _clusters(cells),
         "features": _features(index, singles, zoom),
         "facets": {

@@ -161,3 +161,15 @@ def test_bad_input_is_a_clear_400(client, query, message):
     response = client.get("/api/v1/map?" + query)
     assert response.status_code == 400
     assert message in response.get_json()["error"]
+
+
+def test_low_zoom_views_take_the_cells_meeting_the_bbox(client, make_incident):
+    """Panning at low zoom reuses the filter's world grid, still limited to the view."""
+    make_incident(title="Paris")
+    make_incident(title="Berlin", wkt="POINT (13.4 52.52)")
+    make_incident(title="Vilnius", wkt="POINT (25.28 54.69)")
+    west = _get(client, zoom="5", bbox="0,45,5,50")
+    assert [f["title"] for f in west["features"]] == ["Paris"] and west["total"] == 1
+    east = _get(client, zoom="5", bbox="20,50,30,58")
+    assert [f["title"] for f in east["features"]] == ["Vilnius"] and east["total"] == 1
+    assert _get(client, zoom="5")["total"] == 3
