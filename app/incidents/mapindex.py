@@ -113,15 +113,18 @@ def _fetch(sql):
 def _incident_sql(dialect):
     """All-numeric columns of the published incidents, so numpy converts them in C."""
     if dialect == "postgresql":
-        days = "({0} - DATE '1970-01-01')"
+        days, table = "({0} - DATE '1970-01-01')", "incidents"
     else:
+        # NOT INDEXED: one sequential scan beats the status index's random row
+        # lookups and sort (34 s -> 13 s at 1,000,000 on a busy machine).
         days = "CAST(julianday({0}) - 2440587.5 AS INTEGER)"
+        table = "incidents NOT INDEXED"
     precision = " ".join(f"WHEN '{p}' THEN {i}" for i, p in enumerate(GEO_PRECISIONS))
     statuses = ", ".join(f"'{s}'" for s in policy.PUBLIC_STATUSES)
     return (f"SELECT id, rep_x, rep_y, min_x, min_y, max_x, max_y, "
             f"{days.format('start_date')}, {days.format('end_date')}, "
             f"COALESCE(actor_id, -1), confidence, CASE geo_precision {precision} ELSE 0 END "
-            f"FROM incidents WHERE status IN ({statuses}) ORDER BY id")
+            f"FROM {table} WHERE status IN ({statuses}) ORDER BY id")
 
 
 def _multi(incident_ids, codes, ids, labels):
