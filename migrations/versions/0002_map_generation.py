@@ -1,7 +1,7 @@
 """map generation counter: a change marker for the in-memory map index
 
 Revision ID: 0002
-Revises: 0001
+Revises: 0002_tips
 Create Date: 2026-11-29 08:30:00
 
 Every write to ``incidents``, ``incident_vectors`` or ``incident_countries``
@@ -15,7 +15,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0002'
-down_revision = '0001'
+down_revision = '0002_tips'
 branch_labels = None
 depends_on = None
 
