@@ -39,6 +39,7 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_THROTTLE = os.environ.get("ATLAS_LOGIN_THROTTLE", "5 per minute")
+    ATLAS_TIP_THROTTLE = os.environ.get("ATLAS_TIP_THROTTLE", "10 per hour")
     ATLAS_TILES = os.environ.get(
         "ATLAS_TILES", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
     ATLAS_TILES_ATTRIBUTION = os.environ.get(

@@ -69,6 +69,8 @@ def _register_blueprints(app):
     app.register_blueprint(incidents_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # token-authenticated JSON API, no cookies involved
+    from app import tips
+    tips.init_app(app)
 
 
 def _register_security(app):

@@ -3,6 +3,8 @@ from dataclasses import replace
 
 from flask import (abort, current_app, g, jsonify, render_template, request,
                    send_from_directory, url_for)
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.extensions import db
@@ -21,26 +23,61 @@ def parse_request_filters():
         abort(400, str(exc))
 
 
+def parse_view(text):
+    """``at=lat,lon,zoom`` from a permalink, or ``None`` when absent or malformed."""
+    try:
+        lat, lon, zoom = (float(v) for v in (text or "").split(","))
+    except ValueError:
+        return None
+    if not (-85 <= lat <= 85 and -180 <= lon <= 180 and 2 <= zoom <= 18):
+        return None
+    return (lat, lon), int(zoom)
+
+
+def map_labels():
+    """The map's interface strings in the page's language, for ``atlas-map.js``."""
+    return {
+        "layers": _("Layers"), "actors": _("Actors"), "vectors": _("Vectors"),
+        "countries": _("Countries"),
+        "rule": _("An incident is shown when its actor is ticked, and at least one of its "
+                  "vectors, and at least one of its countries."),
+        "loading": _("Loading…"), "inView": _("incidents in view"),
+        "clusters": _("clusters"), "single": _("shown one by one"),
+        "cluster": _("Cluster of"), "incidents": _("incidents"), "zoomIn": _("Zoom in"),
+        "open": _("Open the incident"), "actor": _("Actor"),
+        "attribution": _("Attribution"), "confidence": _("confidence"),
+        "vectorsLabel": _("Vectors"), "countriesLabel": _("Countries"),
+        "location": _("Location"), "unknownActor": _("Unknown actor"),
+        "error": _("Could not load the map data"),
+        "barometer": _("Incidents per target country"), "play": _("Play"),
+        "pause": _("Pause"), "exact": _("exact"), "city": _("city-level"),
+        "region": _("region-level"), "country": _("country-level"),
+        "near": _("Incidents here"), "more": _("more — zoom in or narrow the filters"),
+    }
+
+
 @bp.route("/")
 @bp.route("/map")
 def map_page():
-    """The threat map for the filters in the URL (published incidents only)."""
+    """The threat map shell for the filters in the URL; data comes from ``/api/v1/map``."""
     filters = parse_request_filters()
-    cap = current_app.config["ATLAS_MAP_FEATURE_CAP"]
+    lang = str(get_locale())
     config = {
-        "dataUrl": url_for("api.list_incidents",
-                           **url_args(replace(filters, statuses=("published",)),
-                                      ("limit", str(cap)))),
+        "dataUrl": url_for("api.map_data", **url_args(replace(filters, statuses=()))),
+        "incidentsApiUrl": url_for("api.list_incidents"),
+        "incidentApiUrl": url_for("api.get_incident", incident_id=0).rsplit("0", 1)[0],
         "incidentUrl": url_for("incidents.show", incident_id=0).rsplit("0", 1)[0],
         "basemapUrl": url_for("main.basemap"),
-        "cap": cap,
-        "vectors": taxonomy.vector_styles(),
-        "countries": taxonomy.country_names(),
+        "vectors": taxonomy.vector_styles(lang),
+        "countries": taxonomy.country_names(lang),
+        "labels": map_labels(),
     }
+    view = parse_view(request.args.get("at"))
+    where = {"center": view[0], "zoom": view[1]} if view else {}
     m = build_threat_map(
         config=config, tiles=current_app.config["ATLAS_TILES"],
         tiles_attribution=current_app.config["ATLAS_TILES_ATTRIBUTION"],
-        static_url=lambda filename: url_for("static", filename=filename))
+        static_url=lambda filename: url_for("static", filename=filename), **where)
     return render_template("map.html", parts=page_parts(m, g.csp_nonce),
                            filters=filters, user=current_user)
 

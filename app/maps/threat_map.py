@@ -2,8 +2,9 @@
 
 Pure: takes plain data and settings, returns a folium ``Map`` or the HTML
 parts of a page. No request, no database. The incident layer is drawn in the
-browser by ``static/js/atlas-map.js`` from the JSON API, so the page's size and
-build time do not grow with the number of incidents, and every string from
+browser by ``static/js/atlas-map.js`` from ``/api/v1/map`` (clusters and
+incidents aggregated on the server for the bbox and zoom in view), so the
+page's size and build time do not grow with the number of incidents, and every string from
 the database reaches the page as JSON data and is shown with ``textContent``
 — never through folium's popup/tooltip templates, which paste strings raw into
 JavaScript template literals.
@@ -14,7 +15,6 @@ import re
 import folium
 from branca.element import MacroElement
 from folium.elements import JSCSSMixin
-from folium.plugins import MarkerCluster
 from jinja2 import Template
 
 from app.maps.assets import use_local_assets
@@ -35,7 +35,7 @@ def script_json(value):
 
 
 class ThreatLayer(JSCSSMixin, MacroElement):
-    """Loads incidents from the API and draws them with the atlas layer control.
+    """Loads the map data from the API and draws it with the atlas layer control.
 
     ``config`` is a JSON-able dict read by ``AtlasMap.init`` (data URL,
     taxonomy, labels). It is embedded with ``script_json``.
@@ -51,9 +51,9 @@ class ThreatLayer(JSCSSMixin, MacroElement):
         super().__init__()
         self._name = "ThreatLayer"
         self.config_json = script_json(config)
-        # Clustering comes from Leaflet.markercluster, served locally by use_local_assets.
-        self.default_js = list(MarkerCluster.default_js) + [("atlas_map", script_url)]
-        self.default_css = list(MarkerCluster.default_css)
+        # Clusters are computed by the server: no clustering library in the browser.
+        self.default_js = [("atlas_map", script_url)]
+        self.default_css = []
 
 
 def build_threat_map(*, config, tiles, tiles_attribution, static_url,

@@ -8,6 +8,7 @@ answers 404 — the same as for an id that does not exist — and changes nothin
 import pytest
 import sqlalchemy as sa
 from flask import g
+from werkzeug.routing import AnyConverter, FloatConverter, IntegerConverter
 
 from app.auth.service import create_token
 from app.extensions import db
@@ -19,6 +20,15 @@ HIDDEN = {"draft": "Hidden draft zq1", "submitted": "Hidden submitted zq2",
 SKIP_ENDPOINTS = {"static"}
 
 
+def _guess(rule, name, incident):
+    """A value for an argument the walk does not know: the id for numbers, else the uuid."""
+    converter = rule._converters.get(name)
+    if isinstance(converter, AnyConverter):
+        return sorted(converter.items)[0]
+    numeric = isinstance(converter, (IntegerConverter, FloatConverter))
+    return incident.id if numeric else incident.uuid
+
+
 def _urls(app, incident):
     """``(rule, method, url)`` for every route, filled with ``incident``'s id."""
     values = {"incident_id": incident.id, "number": 1, "item_id": 1, "lang": "en",
@@ -28,7 +38,8 @@ def _urls(app, incident):
     for rule in app.url_map.iter_rules():
         if rule.endpoint in SKIP_ENDPOINTS:
             continue
-        args = {name: values.get(name, incident.uuid) for name in rule.arguments}
+        args = {name: values.get(name, _guess(rule, name, incident))
+                for name in rule.arguments}
         path = rule.build(args, append_unknown=False)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield rule, method, path + (query if method == "GET" else "")

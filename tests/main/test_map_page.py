@@ -53,12 +53,27 @@ def test_inline_scripts_carry_the_csp_nonce(client):
     assert "frame-ancestors 'none'" in csp
 
 
-def test_filters_flow_into_the_data_url(client):
+def test_filters_flow_into_the_data_url(client, make_incident):
+    """The page's data URL carries the filters and serves published incidents only."""
+    make_incident(title="Match", vectors=["cyber"], countries=["FRA"], confidence=80)
+    make_incident(title="Draft match", vectors=["cyber"], countries=["FRA"], confidence=80,
+                  status="draft")
+    make_incident(title="Too weak", vectors=["cyber"], countries=["FRA"], confidence=60)
     html = client.get("/map?vector=cyber&country=FRA&min_confidence=70").get_data(as_text=True)
     match = re.search(r'"dataUrl":"([^"]+)"', html)
     data_url = match.group(1).replace("\\u0026", "&")
+    assert data_url.startswith("/api/v1/map?")
     assert "vector=cyber" in data_url and "country=FRA" in data_url
-    assert "min_confidence=70" in data_url and "status=published" in data_url
+    assert "min_confidence=70" in data_url
+    data = client.get(data_url + "&bbox=-180,-85,180,85&zoom=10").get_json()
+    assert [f["title"] for f in data["features"]] == ["Match"]
+
+
+def test_permalink_view_sets_the_initial_map_view(client):
+    html = client.get("/map?at=56.95,24.1,9").get_data(as_text=True)
+    assert "center: [56.95, 24.1]" in html and '"zoom": 9,' in html
+    # A malformed view falls back to the default instead of failing.
+    assert client.get("/map?at=abc").status_code == 200
 
 
 def test_bad_filter_is_a_clear_400_page(client):

@@ -1,12 +1,15 @@
-/* Hybrid Threat Atlas — the incident layer and its grouped, cross-filtering control.
+/* Hybrid Threat Atlas — the threat map: server-aggregated clusters and incidents,
+ * cross-filtering layers, honest precision, barometer, time slider, list twin.
  *
  * Every string that comes from the database is put into the page with
  * textContent or as a DOM text node, never as HTML: titles such as
  * <img src=x onerror=alert(1)> or `${alert(1)}` show as text.
  *
- * Cross-filter rule: an incident is shown when its actor's layer is on, AND at
- * least one of its vectors' layers is on, AND at least one of its countries'
- * layers is on.
+ * Cross-filter rule (applied by the server, so counts stay true): an incident
+ * is shown when its actor's layer is on, AND at least one of its vectors'
+ * layers is on, AND at least one of its countries' layers is on. The layer
+ * state lives in the URL (actor=, vector=, country=: the layers that are on;
+ * absent: all on), so every view is a permalink.
  */
 (function () {
   'use strict';
@@ -14,7 +17,24 @@
   var PALETTE = ['#c0392b', '#2471a3', '#7d3c98', '#b9770e', '#148f77', '#a93226',
     '#1f618d', '#6c3483', '#9a7d0a', '#117864', '#cb4335', '#2e86c1', '#884ea0',
     '#d68910', '#17a589', '#566573'];
-  var NONE = '∅';
+  var BAROMETER_COLORS = ['#fee5d9', '#fcae91', '#fb6a4a', '#de2d26', '#a50f15'];
+  var GROUPS = ['actor', 'vector', 'country'];
+  var SCALARS = ['from', 'to', 'min_confidence', 'q'];
+  // A value that matches nothing, for a group whose layers are all off.
+  var NOTHING = { actor: '0', vector: 'none', country: 'XXX' };
+  var DEFAULT_LABELS = {
+    actors: 'Actors', vectors: 'Vectors', countries: 'Countries',
+    rule: 'An incident is shown when its actor is ticked, and at least one of its ' +
+      'vectors, and at least one of its countries.',
+    loading: 'Loading…', inView: 'incidents in view', clusters: 'clusters',
+    single: 'shown one by one', cluster: 'Cluster of', incidents: 'incidents',
+    zoomIn: 'Zoom in', open: 'Open the incident', actor: 'Actor', attribution: 'Attribution',
+    confidence: 'confidence', vectorsLabel: 'Vectors', countriesLabel: 'Countries',
+    location: 'Location', unknownActor: 'Unknown actor', error: 'Could not load the map data',
+    barometer: 'Incidents per target country', play: 'Play', pause: 'Pause',
+    exact: 'exact', city: 'city-level', region: 'region-level', country: 'country-level',
+    near: 'Incidents here', more: 'more — zoom in or narrow the filters'
+  };
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -27,212 +47,545 @@
     return node;
   }
 
+  function readState(search) {
+    var params = new URLSearchParams(search), state = {};
+    GROUPS.forEach(function (g) {
+      state[g] = [];
+      params.getAll(g).forEach(function (v) {
+        v.split(',').forEach(function (part) { if (part.trim()) { state[g].push(part.trim()); } });
+      });
+    });
+    SCALARS.forEach(function (k) { state[k] = params.get(k) || ''; });
+    state.barometer = params.get('barometer') === '1';
+    return state;
+  }
+
+  function filterParams(state) {
+    var params = new URLSearchParams();
+    GROUPS.forEach(function (g) { state[g].forEach(function (v) { params.append(g, v); }); });
+    SCALARS.forEach(function (k) { if (state[k]) { params.set(k, state[k]); } });
+    return params;
+  }
+
+  function monthStart(ym) { return ym + '-01'; }
+  function monthEnd(ym) {
+    var parts = ym.split('-').map(Number);
+    var last = new Date(Date.UTC(parts[0], parts[1], 0)).getUTCDate();
+    return ym + '-' + String(last).padStart(2, '0');
+  }
+  function monthsBetween(first, last) {
+    var out = [], y = Number(first.slice(0, 4)), m = Number(first.slice(5, 7));
+    var end = last.slice(0, 7);
+    for (var guard = 0; guard < 1200; guard++) {
+      var ym = y + '-' + String(m).padStart(2, '0');
+      out.push(ym);
+      if (ym >= end) { break; }
+      m += 1; if (m > 12) { m = 1; y += 1; }
+    }
+    return out;
+  }
+
   function Atlas(map, cfg) {
     this.map = map;
     this.cfg = cfg;
+    this.labels = Object.assign({}, DEFAULT_LABELS, cfg.labels || {});
     this.vectorInfo = {};
     (cfg.vectors || []).forEach(function (v) { this.vectorInfo[v.slug] = v; }, this);
     this.countryNames = cfg.countries || {};
-    this.features = [];
-    this.on = { actor: {}, vector: {}, country: {} };
-    this.layerGroup = L.markerClusterGroup ? L.markerClusterGroup({ chunkedLoading: true })
-      : L.featureGroup();
-    this.shapes = L.featureGroup();
+    this.state = readState(window.location.search);
+    this.actorNames = {};
+    this.layer = L.layerGroup().addTo(map);
+    this.barometerLayer = null;
+    this.renders = 0;
     this.status = document.getElementById('atlas-status');
+    this.container = map.getContainer();
   }
 
-  Atlas.prototype.keys = function (f) {
-    var p = f.properties;
-    return {
-      actor: [p.actor_id === null ? NONE : String(p.actor_id)],
-      vector: p.vectors.length ? p.vectors : [NONE],
-      country: p.countries.length ? p.countries : [NONE]
-    };
-  };
-
-  Atlas.prototype.visible = function (f) {
-    var keys = this.keys(f), on = this.on;
-    return ['actor', 'vector', 'country'].every(function (group) {
-      return keys[group].some(function (k) { return on[group][k] !== false; });
-    });
-  };
-
   Atlas.prototype.actorColor = function (actorId) {
-    if (actorId === null) { return '#555'; }
-    return PALETTE[actorId % PALETTE.length];
+    if (actorId === null || actorId === undefined) { return '#555'; }
+    return PALETTE[Number(actorId) % PALETTE.length];
   };
 
-  Atlas.prototype.load = function () {
-    var self = this;
-    if (this.cfg.offline) {
-      this.map.getContainer().style.background = '#dfe9f3';
-      fetch(this.cfg.basemapUrl).then(function (r) { return r.json(); }).then(function (geo) {
-        L.geoJSON(geo, { interactive: false, style: { color: '#9aa5b1', weight: 0.6,
-          fillColor: '#fbfbf8', fillOpacity: 1 } }).addTo(self.map).bringToBack();
-      });
-    }
-    this.setStatus('Loading incidents…');
-    fetch(this.cfg.dataUrl, { credentials: 'same-origin' })
-      .then(function (r) {
-        if (!r.ok) { throw new Error('HTTP ' + r.status); }
-        return r.json();
-      })
-      .then(function (data) {
-        self.features = data.features;
-        self.truncated = Boolean(data.next);
-        self.buildControl();
-        self.render();
-        self.map.getContainer().setAttribute('data-atlas-ready', 'true');
-      })
-      .catch(function (err) { self.setStatus('Could not load incidents: ' + err.message); });
-    this.layerGroup.addTo(this.map);
-    this.shapes.addTo(this.map);
+  Atlas.prototype.vector = function (slug) {
+    return this.vectorInfo[slug] || { slug: slug, label: slug, symbol: '•', color: '#555' };
   };
 
   Atlas.prototype.setStatus = function (text) {
     if (this.status) { this.status.textContent = text; }
   };
 
-  Atlas.prototype.groups = function () {
-    var self = this, actors = {}, vectors = {}, countries = {};
-    this.features.forEach(function (f) {
-      var p = f.properties;
-      var a = p.actor_id === null ? NONE : String(p.actor_id);
-      actors[a] = actors[a] || { key: a, label: p.actor || 'Unknown actor', count: 0,
-        color: self.actorColor(p.actor_id) };
-      actors[a].count += 1;
-      self.keys(f).vector.forEach(function (v) {
-        var info = self.vectorInfo[v] || { label: v === NONE ? 'No vector' : v, symbol: '•' };
-        vectors[v] = vectors[v] || { key: v, label: info.label, symbol: info.symbol,
-          color: info.color, count: 0 };
-        vectors[v].count += 1;
+  /* --- loading ------------------------------------------------------------ */
+
+  Atlas.prototype.load = function () {
+    var self = this;
+    this.basemap = fetch(this.cfg.basemapUrl).then(function (r) { return r.json(); });
+    if (this.cfg.offline) {
+      this.container.style.background = '#dfe9f3';
+      this.basemap.then(function (geo) {
+        L.geoJSON(geo, { interactive: false, style: { color: '#9aa5b1', weight: 0.6,
+          fillColor: '#fbfbf8', fillOpacity: 1 } }).addTo(self.map).bringToBack();
       });
-      self.keys(f).country.forEach(function (c) {
-        countries[c] = countries[c] || { key: c,
-          label: c === NONE ? 'No country' : (self.countryNames[c] || c), count: 0 };
-        countries[c].count += 1;
-      });
-    });
-    function sorted(o) {
-      return Object.keys(o).map(function (k) { return o[k]; })
-        .sort(function (x, y) { return x.label.localeCompare(y.label); });
     }
-    return [['actor', 'Actors', sorted(actors)], ['vector', 'Vectors', sorted(vectors)],
-      ['country', 'Countries', sorted(countries)]];
+    this.buildControl();
+    this.buildLegend();
+    this.wireForm();
+    this.map.on('moveend', function () { self.refresh(); });
+    this.refresh(0);
   };
+
+  Atlas.prototype.bbox = function () {
+    var b = this.map.getBounds(), west = b.getWest(), east = b.getEast();
+    var south = Math.max(-90, b.getSouth()), north = Math.min(90, b.getNorth());
+    if (east - west >= 360) { west = -180; east = 180; } else {
+      west = ((west + 180) % 360 + 360) % 360 - 180;
+      east = ((east + 180) % 360 + 360) % 360 - 180;
+    }
+    return [west, south, east, north].map(function (v) { return v.toFixed(5); }).join(',');
+  };
+
+  Atlas.prototype.refresh = function (delay) {
+    var self = this;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(function () { self.fetchData(); }, delay === undefined ? 120 : delay);
+  };
+
+  Atlas.prototype.fetchData = function () {
+    var self = this;
+    if (this.inflight) { this.inflight.abort(); }
+    this.inflight = new AbortController();
+    var params = filterParams(this.state);
+    params.set('bbox', this.bbox());
+    params.set('zoom', String(this.map.getZoom()));
+    this.container.setAttribute('data-loading', 'true');
+    this.setStatus(this.labels.loading);
+    fetch(this.cfg.dataUrl.split('?')[0] + '?' + params.toString(),
+      { credentials: 'same-origin', signal: this.inflight.signal })
+      .then(function (r) {
+        return r.json().then(function (body) {
+          if (!r.ok) { throw new Error(body.error || ('HTTP ' + r.status)); }
+          return body;
+        });
+      })
+      .then(function (data) { self.data = data; self.render(); })
+      .catch(function (err) {
+        if (err.name === 'AbortError') { return; }
+        self.container.setAttribute('data-loading', 'false');
+        self.setStatus(self.labels.error + ': ' + err.message);
+      });
+  };
+
+  /* --- drawing ------------------------------------------------------------ */
+
+  Atlas.prototype.render = function () {
+    var self = this, data = this.data;
+    this.renders += 1;
+    data.facets.actors.forEach(function (a) { self.actorNames[String(a.id)] = a.name; });
+    this.layer.clearLayers();
+    data.clusters.forEach(function (c) { self.layer.addLayer(self.clusterMarker(c)); });
+    data.features.forEach(function (f) { self.layer.addLayer(self.featureLayer(f)); });
+    this.fillControl();
+    this.renderBarometer();
+    this.renderList();
+    this.updateTimeline();
+    this.syncUrl();
+    this.setStatus(data.total + ' ' + this.labels.inView + ' (' + data.clusters.length + ' ' +
+      this.labels.clusters + ', ' + data.features.length + ' ' + this.labels.single + ')');
+    var c = this.container;
+    c.setAttribute('data-shown', String(data.total));
+    c.setAttribute('data-renders', String(this.renders));
+    c.setAttribute('data-loading', 'false');
+    c.setAttribute('data-atlas-ready', 'true');
+  };
+
+  Atlas.prototype.clusterMarker = function (c) {
+    var self = this;
+    var size = Math.round(26 + 8 * Math.log10(c.count));
+    var icon = el('div', { 'class': 'atlas-cluster-icon', text: String(c.count) });
+    icon.style.width = icon.style.height = icon.style.lineHeight = size + 'px';
+    var marker = L.marker([c.lat, c.lon], {
+      icon: L.divIcon({ html: icon, className: 'atlas-cluster', iconSize: [size, size] }),
+      keyboard: true, title: this.labels.cluster + ' ' + c.count + ' ' + this.labels.incidents
+    });
+    marker.on('click', function () { self.openCluster(c); });
+    return marker;
+  };
+
+  Atlas.prototype.openCluster = function (c) {
+    if (c.same_place || this.map.getZoom() >= this.map.getMaxZoom()) {
+      this.listCluster(c);
+    } else {
+      this.map.fitBounds([[c.bbox[1], c.bbox[0]], [c.bbox[3], c.bbox[2]]]);
+    }
+  };
+
+  Atlas.prototype.listCluster = function (c) {
+    var self = this, eps = 1e-6;
+    var box = c.same_place ? [c.lon - eps, c.lat - eps, c.lon + eps, c.lat + eps] : c.bbox;
+    var params = filterParams(this.state);
+    params.set('bbox', box.join(','));
+    params.set('status', 'published');
+    params.set('limit', '50');
+    var popup = L.popup().setLatLng([c.lat, c.lon])
+      .setContent(el('p', { text: this.labels.loading })).openOn(this.map);
+    fetch(this.cfg.incidentsApiUrl + '?' + params.toString(), { credentials: 'same-origin' })
+      .then(function (r) { return r.json(); })
+      .then(function (geo) {
+        var items = geo.features.map(function (f) {
+          return el('li', {}, [el('a', { href: self.cfg.incidentUrl + f.id,
+            text: f.properties.title })]);
+        });
+        var body = [el('h3', { text: self.labels.near + ' (' + c.count + ')' }),
+          el('ul', {}, items)];
+        if (geo.next) { body.push(el('p', { text: '… ' + self.labels.more })); }
+        popup.setContent(el('div', { 'class': 'atlas-popup' }, body));
+      });
+  };
+
+  Atlas.prototype.pin = function (f) {
+    var first = this.vector(f.vectors[0]);
+    var pin = el('div', { 'class': 'atlas-pin', text: first.symbol });
+    pin.style.background = this.actorColor(f.actor_id);
+    var coarse = f.geo_precision === 'region' || f.geo_precision === 'country';
+    if (!coarse) { return pin; }
+    return el('div', { 'class': 'atlas-coarse' }, [pin,
+      el('span', { 'class': 'atlas-coarse-label', text: this.labels[f.geo_precision] })]);
+  };
+
+  Atlas.prototype.featureLayer = function (f) {
+    var self = this, color = this.actorColor(f.actor_id), group = L.featureGroup();
+    var latlng = L.latLng(f.lat, f.lon), main;
+    if (f.geometry) {
+      main = L.geoJSON(f.geometry, { style: { color: color, weight: 3, fillOpacity: 0.2,
+        dashArray: f.geo_precision === 'exact' ? null : '6 4' } });
+    } else {
+      var coarse = f.geo_precision === 'region' || f.geo_precision === 'country';
+      main = L.marker(latlng, { keyboard: true, title: f.title, icon: L.divIcon({
+        html: this.pin(f), className: 'atlas-marker atlas-precision-' + f.geo_precision,
+        iconSize: coarse ? [110, 22] : [22, 22], iconAnchor: [11, 11] }) });
+      if (f.geo_precision !== 'exact' && f.precision_m) {
+        // The soft circle says "somewhere around here", at the stated precision.
+        group.addLayer(L.circle(latlng, { radius: f.precision_m, stroke: false,
+          fillColor: color, fillOpacity: 0.12, interactive: false }));
+      }
+    }
+    main.bindTooltip(el('span', { text: f.title }));
+    main.on('click', function (e) { self.openDetails(f, e.latlng || latlng); });
+    group.addLayer(main);
+    return group;
+  };
+
+  Atlas.prototype.openDetails = function (f, latlng) {
+    var self = this;
+    var popup = L.popup().setLatLng(latlng)
+      .setContent(el('p', { text: this.labels.loading })).openOn(this.map);
+    fetch(this.cfg.incidentApiUrl + f.id, { credentials: 'same-origin' })
+      .then(function (r) { return r.json(); })
+      .then(function (feature) { popup.setContent(self.popup(feature.properties)); });
+  };
+
+  Atlas.prototype.popup = function (p) {
+    var self = this, t = this.labels;
+    var when = p.start_date === p.end_date ? p.start_date : p.start_date + ' – ' + p.end_date;
+    var vectors = p.vectors.map(function (v) { return self.vector(v).label; }).join(', ');
+    var countries = p.countries.map(function (c) { return self.countryNames[c] || c; })
+      .join(', ');
+    return el('div', { 'class': 'atlas-popup' }, [
+      el('h3', { text: p.title }),
+      el('p', { text: when }),
+      el('p', { text: t.actor + ': ' + (p.actor || t.unknownActor) +
+        (p.actor_type ? ' (' + p.actor_type + ')' : '') }),
+      el('p', { text: t.attribution + ': ' + p.attribution + ', ' + t.confidence + ' ' +
+        p.confidence + '/100' }),
+      el('p', { text: t.vectorsLabel + ': ' + (vectors || '—') }),
+      el('p', { text: t.countriesLabel + ': ' + (countries || '—') }),
+      el('p', { text: t.location + ': ' + (p.location_name || '—') + ' (' +
+        (t[p.geo_precision] || p.geo_precision) + ')' }),
+      el('p', {}, [el('a', { href: this.cfg.incidentUrl + p.id, text: t.open })])
+    ]);
+  };
+
+  /* --- layer control (cross-filtering) ------------------------------------- */
 
   Atlas.prototype.buildControl = function () {
     var self = this;
     var Control = L.Control.extend({
       options: { position: 'topright' },
       onAdd: function () {
-        var box = el('div', { 'class': 'atlas-control leaflet-control',
-          'aria-label': 'Layers', role: 'region' });
+        var box = el('div', { 'class': 'atlas-control leaflet-control', role: 'region',
+          'aria-label': self.cfg.labels && self.cfg.labels.layers || 'Layers' });
         L.DomEvent.disableClickPropagation(box);
         L.DomEvent.disableScrollPropagation(box);
-        self.groups().forEach(function (g) {
-          var fs = el('fieldset', { 'data-group': g[0] }, [el('legend', { text: g[1] })]);
-          g[2].forEach(function (item) {
-            var box2 = el('input', { type: 'checkbox', 'data-key': item.key });
-            box2.checked = self.on[g[0]][item.key] !== false;
-            box2.addEventListener('change', function () {
-              self.on[g[0]][item.key] = box2.checked;
-              self.render();
-            });
-            var mark = g[0] === 'actor' ? el('span', { 'class': 'swatch' })
-              : el('span', { text: item.symbol || '' });
-            if (g[0] === 'actor') { mark.style.background = item.color; }
-            if (g[0] === 'vector' && item.color) { mark.style.color = item.color; }
-            fs.appendChild(el('label', {}, [box2, g[0] === 'country' ? '' : mark,
-              el('span', { text: item.label }),
-              el('span', { 'class': 'count', text: String(item.count) })]));
-          });
-          box.appendChild(fs);
-        });
-        box.appendChild(el('p', { 'class': 'help', text: 'An incident is shown when its ' +
-          'actor is ticked, and at least one of its vectors, and at least one of its ' +
-          'countries.' }));
+        self.controlBox = box;
         return box;
       }
     });
     new Control().addTo(this.map);
   };
 
-  Atlas.prototype.popup = function (p) {
-    var self = this;
-    var when = p.start_date === p.end_date ? p.start_date : p.start_date + ' – ' + p.end_date;
-    var vectors = p.vectors.map(function (v) {
-      return (self.vectorInfo[v] || { label: v }).label;
-    }).join(', ');
-    var countries = p.countries.map(function (c) { return self.countryNames[c] || c; })
-      .join(', ');
-    var link = el('a', { href: this.cfg.incidentUrl + p.id, text: 'Open the incident' });
-    return el('div', { 'class': 'atlas-popup' }, [
-      el('h3', { text: p.title }),
-      el('p', { text: when }),
-      el('p', { text: 'Actor: ' + (p.actor || 'unknown') + (p.actor_type ? ' (' + p.actor_type + ')' : '') }),
-      el('p', { text: 'Attribution: ' + p.attribution + ', confidence ' + p.confidence + '/100' }),
-      el('p', { text: 'Vectors: ' + (vectors || '—') }),
-      el('p', { text: 'Countries: ' + (countries || '—') }),
-      el('p', { text: 'Location: ' + (p.location_name || '—') + ' (' + p.geo_precision + ')' }),
-      el('p', {}, [link])
-    ]);
-  };
-
-  Atlas.prototype.layerFor = function (f) {
-    var p = f.properties, color = this.actorColor(p.actor_id), layer;
-    var first = this.vectorInfo[p.vectors[0]] || { symbol: '•' };
-    if (f.geometry.type === 'Point') {
-      var latlng = L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]);
-      var pin = el('div', { 'class': 'atlas-pin', text: first.symbol });
-      pin.style.background = color;
-      pin.style.width = pin.style.height = '22px';
-      layer = L.marker(latlng, { icon: L.divIcon({ html: pin, className: 'atlas-marker', iconSize: [22, 22] }),
-        keyboard: true, title: p.title });
-      layer.atlasPoint = true;
+  Atlas.prototype.groupItems = function (group) {
+    var self = this, f = this.data.facets, items = {};
+    if (group === 'actor') {
+      f.actors.forEach(function (a) {
+        items[String(a.id)] = { key: String(a.id), label: a.name, count: a.count,
+          color: self.actorColor(a.id) };
+      });
     } else {
-      layer = L.geoJSON(f, { style: { color: color, weight: 2, fillOpacity: 0.2 } });
+      var counts = group === 'vector' ? f.vectors : f.countries;
+      Object.keys(counts).forEach(function (k) {
+        var label = group === 'vector' ? self.vector(k).label : (self.countryNames[k] || k);
+        items[k] = { key: k, label: label, count: counts[k] };
+        if (group === 'vector') { items[k].symbol = self.vector(k).symbol; items[k].color = self.vector(k).color; }
+      });
     }
-    layer.bindPopup(this.popup(p));
-    layer.bindTooltip(el('span', { text: p.title }));
-    return layer;
-  };
-
-  Atlas.prototype.render = function () {
-    var self = this, shown = [];
-    this.layerGroup.clearLayers();
-    this.shapes.clearLayers();
-    var points = [];
-    this.features.forEach(function (f) {
-      if (!self.visible(f)) { return; }
-      shown.push(f);
-      var layer = self.layerFor(f);
-      if (layer.atlasPoint) { points.push(layer); } else { self.shapes.addLayer(layer); }
+    this.state[group].forEach(function (k) {
+      // Layers that are on but empty under the other filters stay listed, with 0.
+      if (items[k] || k === NOTHING[group]) { return; }
+      if (group === 'actor' && !/^\d+$/.test(k)) { return; }  // a name, matched by label
+      items[k] = { key: k, count: 0,
+        label: group === 'actor' ? (self.actorNames[k] || k)
+          : group === 'vector' ? self.vector(k).label : (self.countryNames[k] || k),
+        color: group === 'actor' ? self.actorColor(k) : self.vector(k).color,
+        symbol: group === 'vector' ? self.vector(k).symbol : undefined };
     });
-    if (this.layerGroup.addLayers) { this.layerGroup.addLayers(points); }
-    else { points.forEach(function (l) { self.layerGroup.addLayer(l); }); }
-    this.renderList(shown);
-    var text = shown.length + ' of ' + this.features.length + ' incidents shown';
-    if (this.truncated) { text += ' (the newest ' + this.cfg.cap + '; narrow the filters to see others)'; }
-    this.setStatus(text);
-    this.map.getContainer().setAttribute('data-shown', String(shown.length));
+    return Object.keys(items).map(function (k) { return items[k]; })
+      .sort(function (x, y) { return x.label.localeCompare(y.label); });
   };
 
-  Atlas.prototype.renderList = function (shown) {
+  Atlas.prototype.isOn = function (group, item) {
+    var on = this.state[group];
+    if (!on.length) { return true; }
+    return on.indexOf(item.key) >= 0 || (group === 'actor' && on.indexOf(item.label) >= 0);
+  };
+
+  Atlas.prototype.toggle = function (group, key, checked) {
+    var self = this, items = this.groupItems(group);
+    var on = items.filter(function (it) { return self.isOn(group, it); })
+      .map(function (it) { return it.key; });
+    on = on.filter(function (k) { return k !== key; });
+    if (checked) { on.push(key); }
+    if (on.length === items.length) { on = []; } else if (!on.length) { on = [NOTHING[group]]; }
+    this.state[group] = on;
+    this.refresh(0);
+  };
+
+  Atlas.prototype.fillControl = function () {
+    var self = this, t = this.labels, box = this.controlBox;
+    var focused = document.activeElement;
+    var focusKey = focused && focused.getAttribute && focused.getAttribute('data-key');
+    var focusGroup = focusKey && focused.closest('fieldset').getAttribute('data-group');
+    var titles = { actor: t.actors, vector: t.vectors, country: t.countries };
+    var parts = GROUPS.map(function (group) {
+      var fs = el('fieldset', { 'data-group': group }, [el('legend', { text: titles[group] })]);
+      self.groupItems(group).forEach(function (item) {
+        var input = el('input', { type: 'checkbox', 'data-key': item.key });
+        input.checked = self.isOn(group, item);
+        input.addEventListener('change', function () { self.toggle(group, item.key, input.checked); });
+        var mark = el('span', { 'class': group === 'actor' ? 'swatch' : 'symbol',
+          'aria-hidden': 'true', text: item.symbol || '' });
+        if (group === 'actor') { mark.style.background = item.color; }
+        if (group === 'vector') { mark.style.color = item.color; }
+        fs.appendChild(el('label', {}, [input, group === 'country' ? '' : mark,
+          el('span', { text: item.label }),
+          el('span', { 'class': 'count', text: String(item.count) })]));
+      });
+      return fs;
+    });
+    parts.push(el('p', { 'class': 'help', text: t.rule }));
+    box.replaceChildren.apply(box, parts);
+    if (focusKey) {
+      var again = box.querySelector('fieldset[data-group="' + focusGroup + '"] input[data-key="' +
+        CSS.escape(focusKey) + '"]');
+      if (again) { again.focus(); }
+    }
+  };
+
+  /* --- barometer ----------------------------------------------------------- */
+
+  Atlas.prototype.buildLegend = function () {
+    var self = this;
+    var Legend = L.Control.extend({
+      options: { position: 'bottomright' },
+      onAdd: function () {
+        self.legendBox = el('div', { 'class': 'atlas-legend leaflet-control', role: 'region',
+          'aria-label': self.labels.barometer });
+        self.legendBox.hidden = true;
+        return self.legendBox;
+      }
+    });
+    new Legend().addTo(this.map);
+    var toggle = document.getElementById('atlas-barometer');
+    if (toggle) {
+      toggle.checked = this.state.barometer;
+      toggle.addEventListener('change', function () {
+        self.state.barometer = toggle.checked;
+        self.renderBarometer();
+        self.syncUrl();
+      });
+    }
+  };
+
+  Atlas.prototype.classOf = function (count, breaks) {
+    for (var i = 0; i < breaks.length; i++) { if (count <= breaks[i]) { return i; } }
+    return breaks.length - 1;
+  };
+
+  Atlas.prototype.renderBarometer = function () {
+    var self = this;
+    if (this.barometerLayer) { this.map.removeLayer(this.barometerLayer); this.barometerLayer = null; }
+    this.legendBox.hidden = !this.state.barometer;
+    if (!this.state.barometer || !this.data) { return; }
+    var baro = this.data.barometer, token = this.renders;
+    var colors = BAROMETER_COLORS.slice(BAROMETER_COLORS.length - baro.breaks.length);
+    this.basemap.then(function (geo) {
+      if (token !== self.renders || !self.state.barometer) { return; }
+      self.barometerLayer = L.geoJSON(geo, {
+        filter: function (f) { return baro.counts[f.properties.iso_a3] > 0; },
+        style: function (f) {
+          return { color: '#7a1f1f', weight: 0.5, fillOpacity: 0.7,
+            fillColor: colors[self.classOf(baro.counts[f.properties.iso_a3], baro.breaks)] };
+        },
+        onEachFeature: function (f, layer) {
+          var iso = f.properties.iso_a3;
+          layer.bindTooltip(el('span', { text: (self.countryNames[iso] || iso) + ': ' +
+            baro.counts[iso] + ' ' + self.labels.incidents }), { sticky: true });
+        }
+      }).addTo(self.map);
+      self.barometerLayer.bringToBack();
+      self.container.setAttribute('data-barometer', String(self.barometerLayer.getLayers().length));
+    });
+    var rows = baro.breaks.map(function (upper, i) {
+      var lower = i === 0 ? 1 : baro.breaks[i - 1] + 1;
+      var swatch = el('span', { 'class': 'swatch square', 'aria-hidden': 'true' });
+      swatch.style.background = colors[i];
+      return el('li', {}, [swatch, el('span', { text: lower === upper ? String(upper)
+        : lower + '–' + upper })]);
+    });
+    this.legendBox.replaceChildren(el('strong', { text: this.labels.barometer }),
+      el('ul', {}, rows));
+  };
+
+  /* --- list twin ----------------------------------------------------------- */
+
+  Atlas.prototype.renderList = function () {
     var body = document.querySelector('#atlas-list tbody');
     if (!body) { return; }
-    var self = this, rows = document.createDocumentFragment();
-    shown.slice(0, 500).forEach(function (f) {
-      var p = f.properties;
-      rows.appendChild(el('tr', { 'data-id': String(p.id) }, [
-        el('td', { text: p.start_date }),
-        el('td', {}, [el('a', { href: self.cfg.incidentUrl + p.id, text: p.title })]),
-        el('td', { text: p.actor || '—' }),
-        el('td', { text: p.vectors.map(function (v) { return (self.vectorInfo[v] || { label: v }).label; }).join(', ') }),
-        el('td', { text: p.countries.join(', ') })
+    var self = this, t = this.labels, rows = document.createDocumentFragment();
+    this.data.features.forEach(function (f) {
+      var swatch = el('span', { 'class': 'swatch', 'aria-hidden': 'true' });
+      swatch.style.background = self.actorColor(f.actor_id);
+      var actor = f.actor_id === null ? t.unknownActor
+        : (self.actorNames[String(f.actor_id)] || String(f.actor_id));
+      rows.appendChild(el('tr', { 'data-id': String(f.id) }, [
+        el('td', { text: f.start_date }),
+        el('td', {}, [el('a', { href: self.cfg.incidentUrl + f.id, text: f.title })]),
+        el('td', {}, [swatch, ' ', actor]),
+        el('td', { text: f.vectors.map(function (v) {
+          return self.vector(v).symbol + ' ' + self.vector(v).label;
+        }).join(', ') }),
+        el('td', { text: f.countries.join(', ') }),
+        el('td', { text: t[f.geo_precision] || f.geo_precision })
+      ]));
+    });
+    this.data.clusters.forEach(function (c) {
+      var button = el('button', { type: 'button', 'class': 'link', text: t.zoomIn });
+      button.addEventListener('click', function () { self.openCluster(c); });
+      rows.appendChild(el('tr', { 'class': 'cluster-row' }, [
+        el('td', { text: '' }),
+        el('td', { text: t.cluster + ' ' + c.count + ' ' + t.incidents }),
+        el('td', { colspan: '4' }, [button])
       ]));
     });
     body.replaceChildren(rows);
+  };
+
+  /* --- filters form, time slider, URL ---------------------------------------- */
+
+  Atlas.prototype.wireForm = function () {
+    var self = this, form = document.querySelector('form.filters');
+    if (!form) { return; }
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      self.stopPlayback();
+      SCALARS.forEach(function (k) {
+        var input = form.querySelector('[name="' + k + '"]');
+        if (input) { self.state[k] = input.value.trim(); }
+      });
+      self.refresh(0);
+    });
+    var from = document.getElementById('atlas-slider-from');
+    var to = document.getElementById('atlas-slider-to');
+    [from, to].forEach(function (input) {
+      if (!input) { return; }
+      input.addEventListener('input', function () {
+        self.stopPlayback();
+        var a = Number(from.value), b = Number(to.value);
+        if (a > b) { if (input === from) { to.value = a; } else { from.value = b; } }
+        self.setPeriod(self.months[Number(from.value)], self.months[Number(to.value)]);
+      });
+    });
+    var play = document.getElementById('atlas-play');
+    if (play) { play.addEventListener('click', function () { self.togglePlayback(); }); }
+  };
+
+  /* The one time mechanism: the slider, playback and the date fields all set from/to. */
+  Atlas.prototype.setPeriod = function (firstMonth, lastMonth) {
+    this.state.from = monthStart(firstMonth);
+    this.state.to = monthEnd(lastMonth);
+    var form = document.querySelector('form.filters');
+    if (form) {
+      form.querySelector('[name="from"]').value = this.state.from;
+      form.querySelector('[name="to"]').value = this.state.to;
+    }
+    this.refresh(0);
+  };
+
+  Atlas.prototype.updateTimeline = function () {
+    var from = document.getElementById('atlas-slider-from');
+    var to = document.getElementById('atlas-slider-to');
+    var out = document.getElementById('atlas-period');
+    if (!from || !this.data.period) { return; }
+    var first = this.data.period.min.slice(0, 7), last = this.data.period.max.slice(0, 7);
+    if (this.state.from && this.state.from.slice(0, 7) < first) { first = this.state.from.slice(0, 7); }
+    if (this.state.to && this.state.to.slice(0, 7) > last) { last = this.state.to.slice(0, 7); }
+    this.months = monthsBetween(first, last);
+    var max = this.months.length - 1;
+    from.max = to.max = String(max);
+    var a = this.state.from ? this.months.indexOf(this.state.from.slice(0, 7)) : 0;
+    var b = this.state.to ? this.months.indexOf(this.state.to.slice(0, 7)) : max;
+    from.value = String(a < 0 ? 0 : a);
+    to.value = String(b < 0 ? max : b);
+    var text = this.months[Number(from.value)] + ' – ' + this.months[Number(to.value)];
+    from.setAttribute('aria-valuetext', this.months[Number(from.value)]);
+    to.setAttribute('aria-valuetext', this.months[Number(to.value)]);
+    if (out) { out.textContent = text; }
+  };
+
+  Atlas.prototype.togglePlayback = function () {
+    if (this.playing) { this.stopPlayback(); return; }
+    var self = this, from = document.getElementById('atlas-slider-from');
+    var i = Number(from.value);
+    this.playing = setInterval(function () {
+      if (!self.months || i >= self.months.length) { self.stopPlayback(); return; }
+      self.setPeriod(self.months[i], self.months[i]);
+      i += 1;
+    }, this.cfg.playbackMs || 1200);
+    var play = document.getElementById('atlas-play');
+    if (play) { play.textContent = this.labels.pause; play.setAttribute('aria-pressed', 'true'); }
+  };
+
+  Atlas.prototype.stopPlayback = function () {
+    if (!this.playing) { return; }
+    clearInterval(this.playing);
+    this.playing = null;
+    var play = document.getElementById('atlas-play');
+    if (play) { play.textContent = this.labels.play; play.setAttribute('aria-pressed', 'false'); }
+  };
+
+  Atlas.prototype.syncUrl = function () {
+    var params = filterParams(this.state), c = this.map.getCenter();
+    params.set('at', [c.lat.toFixed(4), c.lng.toFixed(4), this.map.getZoom()].join(','));
+    if (this.state.barometer) { params.set('barometer', '1'); }
+    window.history.replaceState(null, '', window.location.pathname + '?' + params.toString());
   };
 
   window.AtlasMap = {
