@@ -26,7 +26,7 @@ LAYER = "incidents"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 _STANDARD_TRIGGER = re.compile(
     r"^(gpkg_tile_matrix_\w+|rtree_\w+_(insert|update\d?|delete)\d?|"
-    r"trigger_(insert|update)_feature_count_\w+|gpkg_metadata_\w+)$")
+    r"trigger_(insert|delete)_feature_count_\w+|gpkg_metadata_\w+)$")
 _ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
 SCHEMA = pa.schema([
     ("uuid", pa.string()), ("title", pa.string()), ("summary", pa.string()),

@@ -114,14 +114,22 @@ def incident_object(record, geometry):
         x_atlas_time_precision=record.time_precision,
         x_atlas_geo_precision=record.geo_precision,
         x_atlas_attribution=record.attribution,
-        x_atlas_countries=[c.iso_a3 for c in record.countries],
-        x_atlas_geometry=geometry,
-        x_atlas_sources=[{"url": s.url, "publisher": s.publisher,
-                          "date": s.published_on.isoformat() if s.published_on else None,
-                          "archived_url": s.archived_url} for s in record.sources])
+        x_atlas_geometry=geometry)
+    # STIX forbids empty lists and nulls: leave such properties out.
+    if record.countries:
+        obj["x_atlas_countries"] = [c.iso_a3 for c in record.countries]
+    if record.sources:
+        obj["x_atlas_sources"] = [_source(s) for s in record.sources]
     if record.precision_m is not None:
         obj["x_atlas_precision_m"] = record.precision_m
     return obj
+
+
+def _source(source):
+    out = {"url": source.url, "publisher": source.publisher,
+           "date": source.published_on.isoformat() if source.published_on else None,
+           "archived_url": source.archived_url}
+    return {k: v for k, v in out.items() if v not in (None, "")}
 
 
 def incident_objects(record, geometry, seen):
