@@ -28,6 +28,9 @@ SNAPSHOT_FIELDS = ("title", "summary", "lang", "status", "start_date", "end_date
                    "attribution", "confidence", "rejection_reason")
 
 
+MAX_ID = 2**31 - 1
+
+
 class ConflictError(Exception):
     """The incident changed since the version the editor started from."""
 
@@ -51,7 +54,8 @@ def get_incident(incident_id, viewer):
 
     Both cases answer the same, so a guessed draft id reveals nothing.
     """
-    incident = db.session.get(Incident, incident_id)
+    # Ids beyond a 32-bit integer cannot exist (and would overflow the driver).
+    incident = db.session.get(Incident, incident_id) if 0 < incident_id <= MAX_ID else None
     if incident is None or not policy.can_view(viewer, incident):
         raise NotFound(f"No incident {incident_id}.")
     return incident
