@@ -3,9 +3,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField
+from wtforms.fields.choices import SelectChoice
 
-FORMAT_CHOICES = [("", _l("From the file name")), ("csv", "CSV"), ("geojson", "GeoJSON"),
-                  ("gpkg", "GeoPackage"), ("stix", "STIX 2.1")]
+FORMAT_CHOICES = [SelectChoice(value, label) for value, label in (
+    ("", _l("From the file name")), ("csv", "CSV"), ("geojson", "GeoJSON"),
+    ("gpkg", "GeoPackage"), ("stix", "STIX 2.1"))]
 
 
 class ImportForm(FlaskForm):
