@@ -77,11 +77,12 @@ def detect_format(path):
     return EXTENSIONS[suffix]
 
 
-def duplicate_key(title, start_date, geometry):
-    """A compact key for "same title, start date and geometry" (normalised WKB)."""
-    wkb = shapely.to_wkb(shapely.normalize(geometry))
-    return hashlib.blake2b(f"{title}\x00{start_date}".encode() + b"\x00" + wkb,
-                           digest_size=12).digest()
+def duplicate_keys(titles, start_dates, geometries):
+    """Compact keys for "same title, start date and geometry" (normalised WKB, vectorised)."""
+    wkbs = shapely.to_wkb(shapely.normalize(geometries)).tolist() if len(geometries) else []
+    return [hashlib.blake2b(f"{title}\x00{start}".encode() + b"\x00" + wkb,
+                            digest_size=12).digest()
+            for title, start, wkb in zip(titles, start_dates, wkbs)]
 
 
 def _existing_keys(batch):
@@ -92,8 +93,9 @@ def _existing_keys(batch):
         rows = db.session.execute(
             sa.select(Incident.title, Incident.start_date, Incident.geometry)
             .where(Incident.title.in_(titles[start:start + 500]),
-                   Incident.status != "archived"))
-        keys.update(duplicate_key(*row) for row in rows)
+                   Incident.status != "archived")).all()
+        if rows:
+            keys.update(duplicate_keys(*zip(*rows)))
     return keys
 
 
@@ -136,8 +138,9 @@ class _Run:
     def _fresh(self, batch):
         existing = _existing_keys(batch) if batch else set()
         fresh = []
-        for position, data in batch:
-            key = duplicate_key(data["title"], data["start_date"], data["geometry"])
+        keys = duplicate_keys([d["title"] for _, d in batch], [d["start_date"] for _, d in batch],
+                              [d["geometry"] for _, d in batch])
+        for (position, data), key in zip(batch, keys):
             if key in existing or key in self.seen:
                 self.result.duplicates.append((position, data["title"]))
                 continue
