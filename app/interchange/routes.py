@@ -7,16 +7,9 @@ from flask import (Response, abort, current_app, render_template, request, send_
 from flask_login import current_user, login_required
 
 from app.incidents import policy
-from app.incidents.filters import FilterError, parse_filters
 from app.interchange import bp, export, importer
 from app.interchange.forms import ImportForm
-
-
-def _filters():
-    try:
-        return parse_filters(request.args)
-    except FilterError as exc:
-        abort(400, str(exc))
+from app.main.routes import parse_request_filters
 
 
 @bp.get("/export/incidents.<fmt>")
@@ -24,7 +17,7 @@ def download(fmt):
     """The incidents of the filtered view in ``fmt``, streamed as they are read."""
     if fmt not in export.EXPORT_FORMATS:
         abort(404, f"No export format {fmt!r}; use one of {', '.join(export.EXPORT_FORMATS)}.")
-    filters = _filters()
+    filters = parse_request_filters()
     filename = f"incidents.{export.EXTENSIONS[fmt]}"
     if fmt == "gpkg":
         return _gpkg_download(filters, filename)
