@@ -58,3 +58,11 @@ def test_cli_dry_run_and_duplicates(runner, app, make_user, tmp_path):
     assert "Dry run: 1 incidents would be imported as draft" in result.output
     assert "line 3: duplicate" in result.output
     assert _count() == 0
+
+
+def test_incidents_created_after_an_import_get_fresh_ids(app, make_user, make_incident):
+    """Bulk inserts choose ids themselves; the database's id sequence must follow."""
+    result = import_stream(_csv("Imported,2025-01-01,,cyber,POINT (2 48)"), fmt="csv",
+                           user=make_user("editor"))
+    created = make_incident(title="Made afterwards")
+    assert created.id > result.ids[0]
