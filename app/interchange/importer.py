@@ -30,6 +30,7 @@ EXTENSIONS = {"csv": "csv", "geojson": "geojson", "json": "geojson", "gpkg": "gp
               "stix": "stix"}
 MAX_REPORTED = 1000
 CHUNK = 10_000
+TITLES_PER_QUERY = 5000
 
 __all__ = ["FormatError", "PermissionDenied", "ImportResult", "detect_format",
            "import_stream"]
@@ -85,15 +86,18 @@ def duplicate_keys(titles, start_dates, geometries):
             for title, start, wkb in zip(titles, start_dates, wkbs)]
 
 
-def _existing_keys(batch):
-    """Keys of stored incidents sharing a title and start date with ``batch``."""
+def _existing_keys(batch, before_id):
+    """Keys of incidents stored before the import (id ≤ ``before_id``) sharing a title.
+
+    Rows of this import are checked against each other in memory instead.
+    """
     titles = sorted({data["title"] for _, data in batch})
     keys = set()
-    for start in range(0, len(titles), 500):
+    for start in range(0, len(titles) if before_id else 0, TITLES_PER_QUERY):
         rows = db.session.execute(
             sa.select(Incident.title, Incident.start_date, Incident.geometry)
-            .where(Incident.title.in_(titles[start:start + 500]),
-                   Incident.status != "archived")).all()
+            .where(Incident.title.in_(titles[start:start + TITLES_PER_QUERY]),
+                   Incident.id <= before_id, Incident.status != "archived")).all()
         if rows:
             keys.update(duplicate_keys(*zip(*rows)))
     return keys
@@ -108,6 +112,7 @@ class _Run:
         self.result = ImportResult()
         self.seen = set()
         self.pending = []
+        self.before_id = db.session.scalar(sa.select(sa.func.max(Incident.id))) or 0
 
     def add(self, position, props):
         if "__extra__" in props:
@@ -136,7 +141,7 @@ class _Run:
                                        action="import")
 
     def _fresh(self, batch):
-        existing = _existing_keys(batch) if batch else set()
+        existing = _existing_keys(batch, self.before_id) if batch else set()
         fresh = []
         keys = duplicate_keys([d["title"] for _, d in batch], [d["start_date"] for _, d in batch],
                               [d["geometry"] for _, d in batch])
