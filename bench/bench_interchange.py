@@ -123,6 +123,18 @@ def _import(csv_path, _out, _rows):
     return result.count
 
 
+def _parse_csv(csv_path, _out, _rows):
+    """Only the streamed CSV reading and row validation (no database writes)."""
+    from app.incidents.schema import parse_incident
+    from app.interchange.csv_io import read_rows
+    count = 0
+    with open(csv_path, "rb") as stream:
+        for _, props in read_rows(stream):
+            parse_incident(props)
+            count += 1
+    return count
+
+
 def _naive_import(csv_path, _out, rows):
     from itertools import islice
 
@@ -158,7 +170,7 @@ def _naive_export(_csv, out_path, rows):
     return len(incidents)
 
 
-STEPS = {"import": _import, "naive-import": _naive_import, "naive-export": _naive_export,
+STEPS = {"import": _import, "parse-csv": _parse_csv, "naive-import": _naive_import, "naive-export": _naive_export,
          **{f"export-{fmt}": _export(fmt) for fmt in ("geojson", "csv", "gpkg", "stix")}}
 
 
@@ -213,6 +225,20 @@ def run(sizes, naive_rows):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def parse_only(rows):
+    """Stream-parse a CSV of ``rows`` rows: rate and peak memory of reading alone."""
+    work = Path(tempfile.mkdtemp(prefix="bench-interchange-"))
+    try:
+        make_template(work / "template.db")
+        csv_path = work / "in.csv"
+        write_csv(csv_path, rows)
+        print(f"CSV of {rows:,} rows: {csv_path.stat().st_size / 2**20:,.0f} MiB")
+        _report(rows, "parse-csv", *measure("parse-csv", work / "template.db", csv_path,
+                                            work / "out", rows))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def _report(rows, name, count, seconds, peak):
     print(f"| {rows:,} | {name} | {count / seconds:,.0f} | {seconds:.1f} | {peak:,.0f} |",
           flush=True)
@@ -223,11 +249,15 @@ def main():
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--naive-rows", type=int, default=5_000)
     parser.add_argument("--quick", action="store_true", help="10,000 rows only")
+    parser.add_argument("--parse-only", type=int, default=None, metavar="ROWS",
+                        help="only stream-parse and validate a CSV of ROWS rows")
     parser.add_argument("--step", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.step:
         name, db_path, csv_path, out_path, rows = args.step
         return step(name, db_path, csv_path, out_path, int(rows))
+    if args.parse_only:
+        return parse_only(args.parse_only)
     run([10_000] if args.quick else args.rows, min(args.naive_rows, 1000) if args.quick
         else args.naive_rows)
 
