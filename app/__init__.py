@@ -61,16 +61,20 @@ def _register_blueprints(app):
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.incidents import bp as incidents_bp
+    from app.interchange import bp as interchange_bp
     from app.main import bp as main_bp
     from app.taxonomy import bp as taxonomy_bp
     app.register_blueprint(main_bp)
     app.register_blueprint(taxonomy_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(incidents_bp)
+    app.register_blueprint(interchange_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # token-authenticated JSON API, no cookies involved
     from app import tips
     tips.init_app(app)
+    from app.api import caching
+    caching.init_app(app)
 
 
 def _register_security(app):

@@ -76,31 +76,83 @@ def demo_seed(count, seed_value):
 
 @incidents_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["csv"]), default=None,
-              help="File format (default: from the extension).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "geojson", "gpkg", "stix"]),
+              default=None, help="File format (default: from the extension).")
 @click.option("--publish", is_flag=True, help="Publish the incidents (editors only).")
+@click.option("--dry-run", is_flag=True, help="Check everything, import nothing.")
 @click.option("--as", "as_email", default=None,
               help="Importing user's email (default: the first admin).")
-def incidents_import(path, fmt, publish, as_email):
+def incidents_import(path, fmt, publish, dry_run, as_email):
     """Import PATH all or nothing; print a row-by-row report when refused."""
     from app.interchange import importer
-    user = accounts.get_by_email(as_email) if as_email else db.session.scalar(
-        sa.select(User).where(User.role == "admin").order_by(User.id).limit(1))
-    if user is None:
-        raise click.ClickException("no importing user: create an admin or pass --as EMAIL")
+    user = _as_user(as_email)
     try:
         fmt = fmt or importer.detect_format(path)
         with open(path, "rb") as stream:
-            result = importer.import_stream(stream, fmt=fmt, user=user, publish=publish)
+            result = importer.import_stream(stream, fmt=fmt, user=user, publish=publish,
+                                            dry_run=dry_run)
     except (importer.FormatError, importer.PermissionDenied) as exc:
         raise click.ClickException(str(exc))
+    if result.duplicates:
+        click.echo(f"Skipped {len(result.duplicates)} duplicate(s):", err=True)
+        click.echo(result.duplicate_report(), err=True)
     if not result.ok:
         click.echo(f"Refused {path}: {len(result.errors)} problem(s); nothing was imported.",
                    err=True)
         click.echo(result.report(), err=True)
         sys.exit(1)
     status = "published" if publish else "draft"
-    click.echo(f"Imported {len(result.ids)} incidents as {status}.")
+    if dry_run:
+        click.echo(f"Dry run: {result.count} incidents would be imported as {status}; "
+                   "nothing was changed.")
+    else:
+        click.echo(f"Imported {result.count} incidents as {status}.")
+
+
+def _as_user(as_email):
+    user = accounts.get_by_email(as_email) if as_email else db.session.scalar(
+        sa.select(User).where(User.role == "admin").order_by(User.id).limit(1))
+    if user is None:
+        raise click.ClickException("no user: create an admin or pass --as EMAIL")
+    return user
+
+
+@incidents_cli.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@click.option("--format", "fmt", type=click.Choice(["geojson", "csv", "gpkg", "stix"]),
+              required=True, help="File format.")
+@click.option("--actor", multiple=True, help="Actor id or name (repeatable).")
+@click.option("--vector", multiple=True, help="Vector slug (repeatable).")
+@click.option("--country", multiple=True, help="ISO 3166-1 alpha-3 code (repeatable).")
+@click.option("--from", "date_from", default=None, help="YYYY, YYYY-MM or YYYY-MM-DD.")
+@click.option("--to", "date_to", default=None, help="YYYY, YYYY-MM or YYYY-MM-DD.")
+@click.option("--min-confidence", "--min_confidence", "min_confidence", default=None)
+@click.option("--q", default=None, help="Text search in title, summary and place.")
+@click.option("--bbox", default=None, help="W,S,E,N in degrees.")
+@click.option("--status", multiple=True, help="Statuses (editors; default published).")
+@click.option("--as", "as_email", default=None,
+              help="Export as this user (default: anonymous, published only).")
+def incidents_export(path, fmt, as_email, **options):
+    """Export the incidents matching the shared filters to PATH, streamed."""
+    from werkzeug.datastructures import MultiDict
+
+    from app.incidents.filters import FilterError, parse_filters
+    from app.interchange.export import export_to_path
+    args = MultiDict()
+    for name, value in options.items():
+        key = {"date_from": "from", "date_to": "to"}.get(name, name)
+        for item in value if isinstance(value, tuple) else [value]:
+            if item not in (None, ""):
+                args.add(key, item)
+    try:
+        filters = parse_filters(args)
+    except FilterError as exc:
+        raise click.ClickException(str(exc))
+    viewer = accounts.get_by_email(as_email) if as_email else None
+    started = time.perf_counter()
+    count = export_to_path(path, fmt, filters, viewer)
+    click.echo(f"Exported {count} incidents to {path} "
+               f"in {time.perf_counter() - started:.1f} s.")
 
 
 @click.command("setup")

@@ -35,8 +35,8 @@ class Geometry(TypeDecorator):
         return dialect.type_descriptor(LargeBinary())
 
     def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
+        if value is None or isinstance(value, (bytes, str)):
+            return value  # already encoded by ``encode_many`` (bulk inserts)
         if dialect.name == "postgresql":
             # Hex EWKB is accepted by PostGIS's geometry input function.
             return shapely.to_wkb(shapely.set_srid(value, SRID), hex=True,
@@ -49,6 +49,18 @@ class Geometry(TypeDecorator):
         if isinstance(value, str):
             return shapely.from_wkb(value)
         return shapely.from_wkb(bytes(value))
+
+
+def encode_many(geometries, dialect_name):
+    """Encode many geometries at once for ``Geometry`` columns (vectorised shapely).
+
+    WKB for SQLite, hex EWKB with SRID 4326 for PostGIS: what
+    ``Geometry.process_bind_param`` would produce one by one.
+    """
+    if dialect_name == "postgresql":
+        return shapely.to_wkb(shapely.set_srid(geometries, SRID), hex=True,
+                              include_srid=True).tolist()
+    return shapely.to_wkb(geometries).tolist()
 
 
 class JSONList(TypeDecorator):

@@ -28,13 +28,15 @@ class GeometryError(ValueError):
 
 
 def parse_geometry(value):
-    """Return a valid shapely geometry from WKT, GeoJSON text or a GeoJSON mapping.
+    """Return a valid shapely geometry from WKT, GeoJSON text or mapping, or shapely.
 
     Raises ``GeometryError`` for anything malformed, out of range, invalid or
     over the vertex cap. The caps are checked before the expensive parse.
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         raise GeometryError("geometry is missing")
+    if isinstance(value, shapely.Geometry):  # read from a binary format (GeoPackage)
+        return validate_geometry(value)
     if isinstance(value, str):
         text = value.strip()
         if len(text) > MAX_TEXT:

@@ -5,6 +5,7 @@ incident writes a ``Revision`` (who, when, what changed, the state after), and
 every edit names the ``version`` it started from: a stale one raises
 ``ConflictError`` instead of overwriting someone else's work.
 """
+import json
 import uuid as uuid_mod
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -16,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import NotFound
 
 from app.auth.models import utcnow
+from app.db_types import encode_many
 from app.extensions import db
 from app.geo.countries import assign_countries
 from app.geo.geometry import bounds_and_rep, rep_points, to_geojson
@@ -28,6 +30,9 @@ from app.incidents.schema import ValidationError
 SNAPSHOT_FIELDS = ("title", "summary", "lang", "status", "start_date", "end_date",
                    "time_precision", "geo_precision", "precision_m", "location_name",
                    "attribution", "confidence", "rejection_reason")
+
+
+MAX_ID = 2**31 - 1
 
 
 class ConflictError(Exception):
@@ -53,7 +58,8 @@ def get_incident(incident_id, viewer):
 
     Both cases answer the same, so a guessed draft id reveals nothing.
     """
-    incident = db.session.get(Incident, incident_id)
+    # Ids beyond a 32-bit integer cannot exist (and would overflow the driver).
+    incident = db.session.get(Incident, incident_id) if 0 < incident_id <= MAX_ID else None
     if incident is None or not policy.can_view(viewer, incident):
         raise NotFound(f"No incident {incident_id}.")
     return incident
@@ -427,8 +433,10 @@ def bulk_insert(rows, *, author_id, status, action):
     published_at = now if status == "published" else None
     incidents, vectors, countries, techniques, sources, revisions = [], [], [], [], [], []
     # Plain floats: database drivers do not adapt numpy scalars.
-    bounds = shapely.bounds([r["geometry"] for r in rows]).tolist()
-    reps = rep_points([r["geometry"] for r in rows]).tolist()
+    geometries = [r["geometry"] for r in rows]
+    bounds = shapely.bounds(geometries).tolist()
+    reps = rep_points(geometries).tolist()
+    encoded = encode_many(geometries, db.engine.dialect.name)
     for offset, row in enumerate(rows):
         iid = next_id + offset
         min_x, min_y, max_x, max_y = bounds[offset]
@@ -441,7 +449,7 @@ def bulk_insert(rows, *, author_id, status, action):
             "published_at": row.get("published_at", published_at), "version": 1,
             "start_date": row["start_date"], "end_date": row["end_date"],
             "time_precision": row.get("time_precision") or "day",
-            "geometry": row["geometry"], "min_x": min_x, "min_y": min_y,
+            "geometry": encoded[offset], "min_x": min_x, "min_y": min_y,
             "max_x": max_x, "max_y": max_y, "rep_x": reps[offset][0],
             "rep_y": reps[offset][1], "geo_precision": row.get("geo_precision") or "exact",
             "precision_m": row.get("precision_m"),
@@ -460,6 +468,11 @@ def bulk_insert(rows, *, author_id, status, action):
                           "snapshot": row["snapshot"]})
     session = db.session
     session.execute(sa.insert(Incident.__table__), incidents)
+    if db.engine.dialect.name == "postgresql":
+        # Ids were chosen here: move the sequence past them, or the next
+        # ordinary insert would reuse one.
+        session.execute(sa.text("SELECT setval(pg_get_serial_sequence('incidents', 'id'), "
+                                ":last)"), {"last": incidents[-1]["id"]})
     for table, values in ((incident_vectors, vectors), (incident_countries, countries),
                           (incident_techniques, techniques),
                           (Source.__table__, sources), (Revision.__table__, revisions)):
@@ -469,13 +482,16 @@ def bulk_insert(rows, *, author_id, status, action):
 
 
 
-def bulk_snapshot(data, *, status, actor_name):
-    """The first revision's snapshot for a bulk-inserted incident (same keys as ``snapshot``)."""
+def bulk_snapshot(data, *, status, actor_name, geometry=None):
+    """The first revision's snapshot for a bulk-inserted incident (same keys as ``snapshot``).
+
+    ``geometry`` is the GeoJSON mapping when the caller computed it in bulk.
+    """
     snap = {name: data.get(name) for name in SNAPSHOT_FIELDS}
     snap.update(status=status, actor=actor_name,
                 start_date=data["start_date"].isoformat(),
                 end_date=data["end_date"].isoformat(),
-                geometry=to_geojson(data["geometry"]),
+                geometry=geometry if geometry is not None else to_geojson(data["geometry"]),
                 vectors=sorted(data.get("vectors") or []),
                 countries=sorted(data.get("country_codes") or []),
                 techniques=sorted(data.get("techniques") or []),
@@ -511,9 +527,10 @@ def prepare_bulk_rows(parsed, refs, *, status):
         rows.append(row)
     if errors:
         return [], errors
-    for row in rows:
+    geojsons = shapely.to_geojson([row["geometry"] for row in rows]).tolist()
+    for row, geojson in zip(rows, geojsons):
         actor = refs.actor(row.get("actor"))
         row["actor_id"] = actor.id if actor else None
-        row["snapshot"] = bulk_snapshot(row, status=status,
+        row["snapshot"] = bulk_snapshot(row, status=status, geometry=json.loads(geojson),
                                         actor_name=actor.name if actor else None)
     return rows, []

@@ -1,11 +1,21 @@
-"""CSV in the PRODUCT.md columns: read rows for import.
+"""CSV in the PRODUCT.md columns: rows read for import, rows written on export.
 
 Columns: ``title, summary, start_date, end_date, actor, vectors, countries,
 wkt, geo_precision, confidence, source_url``; ``lat`` and ``lon`` may replace
-``wkt``; ``vectors`` and ``countries`` are ``;``-separated.
+``wkt``; ``vectors``, ``countries`` and ``source_url`` are ``;``-separated.
+
+Exports are safe to open in a spreadsheet: a text cell starting with ``=``,
+``+``, ``-``, ``@``, tab or carriage return gets a leading apostrophe so it is
+never run as a formula; real numbers stay numbers. The reader removes that
+apostrophe again, so a file round-trips unchanged.
 """
 import csv
 import io
+import re
+
+import shapely
+
+from app.interchange.errors import FormatError
 
 COLUMNS = ("title", "summary", "start_date", "end_date", "actor", "vectors", "countries",
            "wkt", "geo_precision", "confidence", "source_url")
@@ -13,8 +23,64 @@ REQUIRED = ("title", "start_date")
 MAX_FIELD = 1_000_000
 
 
-class FormatError(ValueError):
-    """The file as a whole is not a CSV we can read (header, encoding)."""
+MEDIA_TYPE = "text/csv; charset=utf-8"
+UNIT = "line"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def neutralise(cell):
+    """``cell`` made inert for spreadsheets: formula-like text gets a leading apostrophe.
+
+    Numbers (``int``/``float``, or text that is exactly a number such as
+    ``-12.5``) are left alone so that they stay numbers.
+    """
+    if not isinstance(cell, str):
+        return cell
+    if cell.startswith(FORMULA_START) and not _NUMBER.match(cell):
+        return "'" + cell
+    return cell
+
+
+def restore(cell):
+    """Undo ``neutralise`` on a cell read back from a file."""
+    if len(cell) > 1 and cell[0] == "'" and cell[1] in FORMULA_START:
+        return cell[1:]
+    return cell
+
+
+def csv_row(record, wkt):
+    """The PRODUCT.md columns of one incident record, neutralised."""
+    return [neutralise(v) for v in (
+        record.title, record.summary, record.start_date.isoformat(),
+        record.end_date.isoformat(), record.actor.name if record.actor else "",
+        ";".join(v.slug for v in record.vectors),
+        ";".join(c.iso_a3 for c in record.countries), wkt, record.geo_precision,
+        record.confidence, ";".join(s.url for s in record.sources))]
+
+
+def write(records, *, batch=2000):
+    """Yield CSV text chunks: the header, then ``batch`` rows at a time."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    chunk = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) >= batch:
+            yield _rows(writer, buffer, chunk)
+            chunk = []
+    yield _rows(writer, buffer, chunk)
+
+
+def _rows(writer, buffer, records):
+    wkts = shapely.to_wkt([r.geometry for r in records], rounding_precision=-1).tolist() \
+        if records else []
+    writer.writerows(csv_row(r, w) for r, w in zip(records, wkts))
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
 
 
 def read_rows(stream):
@@ -48,7 +114,7 @@ def read_rows(stream):
             if None in row:
                 yield reader.line_num, {"__extra__": row.pop(None)}
                 continue
-            yield reader.line_num, {k: (v if v is not None else "") for k, v in row.items()}
+            yield reader.line_num, {k: restore(v) if v else "" for k, v in row.items()}
     except UnicodeDecodeError as exc:
         raise FormatError(f"the file is not UTF-8 text ({exc.reason} near line "
                           f"{reader.line_num + 1})") from None

@@ -1,29 +1,55 @@
 """All-or-nothing import of incident files, with a row-by-row refusal report.
 
-Formats register a reader yielding ``(line, properties)`` with the CSV names
-of PRODUCT.md; the import then runs the same validation as the editor and the
-API (``schema.parse_incident``) and inserts everything in one transaction, or
-nothing.
+Each format registers a reader yielding ``(position, properties)`` with the
+CSV names of PRODUCT.md (``READERS``) and the word its report uses for a
+position (line, feature, object). Every row runs through the same validation
+as the editor and the API (``schema.parse_incident``). Valid rows are
+inserted in chunks inside one transaction, so memory stays bounded on huge
+files; any problem anywhere rolls everything back, and ``dry_run`` always
+does. Rows equal to an existing incident or an earlier row (same title, start
+date and geometry) are skipped and listed.
 """
+import hashlib
 from dataclasses import dataclass, field
+
+import shapely
+import sqlalchemy as sa
 
 from app.extensions import db
 from app.incidents import policy
+from app.incidents.models import Incident
 from app.incidents.schema import ValidationError, parse_incident
 from app.incidents.service import PermissionDenied, References, bulk_insert, prepare_bulk_rows
-from app.interchange import csv_io
+from app.interchange import csv_io, geojson_io, gpkg_io, stix_io
+from app.interchange.errors import FormatError
+from app.interchange.sniff import check_claimed_format
 
-READERS = {"csv": csv_io.read_rows}
-FormatError = csv_io.FormatError
+FORMATS = {"csv": csv_io, "geojson": geojson_io, "gpkg": gpkg_io, "stix": stix_io}
+READERS = {name: module.read_rows for name, module in FORMATS.items()}
+EXTENSIONS = {"csv": "csv", "geojson": "geojson", "json": "geojson", "gpkg": "gpkg",
+              "stix": "stix"}
 MAX_REPORTED = 1000
+CHUNK = 10_000
+TITLES_PER_QUERY = 5000
+
+__all__ = ["FormatError", "PermissionDenied", "ImportResult", "detect_format",
+           "import_stream"]
 
 
 @dataclass
 class ImportResult:
-    """What an import did (``ids``) or why it refused (``errors``: line, field, reason)."""
+    """What an import did or would do (``ids``/``count``), what it skipped, why it refused.
+
+    ``errors`` are ``(position, field, reason)``; ``duplicates`` are
+    ``(position, title)``; ``unit`` names a position (line, feature, object).
+    """
 
     ids: list = field(default_factory=list)
     errors: list = field(default_factory=list)
+    duplicates: list = field(default_factory=list)
+    count: int = 0
+    dry_run: bool = False
+    unit: str = "line"
 
     @property
     def ok(self):
@@ -31,51 +57,132 @@ class ImportResult:
 
     def report(self):
         """The refusal report, one line per problem."""
-        lines = [f"line {line}: {fld}: {reason}" for line, fld, reason in self.errors[:MAX_REPORTED]]
+        lines = [f"{self.unit} {pos}: {fld}: {reason}"
+                 for pos, fld, reason in self.errors[:MAX_REPORTED]]
         if len(self.errors) > MAX_REPORTED:
             lines.append(f"… and {len(self.errors) - MAX_REPORTED} more problems")
         return "\n".join(lines)
+
+    def duplicate_report(self):
+        """One line per skipped duplicate."""
+        return "\n".join(f"{self.unit} {pos}: duplicate of an existing incident: {title}"
+                         for pos, title in self.duplicates[:MAX_REPORTED])
 
 
 def detect_format(path):
     """The format named by a file's extension."""
     suffix = str(path).rsplit(".", 1)[-1].lower()
-    if suffix not in READERS:
+    if suffix not in EXTENSIONS:
         raise FormatError(f"cannot tell the format of {path}; pass --format "
-                          f"({', '.join(sorted(READERS))})")
-    return suffix
+                          f"({', '.join(sorted(FORMATS))})")
+    return EXTENSIONS[suffix]
 
 
-def import_stream(stream, *, fmt, user, publish=False):
-    """Import every incident in ``stream`` or none; return an ``ImportResult``."""
+def duplicate_keys(titles, start_dates, geometries):
+    """Compact keys for "same title, start date and geometry" (normalised WKB, vectorised)."""
+    wkbs = shapely.to_wkb(shapely.normalize(geometries)).tolist() if len(geometries) else []
+    return [hashlib.blake2b(f"{title}\x00{start}".encode() + b"\x00" + wkb,
+                            digest_size=12).digest()
+            for title, start, wkb in zip(titles, start_dates, wkbs)]
+
+
+def _existing_keys(batch, before_id):
+    """Keys of incidents stored before the import (id ≤ ``before_id``) sharing a title.
+
+    Rows of this import are checked against each other in memory instead.
+    """
+    titles = sorted({data["title"] for _, data in batch})
+    keys = set()
+    for start in range(0, len(titles) if before_id else 0, TITLES_PER_QUERY):
+        rows = db.session.execute(
+            sa.select(Incident.title, Incident.start_date, Incident.geometry)
+            .where(Incident.title.in_(titles[start:start + TITLES_PER_QUERY]),
+                   Incident.id <= before_id, Incident.status != "archived")).all()
+        if rows:
+            keys.update(duplicate_keys(*zip(*rows)))
+    return keys
+
+
+class _Run:
+    """One import: parse, deduplicate, insert in chunks, remember problems."""
+
+    def __init__(self, user, status):
+        self.user, self.status = user, status
+        self.refs = References()
+        self.result = ImportResult()
+        self.seen = set()
+        self.pending = []
+        self.before_id = db.session.scalar(sa.select(sa.func.max(Incident.id))) or 0
+
+    def add(self, position, props):
+        if "__extra__" in props:
+            self.result.errors.append((position, "row",
+                                       "has more cells than the header has columns"))
+            return
+        if "__error__" in props:
+            self.result.errors.append((position, *props["__error__"]))
+            return
+        try:
+            self.pending.append((position, parse_incident(props)))
+        except ValidationError as exc:
+            self.result.errors.extend((position, f, r) for f, r in exc.errors)
+        if len(self.pending) >= CHUNK:
+            self.flush()
+
+    def flush(self):
+        batch, self.pending = self._fresh(self.pending), []
+        if self.result.errors or not batch:
+            return  # keep validating for the report, but insert nothing more
+        rows, errors = prepare_bulk_rows(batch, self.refs, status=self.status)
+        if errors:
+            self.result.errors.extend(errors)
+            return
+        self.result.ids += bulk_insert(rows, author_id=self.user.id, status=self.status,
+                                       action="import")
+
+    def _fresh(self, batch):
+        existing = _existing_keys(batch, self.before_id) if batch else set()
+        fresh = []
+        keys = duplicate_keys([d["title"] for _, d in batch], [d["start_date"] for _, d in batch],
+                              [d["geometry"] for _, d in batch])
+        for (position, data), key in zip(batch, keys):
+            if key in existing or key in self.seen:
+                self.result.duplicates.append((position, data["title"]))
+                continue
+            self.seen.add(key)
+            fresh.append((position, data))
+        return fresh
+
+
+def import_stream(stream, *, fmt, user, publish=False, dry_run=False):
+    """Import every incident in ``stream`` or none; return an ``ImportResult``.
+
+    Raises ``FormatError`` when the file as a whole cannot be read as ``fmt``
+    and ``PermissionDenied`` when ``user`` may not import (or publish).
+    """
     if fmt not in READERS:
         raise FormatError(f"unknown format {fmt!r}; use one of {', '.join(sorted(READERS))}")
     if not policy.can_create(user):
         raise PermissionDenied("Only contributors, editors and admins import incidents.")
     if publish and not policy.can_publish(user):
         raise PermissionDenied("Only editors may publish on import.")
-    status = "published" if publish else "draft"
-    parsed, errors = [], []
-    for line, props in READERS[fmt](stream):
-        if "__extra__" in props:
-            errors.append((line, "row", "has more cells than the header has columns"))
-            continue
-        try:
-            parsed.append((line, parse_incident(props)))
-        except ValidationError as exc:
-            errors.extend((line, f, r) for f, r in exc.errors)
-    if not parsed and not errors:
-        errors.append((1, "file", "has a header but no incident rows"))
-    if errors:
-        return ImportResult(errors=errors)
+    stream = check_claimed_format(stream, fmt)
+    run = _Run(user, "published" if publish else "draft")
+    run.result.unit, run.result.dry_run = FORMATS[fmt].UNIT, dry_run
     try:
-        rows, errors = prepare_bulk_rows(parsed, References(), status=status)
-        if errors:
+        for position, props in READERS[fmt](stream):
+            run.add(position, props)
+        run.flush()
+        result = run.result
+        if not result.errors and not result.ids and not result.duplicates:
+            result.errors.append((1, "file", "has no incident rows"))
+        result.count = 0 if result.errors else len(result.ids)
+        if result.errors or dry_run:
             db.session.rollback()
-            return ImportResult(errors=errors)
-        ids = bulk_insert(rows, author_id=user.id, status=status, action="import")
-        db.session.commit()
+            result.ids = []
+        else:
+            db.session.commit()
     except Exception:
         db.session.rollback()
         raise
-    return ImportResult(ids=ids)
+    return result

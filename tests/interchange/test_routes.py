@@ -1,0 +1,104 @@
+"""Download links stream any filtered view; the upload page previews and imports."""
+import io
+import json
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.incidents.models import Incident
+
+HEADER = "title,start_date,actor,vectors,wkt\n"
+
+
+def _count():
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Incident))
+
+
+def test_map_page_links_to_exports_of_the_same_view(client, make_incident):
+    page = client.get("/map?vector=cyber&from=2025").get_data(as_text=True)
+    assert 'href="/export/incidents.geojson?vector=cyber&amp;from=2025"' in page
+    assert 'href="/export/incidents.stix?vector=cyber&amp;from=2025"' in page
+
+
+def test_download_streams_the_filtered_view_without_drafts(client, make_incident):
+    make_incident(title="Cyber one", vectors=["cyber"])
+    make_incident(title="Energy one", vectors=["energy"])
+    make_incident(title="Draft", status="draft")
+    response = client.get("/export/incidents.geojson?vector=cyber")
+    assert response.status_code == 200 and response.is_streamed
+    assert response.mimetype == "application/geo+json"
+    assert "attachment" in response.headers["Content-Disposition"]
+    titles = [f["properties"]["title"] for f in json.loads(response.data)["features"]]
+    assert titles == ["Cyber one"]
+    csv_text = client.get("/export/incidents.csv").get_data(as_text=True)
+    assert "Energy one" in csv_text and "Draft" not in csv_text
+    gpkg = client.get("/export/incidents.gpkg")
+    assert gpkg.status_code == 200 and gpkg.data.startswith(b"SQLite format 3\x00")
+    stix = client.get("/export/incidents.stix").get_json(force=True)
+    assert stix["type"] == "bundle"
+    assert client.get("/export/incidents.xlsx").status_code == 404
+    assert client.get("/export/incidents.csv?country=France").status_code == 400
+
+
+def test_draft_author_exports_own_drafts_only_when_asked(client, auth, make_user, make_incident):
+    author = make_user("contributor")
+    make_incident(title="My draft", status="draft", author=author)
+    auth.login(author.email)
+    default = client.get("/export/incidents.csv").get_data(as_text=True)
+    assert "My draft" not in default
+    mine = client.get("/export/incidents.csv?status=draft").get_data(as_text=True)
+    assert "My draft" in mine
+    client.post("/logout", data={})
+
+
+def _upload(client, content, name="x.csv", **fields):
+    client.application.config["WTF_CSRF_ENABLED"] = False
+    try:
+        return client.post("/import", data={"file": (io.BytesIO(content), name), **fields},
+                           content_type="multipart/form-data")
+    finally:
+        client.application.config["WTF_CSRF_ENABLED"] = True
+
+
+def test_upload_page_needs_a_contributor(client, auth, make_user):
+    assert client.get("/import").status_code == 302  # to the login page
+    reader = make_user("reader")
+    auth.login(reader.email)
+    assert client.get("/import").status_code == 403
+
+
+def test_upload_previews_then_imports(client, auth, make_user):
+    editor = make_user("editor")
+    auth.login(editor.email)
+    content = (HEADER + "Uploaded,2025-01-01,,cyber,POINT (2 48)\n").encode()
+    preview = _upload(client, content, dry_run="y")
+    assert preview.status_code == 200
+    assert "Dry run: 1 incidents would be imported" in preview.get_data(as_text=True)
+    assert _count() == 0
+    done = _upload(client, content, publish="y")
+    assert "Imported 1 incidents" in done.get_data(as_text=True)
+    assert db.session.scalar(sa.select(Incident.status)) == "published"
+    again = _upload(client, content)
+    assert "Skipped duplicates" in again.get_data(as_text=True)
+
+
+def test_upload_shows_the_report_and_keeps_nothing(client, auth, make_user):
+    auth.login(make_user("contributor").email)
+    bad = (HEADER + "<script>alert(1)</script>,2025-99-01,,cyber,POINT (2 48)\n").encode()
+    response = _upload(client, bad)
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert "Refused: 1 problem(s)" in text and "<td>2</td><td>start_date</td>" in text
+    assert "<script>alert(1)</script>" not in text
+    mismatch = _upload(client, b"SQLite format 3\x00junk", name="x.csv")
+    assert mismatch.status_code == 422
+    assert "holds an SQLite database" in mismatch.get_data(as_text=True)
+    assert _count() == 0
+
+
+def test_upload_over_the_size_limit_is_refused(client, auth, make_user):
+    auth.login(make_user("contributor").email)
+    client.application.config["MAX_CONTENT_LENGTH"] = 10_000
+    response = _upload(client, HEADER.encode() + b"x" * 20_000)
+    assert response.status_code == 413
+    assert _count() == 0
