@@ -1,8 +1,12 @@
 """The barometer page and its downloads; the quarterly reports."""
-from flask import Response, abort, jsonify, render_template, request, url_for
+from flask import (Response, abort, flash, jsonify, redirect, render_template, request,
+                   url_for)
 from flask_babel import format_decimal, get_locale, gettext as _
+from flask_login import current_user, login_required
 
-from app.barometer import bp, export, index as idx, service
+from app.barometer import bp, export, index as idx, reports, service
+from app.barometer.forms import PicksForm, SectionForm
+from app.barometer.models import SECTION_SLUGS
 from app.incidents.filters import FilterError, parse_filters, url_args
 from app.incidents.taxonomy import country_names
 from app.maps.choropleth import choropleth_svg, class_breaks, legend
@@ -85,3 +89,88 @@ def barometer_json():
     """Every figure of the barometer as one JSON document."""
     b = service.barometer(request_filters(), request_quarter())
     return jsonify(export.to_json(b, FORMULA))
+
+
+def _report_quarter(key):
+    quarter = idx.parse_quarter(key)
+    if quarter is None:
+        abort(404, _("No report %(key)s: report addresses look like /reports/2025-Q3.",
+                     key=key))
+    return quarter
+
+
+def _editor_forms(quarter, drafts):
+    """Section and picks forms for an editor, filled with the current state."""
+    forms = {}
+    for slug in SECTION_SLUGS:
+        section = drafts.get(slug)
+        forms[slug] = SectionForm(prefix=slug, formdata=None, obj=section,
+                                  publish=section is not None and section.status == "published",
+                                  version=section.version if section else 0)
+    picks = ", ".join(str(i.id) for i in reports.picked_incidents(quarter))
+    return forms, PicksForm(formdata=None, incident_ids=picks)
+
+
+@bp.route("/reports/<key>")
+def report_page(key):
+    """The printable quarterly report; editors also get its editing forms."""
+    quarter = _report_quarter(key)
+    b = reports.report_figures(quarter)
+    lang = str(get_locale())
+    editor = current_user.is_authenticated and current_user.is_editor
+    sections = reports.sections(quarter, include_drafts=editor)
+    forms, picks_form = _editor_forms(quarter, sections) if editor else ({}, None)
+    return render_template(
+        "barometer/report.html", b=b, key=idx.quarter_label(quarter),
+        svg=index_map(b.countries, lang, _("Index by country")),
+        legend=legend(class_breaks([f.index for f in b.countries])),
+        countries=country_names(lang), vectors=service.vector_labels(lang),
+        charts=charts(b, service.vector_labels(lang)), bar_width=idx.bar_width,
+        sections=sections, slugs=SECTION_SLUGS, picks=reports.picked_incidents(quarter),
+        forms=forms, picks_form=picks_form, period=idx.quarter_bounds(quarter))
+
+
+@bp.route("/reports/<key>/sections/<slug>", methods=["POST"])
+@login_required
+def save_section(key, slug):
+    """An editor saves (and maybe publishes) one narrative section."""
+    quarter = _report_quarter(key)
+    if not current_user.is_editor:
+        abort(403, _("Only editors write reports."))
+    form = SectionForm(prefix=slug)
+    if not form.validate_on_submit():
+        abort(400, "; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items()))
+    try:
+        reports.save_section(quarter=quarter, slug=slug, title=form.title.data or "",
+                             body=form.body.data or "", publish=form.publish.data,
+                             expected_version=form.version.data or 0, editor=current_user)
+    except reports.SectionConflict as exc:
+        abort(409, str(exc))
+    flash(_("Section saved."))
+    return redirect(url_for("barometer.report_page", key=key) + f"#section-{slug}")
+
+
+@bp.route("/reports/<key>/picks", methods=["POST"])
+@login_required
+def save_picks(key):
+    """An editor chooses the incidents featured in the report."""
+    quarter = _report_quarter(key)
+    if not current_user.is_editor:
+        abort(403, _("Only editors write reports."))
+    form = PicksForm()
+    if not form.validate_on_submit():
+        abort(400, _("Incident ids: whole numbers separated by commas."))
+    ids = [int(v) for v in form.incident_ids.data.replace(" ", "").split(",") if v]
+    try:
+        reports.set_picks(quarter=quarter, incident_ids=ids, editor=current_user)
+    except ValueError as exc:
+        abort(400, str(exc))
+    flash(_("Picked incidents saved."))
+    return redirect(url_for("barometer.report_page", key=key) + "#picks")
+
+
+@bp.route("/reports")
+def reports_index():
+    """The list of quarterly reports."""
+    quarters = [idx.quarter_label(q) for q in reports.report_quarters()]
+    return render_template("barometer/reports.html", quarters=quarters)

@@ -3,6 +3,7 @@ from dataclasses import replace
 
 from flask import (abort, current_app, g, jsonify, render_template, request,
                    send_from_directory, url_for)
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.extensions import db
@@ -72,7 +73,8 @@ def set_language(lang):
     from app.auth.routes import safe_next
     from app.i18n import LANGUAGES
     if lang not in LANGUAGES:
-        abort(404, f"No language {lang!r}; choose one of {', '.join(LANGUAGES)}.")
+        abort(404, _("No language %(lang)s; choose one of %(choices)s.", lang=lang,
+                     choices=", ".join(LANGUAGES)))
     response = redirect(safe_next(request.args.get("next")) or url_for("main.map_page"))
     response.set_cookie("lang", lang, max_age=365 * 86400, samesite="Lax", httponly=True,
                         secure=current_app.config["SESSION_COOKIE_SECURE"])
