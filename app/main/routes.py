@@ -43,7 +43,8 @@ def map_page():
         tiles_attribution=current_app.config["ATLAS_TILES_ATTRIBUTION"],
         static_url=lambda filename: url_for("static", filename=filename))
     return render_template("map.html", parts=page_parts(m, g.csp_nonce),
-                           filters=filters, user=current_user)
+                           filters=filters, user=current_user,
+                           feed_url=url_for("feeds.incidents_atom", **url_args(filters)))
 
 
 @bp.route("/geodata/countries-110m.geojson")

@@ -66,3 +66,11 @@ def test_feed_title_speaks_french(client, make_incident):
     feed = _feed(client, "?lang=fr")
     assert feed.get("{http://www.w3.org/XML/1998/namespace}lang") == "fr"
     assert feed.find(A + "title").text == "Atlas des menaces hybrides : nouveaux incidents"
+
+
+def test_map_page_links_the_feed_for_its_filters(client):
+    html = client.get("/map?vector=sabotage&country=FRA").get_data(as_text=True)
+    link = ('<link rel="alternate" type="application/atom+xml" title="New incidents for '
+            'these filters" href="/feeds/incidents.atom?vector=sabotage&amp;country=FRA">')
+    assert link in html
+    assert 'class="feed-link" href="/feeds/incidents.atom?vector=sabotage&amp;country=FRA"' in html
