@@ -31,7 +31,8 @@ def test_report_page_for_a_past_quarter(client, make_incident):
     assert "Picked &lt;i&gt;one&lt;/i&gt;" in html
     assert 'media="print"' in html
     assert "Edit this report" not in html           # readers get no forms
-    assert "2025-Q2" in client.get("/reports").get_data(as_text=True)
+    listing = client.get("/reports?lang=en").get_data(as_text=True)
+    assert "Quarterly reports" in listing and "/reports/2025-Q2" in listing
 
 
 def test_report_404s_with_a_clear_message(client, make_incident):
@@ -50,6 +51,10 @@ def test_report_in_french(client, make_incident):
     assert "Rapport trimestriel 2025-Q2" in html
     assert "1 avril 2025 – 30 juin 2025" in html
     assert "Méthodologie" in html and "Allemagne" in html
+    listing = client.get("/reports?lang=fr").get_data(as_text=True)
+    assert "Rapports trimestriels" in listing and "/reports/2025-Q2" in listing
+    missing = client.get("/reports/2025-Q1?lang=fr").get_data(as_text=True)
+    assert "aucun incident publié n’a commencé pendant ce trimestre" in missing
 
 
 def test_editor_writes_publishes_with_revisions_and_stale_edits_conflict(
