@@ -7,19 +7,12 @@ from flask_login import current_user, login_required
 from app.barometer import bp, export, index as idx, reports, service
 from app.barometer.forms import PicksForm, SectionForm
 from app.barometer.models import SECTION_SLUGS
-from app.incidents.filters import FilterError, parse_filters, url_args
+from app.incidents.filters import url_args
 from app.incidents.taxonomy import country_names
+from app.main.routes import parse_request_filters
 from app.maps.choropleth import choropleth_svg, class_breaks, legend
 
 FORMULA = "index = Σ confidence / 100 over published incidents targeting the country"
-
-
-def request_filters():
-    """The shared filters from the query string, or a 400 saying what is wrong."""
-    try:
-        return parse_filters(request.args)
-    except FilterError as exc:
-        abort(400, str(exc))
 
 
 def request_quarter():
@@ -52,7 +45,7 @@ def charts(b, vector_labels):
 @bp.route("/barometer")
 def barometer_page():
     """Per-country figures of one quarter, with trends, charts and a choropleth."""
-    filters, quarter = request_filters(), request_quarter()
+    filters, quarter = parse_request_filters(), request_quarter()
     b = service.barometer(filters, quarter)
     lang = str(get_locale())
     svg = index_map(b.countries, lang, _("Index by country")) if b.quarter else ""
@@ -76,7 +69,7 @@ def barometer_csv():
     figure = request.args.get("figure", "countries")
     if figure not in export.FIGURES:
         abort(400, _("figure: choose one of %(names)s", names=", ".join(export.FIGURES)))
-    b = service.barometer(request_filters(), request_quarter())
+    b = service.barometer(parse_request_filters(), request_quarter())
     if b.quarter is None:
         abort(404, _("No published incident matches these filters."))
     name = f"barometer-{idx.quarter_label(b.quarter)}-{figure}.csv"
@@ -87,7 +80,7 @@ def barometer_csv():
 @bp.route("/barometer.json")
 def barometer_json():
     """Every figure of the barometer as one JSON document."""
-    b = service.barometer(request_filters(), request_quarter())
+    b = service.barometer(parse_request_filters(), request_quarter())
     return jsonify(export.to_json(b, FORMULA))
 
 

@@ -1,11 +1,12 @@
 """``/feeds/incidents.atom``: an Atom feed of newly published incidents."""
-from flask import Response, abort, request, url_for
+from flask import Response, url_for
 from flask_babel import get_locale, gettext as _
 
 from app.auth.models import utcnow
 from app.feeds import bp, service
 from app.feeds.atom import atom_feed
-from app.incidents.filters import FilterError, parse_filters, url_args
+from app.incidents.filters import url_args
+from app.main.routes import parse_request_filters
 
 
 def _entry(incident):
@@ -20,10 +21,7 @@ def _entry(incident):
 @bp.route("/feeds/incidents.atom")
 def incidents_atom():
     """New published incidents for the shared filters (country, actor, vector…)."""
-    try:
-        filters = parse_filters(request.args)
-    except FilterError as exc:
-        abort(400, str(exc))
+    filters = parse_request_filters()
     incidents = service.newest_published(filters)
     # to_query is canonical (sorted), so the same filters always give the same feed id.
     self_url = url_for("feeds.incidents_atom", _external=True, **url_args(filters))
