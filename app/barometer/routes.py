@@ -12,6 +12,7 @@ from app.incidents.taxonomy import country_names
 from app.main.routes import parse_request_filters
 from app.maps.choropleth import choropleth_svg, class_breaks, legend
 
+SERIES_SHOWN = 12  # quarters in the page's chart; the downloads hold them all
 FORMULA = "index = Σ confidence / 100 over published incidents targeting the country"
 
 
@@ -36,7 +37,8 @@ def index_map(figures, lang, title):
 def charts(b, vector_labels):
     """The page's bar charts as ``(label, value, value formatted for the locale)`` rows."""
     return {
-        "series": [(idx.quarter_label(q), i, format_decimal(i)) for q, _n, i in b.series],
+        "series": [(idx.quarter_label(q), i, format_decimal(i))
+                   for q, _n, i in b.series[-SERIES_SHOWN:]],
         "vectors": [(vector_labels.get(s, s), n, format_decimal(n)) for s, n in b.vectors[:10]],
         "actors": [(name, n, format_decimal(n)) for name, n in b.actors[:10]],
     }

@@ -6,6 +6,7 @@ honours the filters shared with the map. The arithmetic on the rows lives in
 ``app.barometer.index``.
 """
 from dataclasses import dataclass, replace
+from datetime import date
 
 import sqlalchemy as sa
 
@@ -110,12 +111,19 @@ def _nested(rows):
     return {iso: idx.top(pairs, limit=100) for iso, pairs in out.items()}
 
 
-def barometer(filters, quarter=None):
-    """The barometer for ``quarter`` (default: the latest quarter with data)."""
+def default_quarter(quarters, today):
+    """The latest quarter over before ``today`` (trends of a quarter in progress
+    mislead), or the latest of all when none is over."""
+    over = [q for q in quarters if idx.quarter_bounds(q)[1] < today]
+    return (over or quarters)[-1] if quarters else None
+
+
+def barometer(filters, quarter=None, *, today=None):
+    """The barometer for ``quarter`` (default: see ``default_quarter``)."""
     series = idx.quarter_series(quarter_rows(filters))
     quarters = [q for q, _count, _index in series]
-    if quarter is None and quarters:
-        quarter = quarters[-1]
+    if quarter is None:
+        quarter = default_quarter(quarters, today or date.today())
     if quarter is None:
         return Barometer(None, [], [], [], [], [], {}, {})
     return Barometer(

@@ -53,3 +53,12 @@ def test_barometer_honours_shared_filters_and_chosen_quarter(app, make_incident)
 def test_barometer_of_nothing_is_empty(app):
     b = service.barometer(parse_filters({}))
     assert b.quarter is None and b.countries == [] and b.series == []
+
+
+def test_default_quarter_is_the_latest_one_over():
+    from datetime import date
+    quarters = [(2025, 3), (2025, 4)]
+    assert service.default_quarter(quarters, date(2025, 12, 1)) == (2025, 3)
+    assert service.default_quarter(quarters, date(2026, 1, 1)) == (2025, 4)
+    assert service.default_quarter([(2025, 4)], date(2025, 12, 1)) == (2025, 4)
+    assert service.default_quarter([], date(2025, 12, 1)) is None
