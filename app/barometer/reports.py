@@ -92,7 +92,8 @@ def set_picks(*, quarter, incident_ids, editor):
         Incident.id.in_(incident_ids), Incident.status == "published")))
     missing = [i for i in incident_ids if i not in found]
     if missing:
-        raise ValueError("not published incidents: " + ", ".join(map(str, missing)))
+        raise ValueError(_("These are not published incidents: %(ids)s",
+                           ids=", ".join(map(str, missing))))
     label = idx.quarter_label(quarter)
     db.session.execute(sa.delete(ReportPick).where(ReportPick.quarter == label))
     for position, incident_id in enumerate(dict.fromkeys(incident_ids)):

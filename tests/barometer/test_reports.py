@@ -2,6 +2,7 @@
 import re
 
 from flask import g
+from flask_babel import refresh
 
 from app.barometer import reports
 from app.barometer.models import ReportSection
@@ -98,3 +99,22 @@ def test_only_editors_with_csrf_may_write(client, auth, make_user, make_incident
     auth.login(editor.email)
     assert client.post("/reports/2025-Q2/sections/summary", data=form).status_code == 400
     assert db.session.scalar(db.select(ReportSection)) is None
+
+
+def test_picks_must_be_published_incidents(client, auth, make_user, make_incident):
+    shown = make_incident(start_date="2025-05-02")
+    draft = make_incident(start_date="2025-05-03", status="draft")
+    editor = make_user("editor")
+    auth.login(editor.email)
+    token = _csrf(client.get("/reports/2025-Q2").get_data(as_text=True))
+    refresh()  # the tests' app context outlives requests: forget the cached locale
+    refused = client.post("/reports/2025-Q2/picks?lang=fr", data={
+        "csrf_token": token, "incident_ids": f"{shown.id}, {draft.id}"})
+    assert refused.status_code == 400
+    assert f"Ce ne sont pas des incidents publiés : {draft.id}" in refused.get_data(
+        as_text=True)
+    assert reports.picked_incidents((2025, 2)) == []
+    saved = client.post("/reports/2025-Q2/picks", data={
+        "csrf_token": token, "incident_ids": f"{shown.id}"})
+    assert saved.status_code == 302
+    assert reports.picked_incidents((2025, 2)) == [shown]
