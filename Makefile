@@ -7,7 +7,7 @@ PORT   ?= 5000
 WORKERS ?= 2
 export FLASK_APP := wsgi
 
-.PHONY: run test venv setup bench clean
+.PHONY: run test venv setup bench clean translations
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,12 +17,26 @@ $(BIN)/.installed: requirements.txt
 
 venv: $(BIN)/.installed
 
+# Compiled French catalog (committed; rebuilt when the .po file is newer).
+MO := app/translations/fr/LC_MESSAGES/messages.mo
+$(MO): app/translations/fr/LC_MESSAGES/messages.po $(BIN)/.installed
+	$(BIN)/pybabel compile -d app/translations
+	touch $@
+
+# Re-extract the messages, merge them into the French catalog and compile it.
+translations: venv
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location \
+		--sort-output --project="Hybrid Threat Atlas" -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations -l fr \
+		--no-fuzzy-matching --width 88
+	$(BIN)/pybabel compile -d app/translations
+
 instance/secret_key:
 	mkdir -p instance
 	$(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
 	chmod 600 $@
 
-setup: venv instance/secret_key
+setup: venv $(MO) instance/secret_key
 	SECRET_KEY=$$(cat instance/secret_key) $(BIN)/flask db upgrade
 	SECRET_KEY=$$(cat instance/secret_key) $(BIN)/flask setup
 
@@ -31,7 +45,7 @@ run: setup
 	SECRET_KEY=$$(cat instance/secret_key) $(BIN)/gunicorn --workers $(WORKERS) \
 		--bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
-test: venv
+test: venv $(MO)
 	ATLAS_ENV=testing $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: venv

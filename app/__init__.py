@@ -60,6 +60,8 @@ def _migrations_dir():
 def _register_blueprints(app):
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
+    from app.barometer import bp as barometer_bp
+    from app.feeds import bp as feeds_bp
     from app.incidents import bp as incidents_bp
     from app.interchange import bp as interchange_bp
     from app.main import bp as main_bp
@@ -69,6 +71,8 @@ def _register_blueprints(app):
     app.register_blueprint(auth_bp)
     app.register_blueprint(incidents_bp)
     app.register_blueprint(interchange_bp)
+    app.register_blueprint(barometer_bp)
+    app.register_blueprint(feeds_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # token-authenticated JSON API, no cookies involved
     from app import tips

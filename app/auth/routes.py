@@ -1,5 +1,6 @@
 """Login and logout pages."""
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp, service
@@ -38,10 +39,10 @@ def login():
         if user is not None:
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next")) or url_for("main.map_page"))
-        flash("Wrong email or password.", "error")
+        flash(_("Wrong email or password."), "error")
         return render_template("auth/login.html", form=form), 401
     if request.method == "POST":
-        abort(400, "The form was incomplete; fill in both fields.")
+        abort(400, _("The form was incomplete; fill in both fields."))
     return render_template("auth/login.html", form=form)
 
 

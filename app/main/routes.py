@@ -79,7 +79,8 @@ def map_page():
         tiles_attribution=current_app.config["ATLAS_TILES_ATTRIBUTION"],
         static_url=lambda filename: url_for("static", filename=filename), **where)
     return render_template("map.html", parts=page_parts(m, g.csp_nonce),
-                           filters=filters, user=current_user)
+                           filters=filters, user=current_user,
+                           feed_url=url_for("feeds.incidents_atom", **url_args(filters)))
 
 
 @bp.route("/geodata/countries-110m.geojson")
@@ -109,7 +110,8 @@ def set_language(lang):
     from app.auth.routes import safe_next
     from app.i18n import LANGUAGES
     if lang not in LANGUAGES:
-        abort(404, f"No language {lang!r}; choose one of {', '.join(LANGUAGES)}.")
+        abort(404, _("No language %(lang)s; choose one of %(choices)s.", lang=lang,
+                     choices=", ".join(LANGUAGES)))
     response = redirect(safe_next(request.args.get("next")) or url_for("main.map_page"))
     response.set_cookie("lang", lang, max_age=365 * 86400, samesite="Lax", httponly=True,
                         secure=current_app.config["SESSION_COOKIE_SECURE"])

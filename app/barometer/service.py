@@ -1,0 +1,140 @@
+"""Barometer figures: SQL ``GROUP BY`` aggregates of published incidents.
+
+Every query starts from ``search.filter_conditions`` seen by an anonymous
+viewer, so the barometer counts published incidents only, whoever asks, and
+honours the filters shared with the map. The arithmetic on the rows lives in
+``app.barometer.index``.
+"""
+from dataclasses import dataclass, replace
+from datetime import date
+
+import sqlalchemy as sa
+
+from app.barometer import index as idx
+from app.extensions import db
+from app.incidents import taxonomy
+from app.incidents.models import (Actor, Incident, Vector, incident_countries,
+                                  incident_vectors)
+from app.incidents.search import filter_conditions
+
+
+def _public(filters):
+    """The filters, restricted to what the public may see (published incidents)."""
+    return filter_conditions(replace(filters, statuses=()), None,
+                             default_statuses=("published",))
+
+
+def _year():
+    return sa.cast(sa.extract("year", Incident.start_date), sa.Integer)
+
+
+def _quarter():
+    # Integer division of the month: 1–3 → 1, 4–6 → 2…
+    return (sa.cast(sa.extract("month", Incident.start_date), sa.Integer) + 2) // 3
+
+
+def _country_join(stmt, filters):
+    """Join incidents to their target countries (only the asked ones, if any)."""
+    stmt = stmt.join(incident_countries, incident_countries.c.incident_id == Incident.id)
+    if filters.countries:
+        stmt = stmt.where(incident_countries.c.iso_a3.in_(filters.countries))
+    return stmt
+
+
+def _in_quarter(quarter):
+    first, last = idx.quarter_bounds(quarter)
+    return Incident.start_date.between(first, last)
+
+
+def country_quarter_rows(filters):
+    """``(iso_a3, year, quarter, count, confidence_sum)`` for every country and quarter."""
+    year, quarter = _year().label("y"), _quarter().label("q")
+    stmt = _country_join(sa.select(
+        incident_countries.c.iso_a3, year, quarter, sa.func.count(),
+        sa.func.sum(Incident.confidence)), filters).where(*_public(filters))
+    stmt = stmt.group_by(incident_countries.c.iso_a3, year, quarter)
+    return [tuple(r) for r in db.session.execute(stmt)]
+
+
+def quarter_rows(filters):
+    """``(year, quarter, count, confidence_sum)`` over all incidents, per quarter."""
+    year, quarter = _year().label("y"), _quarter().label("q")
+    stmt = sa.select(year, quarter, sa.func.count(), sa.func.sum(Incident.confidence)
+                     ).where(*_public(filters)).group_by(year, quarter)
+    return [tuple(r) for r in db.session.execute(stmt)]
+
+
+def vector_rows(filters, quarter, *, by_country=False):
+    """``([iso_a3,] slug, count)`` for incidents starting in ``quarter``."""
+    keys = [Vector.slug]
+    stmt = sa.select(Incident.id).join(
+        incident_vectors, incident_vectors.c.incident_id == Incident.id).join(
+        Vector, Vector.id == incident_vectors.c.vector_id)
+    if by_country:
+        stmt = _country_join(stmt, filters)
+        keys.insert(0, incident_countries.c.iso_a3)
+    stmt = stmt.with_only_columns(*keys, sa.func.count()).where(
+        *_public(filters), _in_quarter(quarter)).group_by(*keys)
+    return [tuple(r) for r in db.session.execute(stmt)]
+
+
+def actor_rows(filters, quarter, *, by_country=False):
+    """``([iso_a3,] actor name, count)`` for incidents starting in ``quarter``."""
+    keys = [Actor.name]
+    stmt = sa.select(Incident.id).join(Actor, Actor.id == Incident.actor_id)
+    if by_country:
+        stmt = _country_join(stmt, filters)
+        keys.insert(0, incident_countries.c.iso_a3)
+    stmt = stmt.with_only_columns(*keys, sa.func.count()).where(
+        *_public(filters), _in_quarter(quarter)).group_by(*keys)
+    return [tuple(r) for r in db.session.execute(stmt)]
+
+
+@dataclass
+class Barometer:
+    """Everything the barometer page and its downloads show, for one quarter."""
+
+    quarter: tuple | None
+    quarters: list
+    series: list
+    countries: list
+    vectors: list
+    actors: list
+    vectors_by_country: dict
+    actors_by_country: dict
+
+
+def _nested(rows):
+    out = {}
+    for iso, key, count in rows:
+        out.setdefault(iso, []).append((key, count))
+    return {iso: idx.top(pairs, limit=100) for iso, pairs in out.items()}
+
+
+def default_quarter(quarters, today):
+    """The latest quarter over before ``today`` (trends of a quarter in progress
+    mislead), or the latest of all when none is over."""
+    over = [q for q in quarters if idx.quarter_bounds(q)[1] < today]
+    return (over or quarters)[-1] if quarters else None
+
+
+def barometer(filters, quarter=None, *, today=None):
+    """The barometer for ``quarter`` (default: see ``default_quarter``)."""
+    series = idx.quarter_series(quarter_rows(filters))
+    quarters = [q for q, _count, _index in series]
+    if quarter is None:
+        quarter = default_quarter(quarters, today or date.today())
+    if quarter is None:
+        return Barometer(None, [], [], [], [], [], {}, {})
+    return Barometer(
+        quarter=quarter, quarters=quarters, series=series,
+        countries=idx.country_figures(country_quarter_rows(filters), quarter),
+        vectors=idx.top(vector_rows(filters, quarter), limit=100),
+        actors=idx.top(actor_rows(filters, quarter), limit=100),
+        vectors_by_country=_nested(vector_rows(filters, quarter, by_country=True)),
+        actors_by_country=_nested(actor_rows(filters, quarter, by_country=True)))
+
+
+def vector_labels(lang):
+    """``{slug: label}`` in the page's language."""
+    return {v["slug"]: v["label"] for v in taxonomy.vector_styles(lang)}
