@@ -60,10 +60,12 @@ def _migrations_dir():
 def _register_blueprints(app):
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
+    from app.embeds import bp as embeds_bp
     from app.incidents import bp as incidents_bp
     from app.main import bp as main_bp
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(embeds_bp)
     app.register_blueprint(incidents_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # token-authenticated JSON API, no cookies involved
@@ -89,14 +91,20 @@ def _register_security(app):
             parts = urlsplit(tiles.replace("{s}", "a"))
             host = parts.netloc.replace("a.", "*.", 1) if "{s}" in tiles else parts.netloc
             img_src += f" {parts.scheme}://{host}"
+        # Embeds (app/embeds) set g.csp_script_src (hashes: their pages are cached)
+        # and g.csp_frame_ancestors (their allowed hosts); every other page refuses
+        # to be framed.
+        script_src = g.get("csp_script_src") or f"'nonce-{nonce}'"
+        ancestors = g.get("csp_frame_ancestors") or "'none'"
         response.headers.setdefault("Content-Security-Policy", (
-            f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; "
+            f"default-src 'self'; script-src 'self' {script_src}; "
             f"style-src 'self' 'unsafe-inline'; img-src {img_src}; font-src 'self'; "
             "connect-src 'self'; object-src 'none'; base-uri 'self'; "
-            "form-action 'self'; frame-ancestors 'none'"))
+            f"form-action 'self'; frame-ancestors {ancestors}"))
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        if ancestors == "'none'":
+            response.headers.setdefault("X-Frame-Options", "DENY")
         return response
 
 
