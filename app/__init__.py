@@ -91,11 +91,11 @@ def _register_security(app):
             parts = urlsplit(tiles.replace("{s}", "a"))
             host = parts.netloc.replace("a.", "*.", 1) if "{s}" in tiles else parts.netloc
             img_src += f" {parts.scheme}://{host}"
-        # Embeds (app/embeds) set g.csp_script_src (hashes: their pages are cached)
-        # and g.csp_frame_ancestors (their allowed hosts); every other page refuses
-        # to be framed.
-        script_src = g.get("csp_script_src") or f"'nonce-{nonce}'"
-        ancestors = g.get("csp_frame_ancestors") or "'none'"
+        # Embed pages (app/embeds) give their response csp_script_src (hashes: the
+        # pages are cached) and csp_frame_ancestors (their allowed hosts); every
+        # other page refuses to be framed.
+        script_src = getattr(response, "csp_script_src", None) or f"'nonce-{nonce}'"
+        ancestors = getattr(response, "csp_frame_ancestors", None) or "'none'"
         response.headers.setdefault("Content-Security-Policy", (
             f"default-src 'self'; script-src 'self' {script_src}; "
             f"style-src 'self' 'unsafe-inline'; img-src {img_src}; font-src 'self'; "

@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import (abort, current_app, flash, g, jsonify, redirect, render_template,
+from flask import (abort, current_app, flash, jsonify, redirect, render_template,
                    request, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -117,9 +117,9 @@ def show(key):
     """The iframe-ready map: minimal chrome, framed only by the allowed hosts."""
     embed = _lookup(key)
     page = _page(embed)
-    g.csp_script_src = " ".join(script_hashes(page))
-    g.csp_frame_ancestors = service.frame_ancestors(embed)
     response = current_app.make_response(page)
+    response.csp_script_src = " ".join(script_hashes(page))
+    response.csp_frame_ancestors = service.frame_ancestors(embed)
     return _cacheable(response, 3600 if embed.frozen else 300)
 
 
