@@ -72,6 +72,9 @@ def _register_blueprints(app):
 
 
 def _register_security(app):
+    from app.sessions import AtlasSessionInterface
+    app.session_interface = AtlasSessionInterface()
+
     @app.before_request
     def _nonce():
         g.csp_nonce = secrets.token_urlsafe(16)

@@ -29,6 +29,20 @@ _EMBED_PATH = re.compile(r"^/embed/([A-Za-z0-9_-]{1,43})$")
 
 # --- reader side: no session, no cookies, cacheable -------------------------------
 
+def cookieless(view):
+    """Reader-side views: the response sets no cookie and does not vary by cookie.
+
+    The same response serves every reader, so one cached copy serves all (see
+    ``app.sessions``).
+    """
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        response = current_app.make_response(view(*args, **kwargs))
+        response.cookieless = True
+        return response
+    return wrapped
+
+
 def _lookup(key):
     """The saved embed for ``key``; ``map`` is a live embed of the query's filters."""
     if key == "map":
@@ -113,6 +127,7 @@ def _cacheable(response, max_age, *, immutable=False):
 
 
 @bp.get("/embed/<key>")
+@cookieless
 def show(key):
     """The iframe-ready map: minimal chrome, framed only by the allowed hosts."""
     embed = _lookup(key)
@@ -124,6 +139,7 @@ def show(key):
 
 
 @bp.get("/embed/<key>/data.json")
+@cookieless
 def data(key):
     """The embed's GeoJSON: frozen data is immutable at its versioned URL."""
     embed = _lookup(key)
@@ -148,6 +164,7 @@ def _size_arg(name, default, hi=2400):
 
 
 @bp.get("/embed/<key>.png")
+@cookieless
 def png(key):
     """A static PNG of the embed's view, drawn on the server (og:image, no-JS, print)."""
     embed = _lookup(key)
@@ -162,6 +179,7 @@ def png(key):
 
 
 @bp.get("/embed/<key>/download.html")
+@cookieless
 def download(key):
     """The embed as one HTML file that works offline (scripts, styles, data inlined)."""
     embed = _lookup(key)
@@ -213,6 +231,7 @@ def _embed_for_url(url):
 
 
 @bp.get("/oembed")
+@cookieless
 def oembed():
     """oEmbed 1.0 (JSON only): a ``rich`` iframe for map and embed URLs of this site."""
     if request.args.get("format", "json") != "json":

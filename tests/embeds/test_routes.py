@@ -32,6 +32,7 @@ def test_embed_page_sets_no_cookie_and_is_cacheable(client, make_embed):
     embed = make_embed()
     response = client.get(f"/embed/{embed.key}", headers={"Accept-Language": "fr"})
     assert "Set-Cookie" not in response.headers
+    assert "Cookie" not in response.headers.get("Vary", "")  # one cached copy for all
     assert "public" in response.headers["Cache-Control"]
     etag = response.headers["ETag"]
     again = client.get(f"/embed/{embed.key}", headers={"If-None-Match": etag})
