@@ -90,9 +90,7 @@ def _map_config(embed, *, data_url, basemap_url):
 
 
 def _folium_map(embed, config, tiles):
-    view = {}
-    if not embed.fit_to_data and embed.zoom is not None:
-        view = {"center": (embed.center_lat, embed.center_lon), "zoom": embed.zoom}
+    view = service.view(embed)
     m = build_threat_map(config=config, tiles=tiles,
                          tiles_attribution=current_app.config["ATLAS_TILES_ATTRIBUTION"],
                          static_url=lambda f: url_for("static", filename=f), **view)
@@ -117,12 +115,16 @@ def _page_url(embed):
     return _url("embeds.show", embed, _external=True)
 
 
-def _cacheable(response, max_age, *, immutable=False):
+def _cacheable(response, max_age, *, immutable=False, etag=None):
+    """Public caching for ``max_age`` seconds, with an ETag (304 on If-None-Match)."""
     response.cache_control.public = True
     response.cache_control.max_age = max_age
     if immutable:
         response.cache_control.immutable = True
-    response.add_etag()
+    if etag:
+        response.set_etag(etag)
+    else:
+        response.add_etag()
     return response.make_conditional(request)
 
 
@@ -145,13 +147,9 @@ def data(key):
     embed = _lookup(key)
     body, etag = service.data_body(embed)
     response = current_app.response_class(body, mimetype="application/geo+json")
-    response.set_etag(etag)
     versioned = embed.frozen and request.args.get("v") == (embed.frozen_etag or "")[:16]
-    response.cache_control.public = True
-    response.cache_control.max_age = YEAR if versioned else (3600 if embed.frozen else 60)
-    if versioned:
-        response.cache_control.immutable = True
-    return response.make_conditional(request)
+    max_age = YEAR if versioned else (3600 if embed.frozen else 60)
+    return _cacheable(response, max_age, immutable=versioned, etag=etag)
 
 
 def _size_arg(name, default, hi=2400):
@@ -169,9 +167,7 @@ def png(key):
     """A static PNG of the embed's view, drawn on the server (og:image, no-JS, print)."""
     embed = _lookup(key)
     width, height = _size_arg("width", PNG_SIZE[0]), _size_arg("height", PNG_SIZE[1])
-    view = {}
-    if not embed.fit_to_data and embed.zoom is not None:
-        view = {"center": (embed.center_lat, embed.center_lon), "zoom": embed.zoom}
+    view = service.view(embed)
     image = render_png(service.features(embed)["features"], basemap=BASEMAP,
                        width=width, height=height, **view)
     response = current_app.response_class(image, mimetype="image/png")

@@ -9,8 +9,11 @@ import json
 import re
 import secrets
 
+from urllib.parse import parse_qsl, urlencode
+
 import sqlalchemy as sa
 from flask import abort, current_app
+from werkzeug.datastructures import MultiDict
 
 from app.auth.models import utcnow
 from app.embeds.models import LAYER_GROUPS, LEGEND_POSITIONS, Embed
@@ -18,8 +21,6 @@ from app.extensions import db
 from app.incidents import search
 from app.incidents.filters import parse_filters, to_query
 from app.incidents.serialize import feature_collection
-from werkzeug.datastructures import MultiDict
-from urllib.parse import parse_qsl, urlencode
 
 # A CSP host-source: optional scheme, host (or *.host), optional port. Nothing that
 # could end the directive or add another (no spaces, ';', ',' or quotes).
@@ -57,6 +58,13 @@ def frame_ancestors(embed):
     """CSP ``frame-ancestors`` sources: the embed's hosts, else the site-wide list."""
     hosts = embed.allowed_hosts or current_app.config["ATLAS_EMBED_HOSTS"]
     return " ".join(["'self'", *hosts])
+
+
+def view(embed):
+    """``build_threat_map``/``render_png`` view arguments: centre and zoom, or none (fit)."""
+    if embed.fit_to_data or embed.zoom is None:
+        return {}
+    return {"center": (embed.center_lat, embed.center_lon), "zoom": embed.zoom}
 
 
 def features(embed):
