@@ -9,7 +9,7 @@
 (function () {
   'use strict';
 
-  var SMALL = 480;  // px: below this width or height the legend starts folded
+  var NARROW = 600, LOW = 360;  // px: a frame narrower or lower starts with the legend folded
 
   function placeLegend(atlas, opts) {
     var container = atlas.map.getContainer();
@@ -37,7 +37,7 @@
       control.hidden = !open;
       toggle.setAttribute('aria-expanded', String(open));
     });
-    control.hidden = container.clientWidth < SMALL || container.clientHeight < SMALL;
+    control.hidden = container.clientWidth < NARROW || container.clientHeight < LOW;
     toggle.setAttribute('aria-expanded', String(!control.hidden));
     corner.appendChild(toggle);
     corner.appendChild(control);
