@@ -161,6 +161,9 @@ def test_oembed_default_size_and_map_urls(client):
         "url": "http://localhost/map?vector=cyber&country=fra"}).json
     assert (body["width"], body["height"]) == (640, 480)
     assert 'src="http://localhost/embed/map?vector=cyber&amp;country=FRA"' in body["html"]
+    thumb = client.get(body["thumbnail_url"])
+    assert thumb.mimetype == "image/png"
+    assert Image.open(io.BytesIO(thumb.get_data())).size == (640, 480)
     page = client.get("/embed/map?vector=cyber&country=FRA")
     assert page.status_code == 200
     assert "frame-ancestors 'self'" in page.headers["Content-Security-Policy"]
