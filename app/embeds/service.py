@@ -74,13 +74,24 @@ def features(embed):
     return _live_collection(filters_of(embed))
 
 
+# What the map draws, its popups and its list read: an embed sends nothing else
+# (no summaries or sources), so a viral article's readers download a third as much.
+SHOWN_PROPERTIES = ("id", "title", "start_date", "end_date", "actor", "actor_id",
+                    "actor_type", "attribution", "confidence", "vectors", "countries",
+                    "geo_precision", "location_name")
+
+
 def _live_collection(filters):
     cap = current_app.config["ATLAS_EMBED_FEATURE_CAP"]
     found = search.find_incidents(filters, None, limit=cap + 1, newest_first=True)
     members = {"count": min(len(found), cap)}
     if len(found) > cap:
         members["next"] = True  # the map says "the newest N" when truncated
-    return feature_collection(found[:cap], **members)
+    collection = feature_collection(found[:cap], **members)
+    for feature in collection["features"]:
+        props = feature["properties"]
+        feature["properties"] = {k: props[k] for k in SHOWN_PROPERTIES}
+    return collection
 
 
 def data_body(embed):

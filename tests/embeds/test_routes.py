@@ -89,6 +89,8 @@ def test_live_data_is_short_lived(client, make_embed, make_incident):
     response = client.get(f"/embed/{make_embed().key}/data.json")
     assert "max-age=60" in response.headers["Cache-Control"]
     assert [f["properties"]["title"] for f in response.json["features"]] == ["Live one"]
+    # Only what the map shows: no summary, no sources.
+    assert "summary" not in response.json["features"][0]["properties"]
 
 
 def _red_pixels(image):
