@@ -47,6 +47,9 @@ class Config:
         '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors')
     ATLAS_MAP_FEATURE_CAP = int(os.environ.get("ATLAS_MAP_FEATURE_CAP", 5000))
     ATLAS_DEMO = os.environ.get("ATLAS_DEMO", "1") != "0"
+    # Sites allowed to frame embeds that name no hosts of their own (space-separated).
+    ATLAS_EMBED_HOSTS = os.environ.get("ATLAS_EMBED_HOSTS", "").split()
+    ATLAS_EMBED_FEATURE_CAP = int(os.environ.get("ATLAS_EMBED_FEATURE_CAP", 5000))
 
 
 class DevelopmentConfig(Config):

@@ -62,6 +62,7 @@ def _register_blueprints(app):
     from app.auth import bp as auth_bp
     from app.barometer import bp as barometer_bp
     from app.feeds import bp as feeds_bp
+    from app.embeds import bp as embeds_bp
     from app.incidents import bp as incidents_bp
     from app.interchange import bp as interchange_bp
     from app.main import bp as main_bp
@@ -69,6 +70,7 @@ def _register_blueprints(app):
     app.register_blueprint(main_bp)
     app.register_blueprint(taxonomy_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(embeds_bp)
     app.register_blueprint(incidents_bp)
     app.register_blueprint(interchange_bp)
     app.register_blueprint(barometer_bp)
@@ -82,6 +84,9 @@ def _register_blueprints(app):
 
 
 def _register_security(app):
+    from app.sessions import AtlasSessionInterface
+    app.session_interface = AtlasSessionInterface()
+
     @app.before_request
     def _nonce():
         g.csp_nonce = secrets.token_urlsafe(16)
@@ -101,14 +106,20 @@ def _register_security(app):
             parts = urlsplit(tiles.replace("{s}", "a"))
             host = parts.netloc.replace("a.", "*.", 1) if "{s}" in tiles else parts.netloc
             img_src += f" {parts.scheme}://{host}"
+        # Embed pages (app/embeds) give their response csp_script_src (hashes: the
+        # pages are cached) and csp_frame_ancestors (their allowed hosts); every
+        # other page refuses to be framed.
+        script_src = getattr(response, "csp_script_src", None) or f"'nonce-{nonce}'"
+        ancestors = getattr(response, "csp_frame_ancestors", None) or "'none'"
         response.headers.setdefault("Content-Security-Policy", (
-            f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; "
+            f"default-src 'self'; script-src 'self' {script_src}; "
             f"style-src 'self' 'unsafe-inline'; img-src {img_src}; font-src 'self'; "
             "connect-src 'self'; object-src 'none'; base-uri 'self'; "
-            "form-action 'self'; frame-ancestors 'none'"))
+            f"form-action 'self'; frame-ancestors {ancestors}"))
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        if ancestors == "'none'":
+            response.headers.setdefault("X-Frame-Options", "DENY")
         return response
 
 

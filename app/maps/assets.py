@@ -218,6 +218,10 @@ class _AssetParser(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         wanted = {"script": "src", "link": "href"}.get(tag)
+        # rel="alternate" links (oEmbed discovery, feeds) name other documents: the
+        # browser loads nothing from them.
+        if tag == "link" and "alternate" in (dict(attrs).get("rel") or "").split():
+            return
         if wanted:
             for key, value in attrs:
                 if key == wanted and value:
@@ -227,7 +231,8 @@ class _AssetParser(HTMLParser):
 
 
 def asset_urls(html: str) -> List[Tuple[str, str]]:
-    """``(tag, url)`` of every ``<script src>`` and ``<link href>`` in ``html``."""
+    """``(tag, url)`` of every ``<script src>`` and ``<link href>`` in ``html``
+    (but ``rel="alternate"`` links, which load nothing)."""
     parser = _AssetParser()
     parser.feed(html)
     parser.close()

@@ -206,3 +206,9 @@ def test_helpers():
     html = '<link rel="stylesheet" href="https://x/y.css"/><script src="/static/a.js"></script>'
     assert asset_urls(html) == [("link", "https://x/y.css"), ("script", "/static/a.js")]
     assert remote_asset_urls(html) == [("link", "https://x/y.css")]
+
+
+def test_alternate_links_are_not_assets():
+    html = ('<link rel="alternate" type="application/json+oembed" href="https://x/oembed">'
+            '<link rel="stylesheet" href="https://x/y.css">')
+    assert asset_urls(html) == [("link", "https://x/y.css")]
