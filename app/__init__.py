@@ -17,6 +17,10 @@ def create_app(config_class):
             "SECRET_KEY is not set. Export SECRET_KEY (a long random string) or use "
             "`make run`, which keeps one in instance/secret_key.")
     _bind_extensions(app)
+    from app.ops.requestlog import configure_logging, init_request_ids
+    if not app.testing:
+        configure_logging(app)
+    init_request_ids(app)
     _register_blueprints(app)
     _register_security(app)
     _register_errors(app)
@@ -38,10 +42,17 @@ def _bind_extensions(app):
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
+            event.listen(db.engine, "begin", _sqlite_begin)
 
 
 def _sqlite_pragmas(dbapi_connection, _record):
-    """Foreign keys on, WAL for concurrent readers, wait rather than fail on locks."""
+    """Foreign keys on, WAL for concurrent readers, wait rather than fail on locks.
+
+    pysqlite's own transaction handling is switched off (it would BEGIN only
+    before the first INSERT, leaving earlier reads outside the transaction);
+    ``_sqlite_begin`` emits BEGIN itself.
+    """
+    dbapi_connection.isolation_level = None
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
@@ -50,6 +61,19 @@ def _sqlite_pragmas(dbapi_connection, _record):
     except Exception:  # in-memory databases have no WAL
         pass
     cur.close()
+
+
+def _sqlite_begin(conn):
+    """BEGIN IMMEDIATE for anything that may write, plain BEGIN for safe requests.
+
+    An IMMEDIATE transaction takes SQLite's write lock up front, waiting up to
+    the busy timeout, so a read-then-write transaction can never hit "database
+    is locked" when another worker committed in between. GET/HEAD/OPTIONS
+    requests only read (WAL readers never block) and keep a deferred BEGIN.
+    """
+    from flask import has_request_context
+    safe = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+    conn.exec_driver_sql("BEGIN" if safe else "BEGIN IMMEDIATE")
 
 
 def _migrations_dir():

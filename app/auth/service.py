@@ -1,5 +1,6 @@
 """Account verbs: create users, check passwords, issue and check API tokens."""
 import secrets
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -7,6 +8,7 @@ from app.auth.models import ROLES, ApiToken, User, utcnow
 from app.extensions import db
 
 MIN_PASSWORD = 10
+TOKEN_TOUCH_EVERY = timedelta(minutes=1)
 
 
 class AccountError(ValueError):
@@ -74,6 +76,21 @@ def user_for_token(raw):
         ApiToken.token_hash == ApiToken.hash(raw), ApiToken.revoked_at.is_(None)))
     if token is None or not token.user.active:
         return None
-    token.last_used_at = utcnow()
-    db.session.commit()
+    _touch(token)
     return token.user
+
+
+def _touch(token):
+    """Record when a token was last used, at most once a minute and best effort.
+
+    A busy database must not turn a read into an error: the timestamp is
+    informative, so a failed write is rolled back and forgotten.
+    """
+    now = utcnow()
+    if token.last_used_at is not None and now - token.last_used_at < TOKEN_TOUCH_EVERY:
+        return
+    try:
+        token.last_used_at = now
+        db.session.commit()
+    except sa.exc.OperationalError:
+        db.session.rollback()
