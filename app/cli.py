@@ -130,5 +130,6 @@ def setup():
 
 def register_cli(app):
     """Attach every command group to ``app``."""
+    from app.ops import cli as _ops_cli  # noqa: F401  (adds backup, restore, copy to `db`)
     for group in (user_cli, token_cli, demo_cli, incidents_cli, reference_cli, setup):
         app.cli.add_command(group)
