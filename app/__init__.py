@@ -82,18 +82,30 @@ def _migrations_dir():
 
 
 def _register_blueprints(app):
+    from app.admin import bp as admin_bp
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.incidents import bp as incidents_bp
     from app.main import bp as main_bp
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(incidents_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # token-authenticated JSON API, no cookies involved
 
 
+PERMISSIONS_POLICY = ("camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
+                      "serial=(), bluetooth=(), interest-cohort=()")
+
+
 def _register_security(app):
+    if app.config.get("ATLAS_TRUSTED_PROXIES"):
+        # Behind N proxies: trust their X-Forwarded-For/-Proto (HTTPS, client address).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = app.config["ATLAS_TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
     @app.before_request
     def _nonce():
         g.csp_nonce = secrets.token_urlsafe(16)
@@ -121,6 +133,11 @@ def _register_security(app):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if request.is_secure and app.config["ATLAS_HSTS_SECONDS"]:
+            response.headers.setdefault(
+                "Strict-Transport-Security",
+                f"max-age={app.config['ATLAS_HSTS_SECONDS']}; includeSubDomains")
         return response
 
 

@@ -3,6 +3,7 @@ from flask import abort, g, jsonify, request, url_for
 
 from app.api import bp
 from app.api.auth import api_viewer, require_token
+from app.api.limits import write_limit
 from app.incidents import search, service
 from app.incidents.filters import FilterError, parse_filters, url_args
 from app.incidents.schema import ValidationError, parse_incident
@@ -60,6 +61,7 @@ def _feature_body():
 
 
 @bp.post("/incidents")
+@write_limit
 @require_token
 def create_incident():
     """Create a draft from a GeoJSON Feature whose properties use the CSV names."""
@@ -88,6 +90,7 @@ def _expected_version(props):
 
 
 @bp.patch("/incidents/<int:incident_id>")
+@write_limit
 @require_token
 def patch_incident(incident_id):
     """Edit fields of an incident; the body or ``If-Match`` names the version edited."""
@@ -103,6 +106,7 @@ def patch_incident(incident_id):
 
 
 @bp.delete("/incidents/<int:incident_id>")
+@write_limit
 @require_token
 def archive_incident(incident_id):
     """Archive (never delete) an incident; answers with the archived Feature."""
