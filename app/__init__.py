@@ -2,15 +2,31 @@
 import secrets
 
 from flask import Flask, g, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from sqlalchemy import event
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
+class BoundedJSONProvider(DefaultJSONProvider):
+    """JSON that answers a too-deeply nested document with a 400, not a 500.
+
+    ``json.loads`` raises ``RecursionError`` on deep nesting; request parsing
+    only turns ``ValueError`` into "400 Bad Request".
+    """
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON is nested too deeply") from None
+
+
 def create_app(config_class):
     """Build the Flask app from a config class (see ``config.py``)."""
     app = Flask(__name__, instance_relative_config=True)
+    app.json = BoundedJSONProvider(app)
     app.config.from_object(config_class)
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError(

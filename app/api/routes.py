@@ -53,6 +53,8 @@ def _feature_body():
     if not isinstance(body, dict):
         abort(400, "Send a GeoJSON Feature as application/json.")
     if body.get("type") == "Feature" or "properties" in body:
+        if not isinstance(body.get("properties") or {}, dict):
+            abort(400, "A Feature's properties must be a JSON object.")
         props = dict(body.get("properties") or {})
         if body.get("geometry") is not None:
             props["geometry"] = body["geometry"]
