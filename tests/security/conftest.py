@@ -43,3 +43,7 @@ def token(app, make_user):
         user = make_user(role)
         return user, {"Authorization": "Bearer " + create_token(user)}
     return make
+
+
+# The stored-XSS module drives real Chromium with the browser fixtures of tests/e2e.
+from tests.e2e.conftest import browser, live_app, live_server, page  # noqa: E402,F401
