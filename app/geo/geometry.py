@@ -78,8 +78,8 @@ def _parse_geojson(obj):
         raise GeometryError(f"geometry has more than {MAX_VERTICES} vertices")
     try:
         return shape(obj)
-    except (ValueError, TypeError, IndexError, AttributeError,
-            shapely.errors.GEOSException) as exc:
+    except (ValueError, TypeError, IndexError, KeyError, AttributeError,
+            shapely.errors.ShapelyError) as exc:  # e.g. EmptyPartError: a [] part
         raise GeometryError(f"GeoJSON {gtype} coordinates are malformed: {exc}") from None
 
 
@@ -90,8 +90,14 @@ def _count_positions(coords, depth):
     if not isinstance(coords, list):
         raise GeometryError("GeoJSON coordinates must be arrays of numbers")
     if coords and not isinstance(coords[0], list):
+        if len(coords) < 2 or not all(_is_number(v) for v in coords):
+            raise GeometryError("a GeoJSON position is an array of numbers [lon, lat]")
         return 1
     return sum(_count_positions(c, depth + 1) for c in coords)
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def validate_geometry(geom):
