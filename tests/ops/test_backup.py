@@ -1,6 +1,4 @@
 """``db backup`` / ``db restore`` round trips on both backends; ``db copy`` to PostGIS."""
-import uuid
-
 import pytest
 import shapely
 import sqlalchemy as sa
@@ -8,7 +6,6 @@ from flask_migrate.cli import db as db_group
 
 from app.extensions import db
 from app.incidents.models import Incident, Revision
-from tests.conftest import PG_ADMIN_URL, unavailable
 
 
 def _state():
@@ -48,24 +45,6 @@ def test_restore_refuses_a_file_that_is_not_a_backup(app, runner, make_incident,
     result = runner.invoke(db_group, ["restore", "--yes", str(bogus)])
     assert result.exit_code != 0
     assert _state() == before
-
-
-@pytest.fixture
-def empty_postgis():
-    """A brand-new PostgreSQL database (no schema), dropped afterwards."""
-    try:
-        admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001
-        unavailable(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {str(exc).splitlines()[0]}")
-    name = f"atlas_copy_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
