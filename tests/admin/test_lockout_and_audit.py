@@ -1,7 +1,4 @@
 """Account lockout after repeated failures, admin unlock (page and CLI), audit log."""
-import re
-
-from flask import g
 
 import sqlalchemy as sa
 
@@ -10,23 +7,12 @@ from app.audit.service import record
 from app.cli import user_unlock
 from app.extensions import db
 from tests.conftest import PASSWORD
-
-
-def fresh_g():
-    """Test requests share the fixture's app context, hence ``g``: drop its caches."""
-    g.pop("csrf_token", None)
-    g.pop("_login_user", None)
-
-
-def _csrf(client, path):
-    fresh_g()
-    html = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+from tests.helpers import csrf_from, fresh_g
 
 
 def _login(client, email, password):
     return client.post("/login", data={"email": email, "password": password,
-                                       "csrf_token": _csrf(client, "/login")})
+                                       "csrf_token": csrf_from(client, "/login")})
 
 
 def _lock(app, client, user):
@@ -68,7 +54,7 @@ def test_admin_unlocks_from_the_page_with_csrf(app, client, make_user):
     page = admin_client.get("/admin/users").get_data(as_text=True)
     assert "Locked since" in page
     assert admin_client.post(f"/admin/users/{user.id}/unlock").status_code == 400  # no CSRF
-    token = _csrf(admin_client, "/admin/users")
+    token = csrf_from(admin_client, "/admin/users")
     assert admin_client.post(f"/admin/users/{user.id}/unlock",
                              data={"csrf_token": token}).status_code == 302
     assert _login(client, user.email, PASSWORD).status_code == 302

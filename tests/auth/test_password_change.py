@@ -1,29 +1,15 @@
 """Password change: needs the current password and CSRF; ends every other session."""
-import re
-
-from flask import g
 
 from app.auth.models import User
 from app.extensions import db
 from tests.conftest import PASSWORD
+from tests.helpers import csrf_from, fresh_g
 
 NEW = "another long passphrase"
 
 
-def fresh_g():
-    """Test requests share the fixture's app context, hence ``g``: drop its caches."""
-    g.pop("csrf_token", None)
-    g.pop("_login_user", None)
-
-
-def _csrf(client, path):
-    fresh_g()
-    html = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-
-
 def _login(client, email, password=PASSWORD, remember=False):
-    data = {"email": email, "password": password, "csrf_token": _csrf(client, "/login")}
+    data = {"email": email, "password": password, "csrf_token": csrf_from(client, "/login")}
     if remember:
         data["remember"] = "y"
     return client.post("/login", data=data)
@@ -37,7 +23,7 @@ def _page(client, path="/map"):
 def _change(client, current=PASSWORD, new=NEW, confirm=NEW):
     return client.post("/account/password", data={
         "current": current, "new": new, "confirm": confirm,
-        "csrf_token": _csrf(client, "/account/password")})
+        "csrf_token": csrf_from(client, "/account/password")})
 
 
 def test_change_signs_out_other_sessions_and_remember_cookies(app, make_user):

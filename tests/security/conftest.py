@@ -1,11 +1,8 @@
 """Helpers for the attack-class modules: tokens, a valid Feature, counting what is stored."""
 import copy
 
-import pytest
 import sqlalchemy as sa
-from flask import g
 
-from app.auth.service import create_token
 from app.extensions import db
 from app.incidents.models import Incident, Revision
 
@@ -30,19 +27,9 @@ def stored():
             db.session.scalar(count.select_from(Revision)))
 
 
-def fresh_g():
-    """Test requests share the fixture's app context, hence ``g``: drop its caches."""
-    g.pop("csrf_token", None)
-    g.pop("_login_user", None)
-
-
-@pytest.fixture
-def token(app, make_user):
-    """``token("contributor")`` → (user, headers with a Bearer token)."""
-    def make(role="contributor"):
-        user = make_user(role)
-        return user, {"Authorization": "Bearer " + create_token(user)}
-    return make
+# The API tests' token fixture: ``token("contributor")`` → (user, Bearer headers).
+from tests.api.test_incidents_api import token  # noqa: E402,F401
+from tests.helpers import fresh_g  # noqa: E402,F401
 
 
 # The stored-XSS module drives real Chromium with the browser fixtures of tests/e2e.

@@ -1,6 +1,6 @@
-"""Several processes writing to one SQLite file at once never see "database is locked"."""
+"""Several processes writing at once: no "database is locked" on SQLite, no unique
+violation when they create the same new actor on PostgreSQL; every write lands."""
 import multiprocessing
-import shutil
 
 import sqlalchemy as sa
 
@@ -34,16 +34,15 @@ def _write_incidents(url, worker, queue):
     queue.put(errors)
 
 
-def test_concurrent_writer_processes_all_succeed(sqlite_template, tmp_path):
+def test_concurrent_writer_processes_all_succeed(fresh_url):
     """4 processes × 12 incidents, sharing new actors: every write lands, none fails."""
     from app import create_app
     from app.auth.service import create_user
     from app.extensions import db
     from app.incidents.models import Actor, Incident
-    from tests.conftest import config_for
-    path = tmp_path / "shared.db"
-    shutil.copy(sqlite_template, path)
-    url = f"sqlite:///{path}"
+    from tests.conftest import config_for, migrate_and_load
+    url = fresh_url
+    migrate_and_load(url)
     app = create_app(config_for(url))
     with app.app_context():
         create_user(email="ed@example.org", password="x" * 12, role="editor")
