@@ -42,8 +42,8 @@ setup: venv $(MO) instance/secret_key
 
 run: setup
 	@echo "Serving on http://127.0.0.1:$(PORT)"
-	SECRET_KEY=$$(cat instance/secret_key) $(BIN)/gunicorn --workers $(WORKERS) \
-		--bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+	SECRET_KEY=$$(cat instance/secret_key) PORT=$(PORT) WORKERS=$(WORKERS) \
+		$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 test: venv $(MO)
 	ATLAS_ENV=testing $(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -40,6 +40,11 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_THROTTLE = os.environ.get("ATLAS_LOGIN_THROTTLE", "5 per minute")
     ATLAS_TIP_THROTTLE = os.environ.get("ATLAS_TIP_THROTTLE", "10 per hour")
+    ATLAS_LOCKOUT_AFTER = int(os.environ.get("ATLAS_LOCKOUT_AFTER", 10))
+    ATLAS_TOKEN_THROTTLE = os.environ.get("ATLAS_TOKEN_THROTTLE", "20 per minute")
+    ATLAS_API_WRITE_LIMIT = os.environ.get("ATLAS_API_WRITE_LIMIT", "300 per minute")
+    ATLAS_HSTS_SECONDS = int(os.environ.get("ATLAS_HSTS_SECONDS", 365 * 86400))
+    ATLAS_TRUSTED_PROXIES = int(os.environ.get("ATLAS_TRUSTED_PROXIES", 0))
     ATLAS_TILES = os.environ.get(
         "ATLAS_TILES", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
     ATLAS_TILES_ATTRIBUTION = os.environ.get(

@@ -2,21 +2,41 @@
 import secrets
 
 from flask import Flask, g, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from sqlalchemy import event
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
+class BoundedJSONProvider(DefaultJSONProvider):
+    """JSON that answers a too-deeply nested document with a 400, not a 500.
+
+    ``json.loads`` raises ``RecursionError`` on deep nesting; request parsing
+    only turns ``ValueError`` into "400 Bad Request".
+    """
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON is nested too deeply") from None
+
+
 def create_app(config_class):
     """Build the Flask app from a config class (see ``config.py``)."""
     app = Flask(__name__, instance_relative_config=True)
+    app.json = BoundedJSONProvider(app)
     app.config.from_object(config_class)
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError(
             "SECRET_KEY is not set. Export SECRET_KEY (a long random string) or use "
             "`make run`, which keeps one in instance/secret_key.")
     _bind_extensions(app)
+    from app.ops.requestlog import configure_logging, init_request_ids
+    if not app.testing:
+        configure_logging(app)
+    init_request_ids(app)
     _register_blueprints(app)
     _register_security(app)
     _register_errors(app)
@@ -38,10 +58,17 @@ def _bind_extensions(app):
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
+            event.listen(db.engine, "begin", _sqlite_begin)
 
 
 def _sqlite_pragmas(dbapi_connection, _record):
-    """Foreign keys on, WAL for concurrent readers, wait rather than fail on locks."""
+    """Foreign keys on, WAL for concurrent readers, wait rather than fail on locks.
+
+    pysqlite's own transaction handling is switched off (it would BEGIN only
+    before the first INSERT, leaving earlier reads outside the transaction);
+    ``_sqlite_begin`` emits BEGIN itself.
+    """
+    dbapi_connection.isolation_level = None
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
@@ -52,12 +79,26 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cur.close()
 
 
+def _sqlite_begin(conn):
+    """BEGIN IMMEDIATE for anything that may write, plain BEGIN for safe requests.
+
+    An IMMEDIATE transaction takes SQLite's write lock up front, waiting up to
+    the busy timeout, so a read-then-write transaction can never hit "database
+    is locked" when another worker committed in between. GET/HEAD/OPTIONS
+    requests only read (WAL readers never block) and keep a deferred BEGIN.
+    """
+    from flask import has_request_context
+    safe = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+    conn.exec_driver_sql("BEGIN" if safe else "BEGIN IMMEDIATE")
+
+
 def _migrations_dir():
     from pathlib import Path
     return Path(__file__).resolve().parent.parent / "migrations"
 
 
 def _register_blueprints(app):
+    from app.admin import bp as admin_bp
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.barometer import bp as barometer_bp
@@ -71,6 +112,7 @@ def _register_blueprints(app):
     app.register_blueprint(taxonomy_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(embeds_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(incidents_bp)
     app.register_blueprint(interchange_bp)
     app.register_blueprint(barometer_bp)
@@ -83,9 +125,18 @@ def _register_blueprints(app):
     caching.init_app(app)
 
 
+PERMISSIONS_POLICY = ("camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
+                      "serial=(), bluetooth=(), interest-cohort=()")
+
+
 def _register_security(app):
     from app.sessions import AtlasSessionInterface
     app.session_interface = AtlasSessionInterface()
+    if app.config.get("ATLAS_TRUSTED_PROXIES"):
+        # Behind N proxies: trust their X-Forwarded-For/-Proto (HTTPS, client address).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = app.config["ATLAS_TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     @app.before_request
     def _nonce():
@@ -120,6 +171,11 @@ def _register_security(app):
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         if ancestors == "'none'":
             response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if request.is_secure and app.config["ATLAS_HSTS_SECONDS"]:
+            response.headers.setdefault(
+                "Strict-Transport-Security",
+                f"max-age={app.config['ATLAS_HSTS_SECONDS']}; includeSubDomains")
         return response
 
 

@@ -40,6 +40,17 @@ def user_create(email, role):
     click.echo(f"Created {user.role} {user.email}.")
 
 
+@user_cli.command("unlock")
+@click.argument("email")
+def user_unlock(email):
+    """Let EMAIL sign in again after a lockout (audited)."""
+    user = accounts.get_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no user with email {email}")
+    accounts.unlock(user, by=None)
+    click.echo(f"Unlocked {user.email}.")
+
+
 @token_cli.command("create")
 @click.argument("email")
 def token_create(email):
@@ -182,5 +193,6 @@ def setup():
 
 def register_cli(app):
     """Attach every command group to ``app``."""
+    from app.ops import cli as _ops_cli  # noqa: F401  (adds backup, restore, copy to `db`)
     for group in (user_cli, token_cli, demo_cli, incidents_cli, reference_cli, setup):
         app.cli.add_command(group)

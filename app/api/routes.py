@@ -4,6 +4,7 @@ from flask import abort, g, jsonify, request, url_for
 from app.api import bp
 from app.api.auth import api_viewer, require_token
 from app.geo.geometry import GeometryError, check_json_text
+from app.api.limits import write_limit
 from app.incidents import search, service
 from app.incidents.filters import FilterError, parse_filters, url_args
 from app.incidents.schema import ValidationError, parse_incident
@@ -67,6 +68,8 @@ def _feature_body():
     if not isinstance(body, dict):
         abort(400, "Send a GeoJSON Feature as application/json.")
     if body.get("type") == "Feature" or "properties" in body:
+        if not isinstance(body.get("properties") or {}, dict):
+            abort(400, "A Feature's properties must be a JSON object.")
         props = dict(body.get("properties") or {})
         if body.get("geometry") is not None:
             props["geometry"] = body["geometry"]
@@ -75,6 +78,7 @@ def _feature_body():
 
 
 @bp.post("/incidents")
+@write_limit
 @require_token
 def create_incident():
     """Create a draft from a GeoJSON Feature whose properties use the CSV names."""
@@ -103,6 +107,7 @@ def _expected_version(props):
 
 
 @bp.patch("/incidents/<int:incident_id>")
+@write_limit
 @require_token
 def patch_incident(incident_id):
     """Edit fields and/or move the status; the body or ``If-Match`` names the version.
@@ -129,6 +134,7 @@ def patch_incident(incident_id):
 
 
 @bp.delete("/incidents/<int:incident_id>")
+@write_limit
 @require_token
 def archive_incident(incident_id):
     """Archive (never delete) an incident; answers with the archived Feature."""

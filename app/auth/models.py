@@ -32,6 +32,10 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(
         sa.String(64), default=lambda: secrets.token_hex(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Consecutive failed sign-ins; at the lockout threshold ``locked_at`` is set
+    # and only an admin (page or ``user unlock``) lets the account in again.
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_at: Mapped[datetime | None]
     tokens = relationship("ApiToken", back_populates="user")
 
     def set_password(self, password):

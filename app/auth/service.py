@@ -1,5 +1,6 @@
 """Account verbs: create users, check passwords, issue and check API tokens."""
 import secrets
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -7,6 +8,7 @@ from app.auth.models import ROLES, ApiToken, User, utcnow
 from app.extensions import db
 
 MIN_PASSWORD = 10
+TOKEN_TOUCH_EVERY = timedelta(minutes=1)
 
 
 class AccountError(ValueError):
@@ -35,12 +37,62 @@ def get_by_email(email):
     return db.session.scalar(sa.select(User).where(User.email == (email or "").strip().lower()))
 
 
-def authenticate(email, password):
-    """The active user with this email and password, else ``None``."""
+class AccountLocked(AccountError):
+    """Too many failed sign-ins: only an admin can unlock the account."""
+
+
+def authenticate(email, password, *, lock_after=None):
+    """The active user with this email and password, else ``None``.
+
+    Failed attempts on an existing account are counted; at ``lock_after``
+    consecutive failures the account locks (``AccountLocked``, even with the
+    right password) until an admin unlocks it. Success resets the count.
+    """
     user = get_by_email(email)
-    if user is None or not user.active or not user.check_password(password):
+    if user is None or not user.active:
         return None
+    if user.locked_at is not None:
+        raise AccountLocked("This account is locked after too many failed sign-ins; "
+                            "ask an administrator to unlock it.")
+    if not user.check_password(password):
+        _count_failure(user, lock_after)
+        return None
+    if user.failed_logins:
+        user.failed_logins = 0
+        db.session.commit()
     return user
+
+
+def _count_failure(user, lock_after):
+    from app.audit.service import record
+    user.failed_logins = (user.failed_logins or 0) + 1
+    if lock_after and user.failed_logins >= lock_after:
+        user.locked_at = utcnow()
+        record(None, "user.lock", f"user:{user.id}",
+               {"email": user.email, "failed_logins": user.failed_logins})
+    db.session.commit()
+
+
+def unlock(user, *, by):
+    """Let a locked account sign in again; audited."""
+    from app.audit.service import record
+    user.locked_at = None
+    user.failed_logins = 0
+    record(by, "user.unlock", f"user:{user.id}", {"email": user.email})
+    db.session.commit()
+
+
+def change_password(user, *, current, new):
+    """Set a new password after checking the current one; ends every other session."""
+    if not user.check_password(current or ""):
+        raise AccountError("The current password is wrong.")
+    if len(new or "") < MIN_PASSWORD:
+        raise AccountError(f"The new password must have at least {MIN_PASSWORD} characters.")
+    from app.audit.service import record
+    user.set_password(new)
+    user.session_token = secrets.token_hex(16)
+    record(user, "user.password_change", f"user:{user.id}")
+    db.session.commit()
 
 
 def load_session_user(session_id):
@@ -74,6 +126,21 @@ def user_for_token(raw):
         ApiToken.token_hash == ApiToken.hash(raw), ApiToken.revoked_at.is_(None)))
     if token is None or not token.user.active:
         return None
-    token.last_used_at = utcnow()
-    db.session.commit()
+    _touch(token)
     return token.user
+
+
+def _touch(token):
+    """Record when a token was last used, at most once a minute and best effort.
+
+    A busy database must not turn a read into an error: the timestamp is
+    informative, so a failed write is rolled back and forgotten.
+    """
+    now = utcnow()
+    if token.last_used_at is not None and now - token.last_used_at < TOKEN_TOUCH_EVERY:
+        return
+    try:
+        token.last_used_at = now
+        db.session.commit()
+    except sa.exc.OperationalError:
+        db.session.rollback()

@@ -119,8 +119,8 @@ def _parse_geojson(obj):
     _check_geojson_parts(gtype, coords)
     try:
         return shape(obj)
-    except (ValueError, TypeError, IndexError, AttributeError,
-            shapely.errors.GEOSException) as exc:
+    except (ValueError, TypeError, IndexError, KeyError, AttributeError,
+            shapely.errors.ShapelyError) as exc:  # e.g. EmptyPartError: a [] part
         raise GeometryError(f"GeoJSON {gtype} coordinates are malformed: {exc}") from None
 
 
@@ -131,6 +131,8 @@ def _count_positions(coords, depth):
     if not isinstance(coords, list):
         raise GeometryError("GeoJSON coordinates must be arrays of numbers")
     if coords and not isinstance(coords[0], list):
+        if len(coords) < 2 or not all(_is_number(v) for v in coords):
+            raise GeometryError("a GeoJSON position is an array of numbers [lon, lat]")
         return 1
     return sum(_count_positions(c, depth + 1) for c in coords)
 
@@ -167,6 +169,8 @@ def _check_ring_corners(geom):
                 where = f"ring {r}" + (f" of polygon {p}" if len(polygons) > 1 else "")
                 raise GeometryError(f"{where} has {len(corners)} distinct corner(s); a "
                                     "ring needs at least 3")
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def validate_geometry(geom):

@@ -92,7 +92,8 @@ def parse_filters(args):
         args = MultiDict(args)
     actors = []
     for value in _values(args, "actor"):
-        actors.append(int(value) if value.isdigit() else value)
+        # isdigit() alone accepts "²" or "٣", which int() refuses or misreads.
+        actors.append(int(value) if value.isascii() and value.isdigit() else value)
     vectors = []
     for value in _values(args, "vector"):
         if not _SLUG.match(value):
@@ -145,7 +146,9 @@ def to_query(filters):
     if filters.q:
         pairs.append(("q", filters.q))
     if filters.bbox:
-        pairs.append(("bbox", ",".join(f"{v:g}" for v in filters.bbox)))
+        # 6 decimals (~0.1 m); "%g" kept 6 significant digits, ~100 m at 123.456°.
+        pairs.append(("bbox", ",".join(f"{v:.6f}".rstrip("0").rstrip(".")
+                                       for v in filters.bbox)))
     pairs += [("status", s) for s in filters.statuses]
     return pairs
 

@@ -122,11 +122,25 @@ class References:
             return None
         actor = self.actors.get(name.lower())
         if actor is None:
-            actor = Actor(name=name, type="unknown")
-            db.session.add(actor)
-            db.session.flush()
+            actor = self._create_actor(name)
             self.actors[name.lower()] = actor
         return actor
+
+    @staticmethod
+    def _create_actor(name):
+        """Insert a new actor; if a concurrent writer just did, use theirs.
+
+        The savepoint keeps the surrounding transaction usable after the unique
+        violation (PostgreSQL; SQLite's BEGIN IMMEDIATE never gets here).
+        """
+        try:
+            with db.session.begin_nested():
+                actor = Actor(name=name, type="unknown")
+                db.session.add(actor)
+            return actor
+        except sa.exc.IntegrityError:
+            return db.session.scalar(
+                sa.select(Actor).where(sa.func.lower(Actor.name) == name.lower()))
 
     def lookup(self, kind, keys):
         """Objects for ``keys`` from the ``kind`` table; raise naming unknown keys."""
