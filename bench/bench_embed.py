@@ -82,7 +82,7 @@ def time_to(browser, url, selector):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     app = seeded_app(args.count)
     from playwright.sync_api import sync_playwright
@@ -95,7 +95,8 @@ def main():
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             time_to(browser, server.url + cases[0][1], cases[0][2])  # warm the server
-            rows = []
+            cold = time_to(browser, server.url + cases[1][1], cases[1][2])
+            rows = [("embed, live, first reader (cold)", cold[0], cold[0], cold[0], cold[1])]
             for name, path, selector in cases:
                 runs = [time_to(browser, server.url + path, selector)
                         for _ in range(args.runs)]

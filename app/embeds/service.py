@@ -8,6 +8,7 @@ import hashlib
 import json
 import re
 import secrets
+import time
 
 from urllib.parse import parse_qsl, urlencode
 
@@ -95,11 +96,25 @@ def _live_collection(filters):
 
 
 def data_body(embed):
-    """``(bytes, etag)`` of the embed's data as JSON."""
+    """``(bytes, etag)`` of the embed's data as JSON.
+
+    Live data is computed at most once per ``ATLAS_EMBED_LIVE_TTL`` seconds per
+    filters and process (the time it may be cached downstream anyway), so a
+    viral article costs the database one query a minute, not one per reader.
+    """
     if embed.frozen and embed.frozen_data is not None:
         return embed.frozen_data.encode(), embed.frozen_etag
-    body = _dumps(features(embed))
-    return body.encode(), hashlib.sha256(body.encode()).hexdigest()
+    cache = current_app.extensions.setdefault("atlas_embed_live", {})
+    now = time.monotonic()
+    hit = cache.get(embed.filters)
+    if hit and hit[0] > now:
+        return hit[1], hit[2]
+    body = _dumps(features(embed)).encode()
+    if len(cache) > 1000:
+        cache.clear()
+    cache[embed.filters] = (now + current_app.config["ATLAS_EMBED_LIVE_TTL"], body,
+                            hashlib.sha256(body).hexdigest())
+    return cache[embed.filters][1:]
 
 
 def _dumps(value):

@@ -89,6 +89,14 @@ def test_live_data_is_short_lived(client, make_embed, make_incident):
     response = client.get(f"/embed/{make_embed().key}/data.json")
     assert "max-age=60" in response.headers["Cache-Control"]
     assert [f["properties"]["title"] for f in response.json["features"]] == ["Live one"]
+    # Computed once per minute per filters: a new incident shows after the TTL.
+    make_incident(title="Live two")
+    again = client.get(f"/embed/{make_embed().key}/data.json")
+    assert again.get_data() == response.get_data()
+    cache = client.application.extensions["atlas_embed_live"]
+    cache[""] = (0, *cache[""][1:])  # the minute is over
+    fresh = client.get(f"/embed/{make_embed().key}/data.json")
+    assert len(fresh.json["features"]) == 2
     # Only what the map shows: no summary, no sources.
     assert "summary" not in response.json["features"][0]["properties"]
 
