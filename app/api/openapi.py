@@ -190,6 +190,31 @@ def _paths():
                        "responses": {"200": _json("Feature", "The archived incident"),
                                      **{k: ERRORS[k] for k in ("400", "401", "403", "404",
                                                               "409")}}}},
+        "/map": {
+            "get": {"operationId": "mapView", "summary": "One map view, aggregated",
+                    "description": "Published incidents in `bbox` at `zoom`: server-side "
+                                   "clusters (counts), single incidents, facet counts per "
+                                   "layer, the per-country barometer and the data period. "
+                                   "`total` equals the clusters' counts plus the incidents "
+                                   "sent.",
+                    "parameters": [p for p in _list_parameters()
+                                   if p["name"] not in ("limit", "cursor", "status")] + [
+                        {"name": "zoom", "in": "query", "required": False,
+                         "schema": {"type": "integer", "minimum": 0, "maximum": 20,
+                                    "default": 4}, "description": "Web map zoom level"}],
+                    "responses": {"200": {"description": "The view", "content": {
+                        "application/json": {"schema": {
+                            "type": "object",
+                            "required": ["zoom", "total", "clusters", "features", "facets"],
+                            "properties": {
+                                "zoom": {"type": "integer"},
+                                "total": {"type": "integer", "minimum": 0},
+                                "clusters": {"type": "array"},
+                                "features": {"type": "array"},
+                                "facets": {"type": "object"},
+                                "barometer": {"type": "object"},
+                                "period": {"type": ["object", "null"]}}}}}},
+                        "400": ERRORS["400"]}}},
         "/openapi.json": {
             "get": {"operationId": "openapi", "summary": "This document",
                     "responses": {"200": {"description": "OpenAPI 3.1",
