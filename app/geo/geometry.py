@@ -81,7 +81,7 @@ def _parse_geojson(obj):
     try:
         return shape(obj)
     except (ValueError, TypeError, IndexError, AttributeError,
-            shapely.errors.GEOSException) as exc:
+            shapely.errors.ShapelyError) as exc:  # includes EmptyPartError
         raise GeometryError(f"GeoJSON {gtype} coordinates are malformed: {exc}") from None
 
 

@@ -85,3 +85,12 @@ def test_representative_point_lies_on_the_geometry():
     min_x, min_y, max_x, max_y, rx, ry = bounds_and_rep(c_shape)
     assert (min_x, min_y, max_x, max_y) == (0, 0, 3, 3)
     assert c_shape.intersects(shapely.Point(rx, ry))
+
+
+def test_multi_geometry_with_an_empty_part_is_a_clear_error():
+    """Found by schemathesis: an empty component used to escape as a 500."""
+    import pytest
+
+    from app.geo.geometry import GeometryError, parse_geometry
+    with pytest.raises(GeometryError, match="MultiLineString coordinates are malformed"):
+        parse_geometry({"type": "MultiLineString", "coordinates": [[], [[1, 2], [3, 4]]]})
