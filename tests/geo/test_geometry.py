@@ -156,3 +156,12 @@ def test_pasted_latitude_longitude_pair_is_a_point():
     assert parse_geometry("-33.9 18.4").coords[0] == (18.4, -33.9)
     with pytest.raises(GeometryError, match="out of range"):
         parse_geometry("120, 10")
+
+
+def test_multi_geometry_with_an_empty_part_is_a_clear_error():
+    """Found by schemathesis: an empty component used to escape as a 500."""
+    import pytest
+
+    from app.geo.geometry import GeometryError, parse_geometry
+    with pytest.raises(GeometryError, match="line 1 has 0 position|coordinates are malformed"):
+        parse_geometry({"type": "MultiLineString", "coordinates": [[], [[1, 2], [3, 4]]]})
