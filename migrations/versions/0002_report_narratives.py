@@ -1,4 +1,4 @@
-"""report narratives (sections with revisions), picked incidents, barometer index
+"""report narratives (sections with revisions) and picked incidents
 
 Revision ID: 0002
 Revises: 0001
@@ -15,8 +15,6 @@ depends_on = None
 
 
 def upgrade():
-    op.create_index('ix_incidents_barometer', 'incidents',
-                    ['status', 'start_date', 'confidence'], unique=False)
     op.create_table('report_sections',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('quarter', sa.String(length=7), nullable=False),
@@ -67,4 +65,3 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_report_section_revisions_section_id'))
     op.drop_table('report_section_revisions')
     op.drop_table('report_sections')
-    op.drop_index('ix_incidents_barometer', table_name='incidents')
