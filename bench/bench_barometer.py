@@ -101,13 +101,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--database", help="an empty PostgreSQL+PostGIS URL")
+    parser.add_argument("--keep", action="store_true",
+                        help="reuse bench/out/barometer.db from a previous run")
     args = parser.parse_args()
     url = args.database
     if not url:
         out = ROOT / "bench" / "out"
         out.mkdir(exist_ok=True)
         path = out / "barometer.db"
-        path.unlink(missing_ok=True)
+        if not args.keep:
+            path.unlink(missing_ok=True)
         url = f"sqlite:///{path}"
     app = make_app(url)
     with app.app_context():
@@ -117,8 +120,10 @@ def main():
         from app.incidents.taxonomy import load_reference_data
         upgrade()
         load_reference_data()
-        author = create_user(email="bench@example.org", password="bench password 1",
-                             role="editor")
+        from app.auth.models import User
+        author = db.session.scalar(sa.select(User).filter_by(email="bench@example.org")) \
+            or create_user(email="bench@example.org", password="bench password 1",
+                           role="editor")
         rows = []
         for size in args.sizes:
             grow_to(size, author)

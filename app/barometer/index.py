@@ -53,6 +53,23 @@ def year_before(quarter):
     return (quarter[0] - 1, quarter[1])
 
 
+def fold_into_quarters(rows, *, keys):
+    """Sum per-day rows into per-quarter rows.
+
+    ``rows`` are ``(*key, day, count, confidence_sum)`` with ``keys`` leading key
+    columns; the result is ``[(*key, year, quarter, count, confidence_sum)]``.
+    """
+    totals = {}
+    for row in rows:
+        key, day, count, conf_sum = tuple(row[:keys]), row[keys], row[keys + 1], row[keys + 2]
+        if isinstance(day, str):  # some drivers hand dates back as text
+            day = date.fromisoformat(day[:10])
+        slot = key + quarter_of(day)
+        old = totals.get(slot, (0, 0))
+        totals[slot] = (old[0] + int(count), old[1] + int(conf_sum or 0))
+    return [slot + value for slot, value in totals.items()]
+
+
 def weighted_index(confidence_sum):
     """The index from the sum of confidences (0–100 each) of a set of incidents."""
     return round((confidence_sum or 0) / 100.0, 2)

@@ -49,3 +49,12 @@ def test_series_sorted_in_time_and_top_ties_by_key():
         ((2024, 4), 1, 0.8), ((2025, 1), 2, 1.5)]
     assert idx.top([("b", 2), ("a", 2), ("c", 5)], limit=2) == [("c", 5), ("a", 2)]
     assert idx.bar_width(5, 10) == 50.0 and idx.bar_width(0, 0) == 0
+
+
+def test_days_fold_into_quarters():
+    rows = [("FRA", date(2025, 3, 31), 2, 100), ("FRA", date(2025, 1, 2), 1, 50),
+            ("FRA", date(2025, 4, 1), 1, 70), ("DEU", "2025-02-01", 1, 30)]
+    assert sorted(idx.fold_into_quarters(rows, keys=1)) == [
+        ("DEU", 2025, 1, 1, 30), ("FRA", 2025, 1, 3, 150), ("FRA", 2025, 2, 1, 70)]
+    assert idx.fold_into_quarters([(date(2024, 12, 31), 4, 200)], keys=0) == [
+        (2024, 4, 4, 200)]

@@ -27,3 +27,9 @@ def test_migrated_schema_matches_the_report_models(app):
     assert [d for d in diffs if _ours(d)] == []
     tables = set(db.inspect(db.engine).get_table_names())
     assert REPORT_TABLES <= tables
+
+
+def test_barometer_covering_index_exists(app):
+    indexes = {ix["name"]: ix["column_names"]
+               for ix in db.inspect(db.engine).get_indexes("incidents")}
+    assert indexes["ix_incidents_barometer"] == ["status", "start_date", "confidence"]
