@@ -3,7 +3,7 @@
 Usage::
 
     python bench/seed_db.py sqlite:///$PWD/bench/out/sqlite-1000.db 1000   # once per size
-    python bench/bench_map.py URL [URL ...]      # prints a Markdown table per part
+    python bench/bench_map.py URL [URL ...] [--no-naive]   # Markdown tables
 
 Each URL names a seeded database (see ``seed_db.py``). Measured through the
 Flask test client (routing, parsing, JSON included; no network), wall clock,
@@ -174,7 +174,8 @@ def print_tables(results):
 
 
 if __name__ == "__main__":
-    results = []
-    for url in sys.argv[1:]:  # the naive baseline once, on the first base with 10,000
-        results.append(run(url, naive=not any(r["naive"] for r in results)))
+    results, urls = [], [a for a in sys.argv[1:] if a != "--no-naive"]
+    for url in urls:  # the naive baseline once, on the first base with 10,000
+        results.append(run(url, naive="--no-naive" not in sys.argv
+                           and not any(r["naive"] for r in results)))
     print_tables(results)

@@ -15,13 +15,14 @@ import sqlalchemy as sa  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
-from config import DevelopmentConfig  # noqa: E402
+from config import ProductionConfig  # noqa: E402
 
 
 def bench_config(url):
-    """A development config pointing at ``url`` with tiles offline."""
-    return type("BenchConfig", (DevelopmentConfig,), {
-        "SQLALCHEMY_DATABASE_URI": url, "ATLAS_TILES": "offline", "ATLAS_DEMO": False})
+    """The production config (no debug: compact JSON) on ``url``, tiles offline."""
+    return type("BenchConfig", (ProductionConfig,), {
+        "SQLALCHEMY_DATABASE_URI": url, "ATLAS_TILES": "offline", "ATLAS_DEMO": False,
+        "SECRET_KEY": "bench-only-not-secret"})
 
 
 def ensure_seeded(url, count):

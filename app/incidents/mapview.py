@@ -23,6 +23,7 @@ WHOLE_GRID_MAX_ZOOM = 7  # up to here, a filter's grid is computed once for the 
 MAX_ITEMS = 3000      # clusters + incidents in one response, at most
 BAROMETER_CLASSES = 5
 WORLD = (-180.0, -90.0, 180.0, 90.0)
+COORD_GRID = 1e-5     # degrees (~1 m): precision of the shapes sent
 KINDS = {"Point": "point", "LineString": "line", "Polygon": "polygon",
          "GeometryCollection": "polygon"}
 
@@ -117,21 +118,23 @@ def _features(index, rows, zoom):
                          incident_countries.c.iso_a3)
     details = db.session.execute(sa.select(
         Incident.id, Incident.title, Incident.geometry, Incident.geo_precision,
-        Incident.precision_m, Incident.location_name, Incident.actor_id,
-        Incident.confidence, Incident.attribution, Incident.start_date,
-        Incident.end_date, Incident.rep_x, Incident.rep_y).where(Incident.id.in_(ids)))
+        Incident.precision_m, Incident.actor_id, Incident.confidence,
+        Incident.start_date, Incident.end_date, Incident.rep_x, Incident.rep_y)
+        .where(Incident.id.in_(ids))).all()
+    # Shapes simplified to half a pixel and snapped to ~1 m: smaller JSON, same drawing.
+    shapes = shapely.set_precision(shapely.simplify([d.geometry for d in details], tolerance),
+                                   COORD_GRID)
     out = []
-    for d in details:
+    for d, shape in zip(details, shapes):
         kind = KINDS[d.geometry.geom_type.removeprefix("Multi")]
-        item = {"id": d.id, "title": d.title, "lon": d.rep_x, "lat": d.rep_y,
-                "kind": kind, "geo_precision": d.geo_precision,
-                "precision_m": d.precision_m, "location_name": d.location_name,
-                "actor_id": d.actor_id, "confidence": d.confidence,
-                "attribution": d.attribution, "start_date": d.start_date.isoformat(),
+        item = {"id": d.id, "title": d.title, "lon": round(d.rep_x, 6),
+                "lat": round(d.rep_y, 6), "kind": kind, "geo_precision": d.geo_precision,
+                "precision_m": d.precision_m, "actor_id": d.actor_id,
+                "confidence": d.confidence, "start_date": d.start_date.isoformat(),
                 "end_date": d.end_date.isoformat(), "vectors": vectors[d.id],
                 "countries": countries[d.id]}
         if kind != "point":
-            item["geometry"] = to_geojson(shapely.simplify(d.geometry, tolerance))
+            item["geometry"] = to_geojson(shape)
         out.append(item)
     return sorted(out, key=lambda f: (f["start_date"], f["id"]), reverse=True)
 

@@ -201,3 +201,16 @@ def test_clusters_tell_the_truth_and_the_barometer_shades_countries(page, live_a
     assert page.locator(".folium-map").get_attribute("data-barometer") == "2"
     assert page.locator(".atlas-legend").is_visible()
     assert page.watch.foreign_requests() == [] and page.watch.errors == []
+
+
+def test_actor_and_layer_names_are_text(page, live_app, live_server):
+    editor = _editor()
+    evil = "<img src=x onerror=alert(2)>"
+    _publish(editor, title="Named by a troll", actor=evil, wkt="POINT (2.35 48.86)")
+    _open(page, live_server.url + "/map")
+    labels = page.locator(".atlas-control fieldset[data-group=actor] label").all_inner_texts()
+    assert any(evil in text for text in labels)
+    assert page.locator("#atlas-list tbody td:nth-child(3)").inner_text().strip() == evil
+    assert page.locator("img[src=x]").count() == 0
+    assert page.watch.dialogs == [] and page.watch.errors == []
+    assert page.watch.foreign_requests() == []
