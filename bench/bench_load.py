@@ -70,8 +70,9 @@ def reader(base, max_id, until, out):
         started = time.perf_counter()
         try:
             _get(url)
-        except Exception:  # noqa: BLE001 — counted, the run goes on
+        except Exception as exc:  # noqa: BLE001 — counted, the run goes on
             errors += 1
+            print(f"{kind} error: {exc}", file=sys.stderr)
         samples.append((kind, time.perf_counter() - started))
         n += 1
     out.put((samples, errors))
@@ -85,8 +86,9 @@ def writer(base, token, until, out):
         try:
             ok = _post(base + "/api/v1/incidents", token, n) == 201
             errors += not ok
-        except Exception:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001
             errors += 1
+            print(f"write error: {exc}", file=sys.stderr)
         samples.append(("write", time.perf_counter() - started))
         n += 1
     out.put((samples, errors))

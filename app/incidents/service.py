@@ -432,6 +432,21 @@ def _check_version(incident, expected_version):
 
 # --- bulk ------------------------------------------------------------------
 
+def _reserve_incident_ids(count):
+    """``count`` fresh incident ids.
+
+    PostgreSQL: taken from the id sequence, so later ORM inserts (the API) never
+    collide with bulk-inserted rows and concurrent imports cannot overlap.
+    SQLite: after the current maximum; BEGIN IMMEDIATE serialises writers.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        return db.session.scalars(sa.text(
+            "SELECT nextval(pg_get_serial_sequence('incidents', 'id')) "
+            "FROM generate_series(1, :n)"), {"n": count}).all()
+    first = (db.session.scalar(sa.select(sa.func.max(Incident.id))) or 0) + 1
+    return list(range(first, first + count))
+
+
 def bulk_insert(rows, *, author_id, status, action):
     """Insert many incidents at once with Core ``executemany``; return their ids.
 
@@ -442,7 +457,7 @@ def bulk_insert(rows, *, author_id, status, action):
     """
     if not rows:
         return []
-    next_id = (db.session.scalar(sa.select(sa.func.max(Incident.id))) or 0) + 1
+    ids = _reserve_incident_ids(len(rows))
     now = utcnow()
     published_at = now if status == "published" else None
     incidents, vectors, countries, techniques, sources, revisions = [], [], [], [], [], []
@@ -452,7 +467,7 @@ def bulk_insert(rows, *, author_id, status, action):
     reps = rep_points(geometries).tolist()
     encoded = encode_many(geometries, db.engine.dialect.name)
     for offset, row in enumerate(rows):
-        iid = next_id + offset
+        iid = ids[offset]
         min_x, min_y, max_x, max_y = bounds[offset]
         incidents.append({
             "id": iid, "uuid": str(uuid_mod.uuid4()), "title": row["title"],

@@ -1,4 +1,4 @@
-"""audit log and account lockout
+"""audit log and account lockout; incident id sequence past bulk-imported ids
 
 Revision ID: 0004_audit
 Revises: 0002_embeds
@@ -13,6 +13,11 @@ depends_on = None
 
 
 def upgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        # Bulk imports used to write explicit ids without moving the sequence, so
+        # the next API insert collided with them: move it past every existing id.
+        op.execute("SELECT setval(pg_get_serial_sequence('incidents', 'id'), "
+                   "COALESCE((SELECT max(id) FROM incidents), 0) + 1, false)")
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('failed_logins', sa.Integer(), nullable=False,
                                       server_default='0'))

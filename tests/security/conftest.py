@@ -31,6 +31,3 @@ def stored():
 from tests.api.test_incidents_api import token  # noqa: E402,F401
 from tests.helpers import fresh_g  # noqa: E402,F401
 
-
-# The stored-XSS module drives real Chromium with the browser fixtures of tests/e2e.
-from tests.e2e.conftest import browser, live_app, live_server, page  # noqa: E402,F401

@@ -1,5 +1,7 @@
 """Stored XSS, executed in real Chromium: every page that shows user text shows it as text.
 
+(The attack class of tests/security/; it lives here for the browser fixtures.)
+
 Pages covered: the incident page (title, summary, actor, place, source
 publisher), the map (list twin and popups are covered by
 tests/e2e/test_map_browser.py), the admin account list and the audit log
