@@ -497,11 +497,6 @@ def bulk_insert(rows, *, author_id, status, action):
                           "snapshot": row["snapshot"]})
     session = db.session
     session.execute(sa.insert(Incident.__table__), incidents)
-    if db.engine.dialect.name == "postgresql":
-        # Ids were chosen here: move the sequence past them, or the next
-        # ordinary insert would reuse one.
-        session.execute(sa.text("SELECT setval(pg_get_serial_sequence('incidents', 'id'), "
-                                ":last)"), {"last": incidents[-1]["id"]})
     for table, values in ((incident_vectors, vectors), (incident_countries, countries),
                           (incident_techniques, techniques),
                           (Source.__table__, sources), (Revision.__table__, revisions)):
