@@ -17,7 +17,7 @@ from app.incidents.filters import FilterError
 from app.maps.embed_page import (iframe_html, inline_assets, responsive_snippet,
                                  script_hashes, stable_ids)
 from app.maps.static_map import render_png
-from app.maps.threat_map import build_threat_map, page_parts
+from app.maps.threat_map import FEATURE_LIST_SCRIPT, build_threat_map, page_parts
 from config import BASE_DIR
 
 BASEMAP = BASE_DIR / "geodata" / "countries-110m.geojson"
@@ -93,7 +93,8 @@ def _folium_map(embed, config, tiles):
     view = service.view(embed)
     m = build_threat_map(config=config, tiles=tiles,
                          tiles_attribution=current_app.config["ATLAS_TILES_ATTRIBUTION"],
-                         static_url=lambda f: url_for("static", filename=f), **view)
+                         static_url=lambda f: url_for("static", filename=f),
+                         script=FEATURE_LIST_SCRIPT, **view)
     return stable_ids(m)
 
 
