@@ -126,7 +126,7 @@ def _register_blueprints(app):
 
 
 PERMISSIONS_POLICY = ("camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
-                      "serial=(), bluetooth=(), interest-cohort=()")
+                      "serial=()")  # Chromium warns on names it does not know
 
 
 def _register_security(app):

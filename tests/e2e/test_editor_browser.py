@@ -1,6 +1,7 @@
 """The editor in real Chromium: a contributor draws a polygon and submits it,
 an editor publishes it, and it appears on the public map."""
 from app.auth.service import create_user
+from app.extensions import db
 
 PASSWORD = "correct horse battery"
 TITLE = "Drawn disinformation hub"
@@ -92,11 +93,15 @@ def test_two_browsers_edit_the_same_incident_and_the_second_sees_the_conflict(
     incident = service.create_incident(data=parse_incident({
         "title": "Shared incident", "start_date": "2025-02-01", "wkt": "POINT (2.35 48.86)"}),
         author=first_user)
+    incident_id = incident.id
+    # Reading the id opened a SQLite transaction in this thread (BEGIN IMMEDIATE
+    # outside requests): end it, or the server's writes would wait on our lock.
+    db.session.commit()
     pages = []
     for email in ("a@example.org", "b@example.org"):
         page = browser.new_context().new_page()
         _sign_in(page, base, email)
-        page.goto(f"{base}/incidents/{incident.id}/edit")
+        page.goto(f"{base}/incidents/{incident_id}/edit")
         page.wait_for_selector("#editor-map[data-valid=true]")
         pages.append(page)
     first, second = pages
@@ -114,6 +119,6 @@ def test_two_browsers_edit_the_same_incident_and_the_second_sees_the_conflict(
     assert "Someone else saved this incident" in conflict.inner_text()
     assert second.locator("#conflict tr[data-field=title] .after").inner_text() == "Renamed by A"
     assert "13.4" in second.input_value("#geometry")  # B's edit is kept, not lost
-    listed = first.request.get(f"{base}/api/v1/incidents/{incident.id}").json()
+    listed = first.request.get(f"{base}/api/v1/incidents/{incident_id}").json()
     assert listed["properties"]["title"] == "Renamed by A"
     assert listed["geometry"]["coordinates"] == [2.35, 48.86]
