@@ -23,5 +23,7 @@ errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
 # Plain text on purpose: gunicorn does not JSON-escape header values. The app
 # itself logs one JSON line per request with the same id (app/ops/requestlog.py).
-access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms rid=%({x-request-id}o)s'
+# No client address and no path: tips promise reporters that no IP is kept, and
+# paths carry secrets (tip receipts, embed keys); the app logs the route pattern.
+access_log_format = '%(m)s %(s)s %(B)s %(M)sms rid=%({x-request-id}o)s'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

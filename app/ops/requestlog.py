@@ -29,7 +29,7 @@ def request_id_from(header_value):
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, request id, extras."""
 
-    EXTRAS = ("method", "path", "status", "duration_ms", "remote_addr", "user_id")
+    EXTRAS = ("method", "path", "status", "duration_ms", "user_id")
 
     def format(self, record):
         entry = {"ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
@@ -75,8 +75,10 @@ def init_request_ids(app):
             response.headers[REQUEST_ID_HEADER] = request_id
             elapsed = time.perf_counter() - g.get("request_started", time.perf_counter())
             request_logger.info("request", extra={
-                "request_id": request_id, "method": request.method, "path": request.path,
+                # The route pattern, not the path: paths carry secrets (tip
+                # receipts, embed keys), and no client address is logged at all.
+                "request_id": request_id, "method": request.method,
+                "path": request.url_rule.rule if request.url_rule else "(no route)",
                 "status": response.status_code,
-                "duration_ms": round(elapsed * 1000, 1),
-                "remote_addr": request.remote_addr})
+                "duration_ms": round(elapsed * 1000, 1)})
         return response
