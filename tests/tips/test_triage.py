@@ -170,13 +170,16 @@ def test_converted_draft_then_published_appears_on_the_map(client, send_tip, edi
 
 
 def test_triage_messages_speak_french(send_tip, editor_client):
-    tip = _tip(send_tip())
-    page = f"/tips/triage/{tip.id}"
+    tip_id = _tip(send_tip()).id
+    # End this thread's SQLite transaction (BEGIN IMMEDIATE outside requests)
+    # before the request below, in its own app context, writes.
+    db.session.commit()
+    page = f"/tips/triage/{tip_id}"
     editor_client.set_cookie("lang", "fr")  # the language switch's cookie
     with editor_client.application.app_context():  # a fresh ``g``: no cached locale
         editor_client.post_form(f"{page}/review", page)
         html = editor_client.get(page).get_data(as_text=True)
-    assert f"Le signalement {tip.id} est en cours d&#39;examen." in html
+    assert f"Le signalement {tip_id} est en cours d&#39;examen." in html
 
 
 def test_editors_find_the_queue_in_the_menu_and_others_do_not(client, make_user, auth):
