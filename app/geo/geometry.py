@@ -141,15 +141,17 @@ def _check_geojson_parts(gtype, coords):
     """Lines need 2 positions; rings 4, closed (RFC 7946 3.1.4 and 3.1.6)."""
     if gtype in ("LineString", "MultiLineString"):
         lines = [coords] if gtype == "LineString" else coords
-        for i, line in enumerate(lines, 1):
+        for i, line in enumerate(_arrays(lines, "lines"), 1):
+            line = _arrays(line, f"line {i}")
             if len(line) < 2:
                 raise GeometryError(f"line {i} has {len(line)} position(s); a line needs "
                                     "at least 2")
     if gtype in ("Polygon", "MultiPolygon"):
         polygons = [coords] if gtype == "Polygon" else coords
-        for p, rings in enumerate(polygons, 1):
-            for r, ring in enumerate(rings, 1):
+        for p, rings in enumerate(_arrays(polygons, "polygons"), 1):
+            for r, ring in enumerate(_arrays(rings, f"polygon {p}"), 1):
                 where = f"ring {r}" + (f" of polygon {p}" if gtype == "MultiPolygon" else "")
+                ring = _arrays(ring, where)
                 if len(ring) < 4:
                     raise GeometryError(
                         f"{where} has {len(ring)} positions; a ring needs at least 4 "
@@ -157,6 +159,13 @@ def _check_geojson_parts(gtype, coords):
                 if ring[0] != ring[-1]:
                     raise GeometryError(f"{where} is not closed: its last position must "
                                         "repeat its first")
+
+
+def _arrays(value, what):
+    """``value`` when it is an array (of arrays), else a ``GeometryError`` naming ``what``."""
+    if not isinstance(value, list) or any(not isinstance(v, list) for v in value):
+        raise GeometryError(f"GeoJSON {what}: expected an array of arrays")
+    return value
 
 
 def _check_ring_corners(geom):

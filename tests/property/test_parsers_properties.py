@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from app.geo.geometry import GeometryError, crosses_antimeridian, parse_geometry, to_geojson
 from app.incidents.filters import FilterError, parse_filters, to_query
 
-SETTINGS = settings(max_examples=150, deadline=None, database=None,
+SETTINGS = settings(max_examples=300, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 numbers = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-1000, 1000))
