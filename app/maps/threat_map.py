@@ -50,13 +50,13 @@ class ThreatLayer(JSCSSMixin, MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, config, script_url, *, browser_clusters=False):
+    def __init__(self, config, script_url, common_url, *, browser_clusters=False):
         super().__init__()
         self._name = "ThreatLayer"
         self.config_json = script_json(config)
         # The map page's clusters are computed by the server; an embed's capped
         # feature list is clustered in the browser by Leaflet.markercluster.
-        self.default_js = [("atlas_map", script_url)]
+        self.default_js = [("atlas_common", common_url), ("atlas_map", script_url)]
         self.default_css = []
         if browser_clusters:
             self.default_js = list(MarkerCluster.default_js) + self.default_js
@@ -93,7 +93,7 @@ def build_threat_map(*, config, tiles, tiles_attribution, static_url,
         folium.TileLayer(tiles=tiles, attr=tiles_attribution, name="Basemap",
                          control=False).add_to(m)
     config = dict(config, offline=tiles == "offline")
-    ThreatLayer(config, static_url(script),
+    ThreatLayer(config, static_url(script), static_url("js/atlas-common.js"),
                 browser_clusters=script == FEATURE_LIST_SCRIPT).add_to(m)
     use_local_assets(m, static_url)
     return m

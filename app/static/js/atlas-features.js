@@ -13,21 +13,10 @@
 (function () {
   'use strict';
 
-  var PALETTE = ['#c0392b', '#2471a3', '#7d3c98', '#b9770e', '#148f77', '#a93226',
-    '#1f618d', '#6c3483', '#9a7d0a', '#117864', '#cb4335', '#2e86c1', '#884ea0',
-    '#d68910', '#17a589', '#566573'];
+  var PALETTE = window.AtlasCommon.PALETTE;
   var NONE = '∅';
 
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === 'text') { node.textContent = attrs[k]; } else { node.setAttribute(k, attrs[k]); }
-    });
-    (children || []).forEach(function (c) {
-      node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
-    });
-    return node;
-  }
+  var el = window.AtlasCommon.el;
 
   function Atlas(map, cfg) {
     this.map = map;
