@@ -16,6 +16,7 @@ from shapely.geometry import shape
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import NotFound
 
+from app.audit import service as audit
 from app.auth.models import utcnow
 from app.db_types import encode_many
 from app.extensions import db
@@ -200,6 +201,11 @@ def _record(incident, author, action, before):
     db.session.add(Revision(incident_id=incident.id, number=number,
                             author_id=getattr(author, "id", None), action=action,
                             snapshot=after, changes=diff(before, after)))
+    if policy.can_publish(author):
+        # Editors' and admins' actions also go to the audit log, in the same
+        # transaction as the change itself.
+        audit.record(author, f"incident.{action}", f"incident:{incident.id}",
+                     {"revision": number})
 
 
 def create_incident(*, data, author, status="draft"):

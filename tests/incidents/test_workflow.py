@@ -204,3 +204,19 @@ def test_conflict_lists_every_change_since_the_version_seen(app, make_incident, 
         service.update_incident(incident=incident, data={"title": "Mine"},
                                 expected_version=seen, editor=people["editor"])
     assert caught.value.changes == {"title": ["A", "B"], "confidence": [10, 90]}
+
+
+def test_editor_actions_reach_the_audit_log(app, make_incident, make_user):
+    """Publishing is an editor action: it is written to the audit log with the change."""
+    from app.audit.service import recent
+    contributor = make_user("contributor")
+    incident = make_incident(status="draft", author=contributor)
+    assert [e.action for e in recent()] == []  # a contributor's own draft is not audited
+    editor = make_user("editor")
+    service.set_status(incident=incident, status="submitted",
+                       expected_version=incident.version, editor=contributor)
+    service.set_status(incident=incident, status="published",
+                       expected_version=incident.version, editor=editor)
+    entries = recent()
+    assert [(e.action, e.target, e.actor_id) for e in entries] == [
+        ("incident.published", f"incident:{incident.id}", editor.id)]
