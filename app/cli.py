@@ -27,6 +27,14 @@ def _password_from_env_or_prompt():
     return click.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 
+def _existing_user(email):
+    """The user with ``email``, or a CLI error saying there is none."""
+    user = accounts.get_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no user with email {email}")
+    return user
+
+
 @user_cli.command("create")
 @click.argument("email")
 @click.option("--role", type=click.Choice(ROLES), default="reader", show_default=True)
@@ -44,9 +52,7 @@ def user_create(email, role):
 @click.argument("email")
 def user_unlock(email):
     """Let EMAIL sign in again after a lockout (audited)."""
-    user = accounts.get_by_email(email)
-    if user is None:
-        raise click.ClickException(f"no user with email {email}")
+    user = _existing_user(email)
     accounts.unlock(user, by=None)
     click.echo(f"Unlocked {user.email}.")
 
@@ -55,9 +61,7 @@ def user_unlock(email):
 @click.argument("email")
 def token_create(email):
     """Print a new API token for EMAIL (shown once; only its hash is stored)."""
-    user = accounts.get_by_email(email)
-    if user is None:
-        raise click.ClickException(f"no user with email {email}")
+    user = _existing_user(email)
     click.echo(accounts.create_token(user))
 
 

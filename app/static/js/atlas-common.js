@@ -17,8 +17,25 @@
     return node;
   }
 
+  /* ``window.AtlasMap``: ``init(map, cfg)`` builds and loads an ``Atlas``;
+   * ``instances`` lists them (embeds and tests find the map there). */
+  function registry(Atlas) {
+    var api = {
+      instances: [],
+      init: function (map, cfg) {
+        var atlas = new Atlas(map, cfg);
+        atlas.load();
+        map.atlas = atlas;
+        api.instances.push(atlas);
+        return atlas;
+      }
+    };
+    return api;
+  }
+
   window.AtlasCommon = {
     el: el,
+    registry: registry,
     PALETTE: ['#c0392b', '#2471a3', '#7d3c98', '#b9770e', '#148f77', '#a93226',
       '#1f618d', '#6c3483', '#9a7d0a', '#117864', '#cb4335', '#2e86c1', '#884ea0',
       '#d68910', '#17a589', '#566573']

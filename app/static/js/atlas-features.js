@@ -226,14 +226,5 @@
     body.replaceChildren(rows);
   };
 
-  window.AtlasMap = {
-    instances: [],
-    init: function (map, cfg) {
-      var atlas = new Atlas(map, cfg);
-      atlas.load();
-      map.atlas = atlas;
-      window.AtlasMap.instances.push(atlas);
-      return atlas;
-    }
-  };
+  window.AtlasMap = window.AtlasCommon.registry(Atlas);
 }());

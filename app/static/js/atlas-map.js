@@ -577,14 +577,5 @@
     window.history.replaceState(null, '', window.location.pathname + '?' + params.toString());
   };
 
-  window.AtlasMap = {
-    instances: [],
-    init: function (map, cfg) {
-      var atlas = new Atlas(map, cfg);
-      atlas.load();
-      map.atlas = atlas;
-      window.AtlasMap.instances.push(atlas);
-      return atlas;
-    }
-  };
+  window.AtlasMap = window.AtlasCommon.registry(Atlas);
 }());
