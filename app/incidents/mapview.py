@@ -6,6 +6,9 @@ few incidents drawn one by one are read from the database (titles, shapes).
 A cluster always holds two incidents or more: a lone incident in its cell is
 sent as itself.
 """
+import hashlib
+import json
+
 import numpy as np
 import shapely
 import sqlalchemy as sa
@@ -146,7 +149,26 @@ def _actor_names(actor_ids):
                                    .where(Actor.id.in_(list(actor_ids)))).all())
 
 
-def map_view(filters, zoom):
+def view_etag(filters, zoom):
+    """``(index, etag)`` of the view: the index's content generation and the
+    normalised query (parsed filters, bbox included, and zoom).
+
+    Costs one primary-key lookup when the index is current, so a client that
+    has the answer gets its ``304`` for about the price of ``/healthz``.
+    """
+    index = mapindex.holder().current()
+    digest = hashlib.blake2b(repr((filters, zoom)).encode(), digest_size=12).hexdigest()
+    return index, f"{index.generation:x}-{digest}"
+
+
+def view_body(index, filters, zoom):
+    """The view's JSON answer as bytes, from the per-process LRU when seen before."""
+    key = (index.generation, filters, zoom)
+    return mapindex.holder().cached_body(key, lambda: json.dumps(
+        map_view(filters, zoom, index=index), separators=(",", ":")).encode())
+
+
+def map_view(filters, zoom, *, index=None):
     """The JSON-ready data of the map for ``filters`` (with bbox) at ``zoom``.
 
     Returns clusters (two incidents or more, with their count, mean position
@@ -156,7 +178,7 @@ def map_view(filters, zoom):
     anywhere) and the period covered.
     """
     holder = mapindex.holder()
-    index = holder.current()
+    index = index or holder.current()
     key = (index.generation, mapindex.without_view(filters))
     summary = holder.cached(key, lambda: _summary(index, filters))
     rows, cells = _view_cells(holder, key, index, summary["mask"], filters.bbox or WORLD,

@@ -173,3 +173,20 @@ def test_low_zoom_views_take_the_cells_meeting_the_bbox(client, make_incident):
     east = _get(client, zoom="5", bbox="20,50,30,58")
     assert [f["title"] for f in east["features"]] == ["Vilnius"] and east["total"] == 1
     assert _get(client, zoom="5")["total"] == 3
+
+
+def test_repeated_views_get_304_and_a_publish_changes_the_etag(client, make_incident):
+    make_incident(title="One")
+    first = client.get("/api/v1/map", query_string={"bbox": WORLD, "zoom": "4"})
+    etag = first.headers["ETag"]
+    assert "no-cache" in first.headers["Cache-Control"]
+    again = client.get("/api/v1/map", query_string={"bbox": WORLD, "zoom": "4"},
+                       headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    other = client.get("/api/v1/map", query_string={"bbox": WORLD, "zoom": "5"},
+                       headers={"If-None-Match": etag})
+    assert other.status_code == 200 and other.headers["ETag"] != etag
+    make_incident(title="Two", wkt="POINT (13.4 52.52)")
+    changed = client.get("/api/v1/map", query_string={"bbox": WORLD, "zoom": "4"},
+                         headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.get_json()["total"] == 2
