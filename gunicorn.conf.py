@@ -1,11 +1,14 @@
 """gunicorn settings for ``make run`` (``gunicorn -c gunicorn.conf.py wsgi:app``).
 
 Environment: ``PORT`` (5000), ``BIND`` (127.0.0.1:$PORT), ``WORKERS`` (2 × cores,
-at least 2), ``THREADS`` (1), ``TIMEOUT`` (30 s). Logs go to stderr; the access
-log line carries the request id the app echoes in ``X-Request-ID``.
+at least 2), ``THREADS`` (1), ``TIMEOUT`` (30 s), ``ATLAS_MAP_WARM`` (1: build the map index
+when a worker starts). Logs go to stderr; the access log line carries the
+request id the app echoes in ``X-Request-ID``.
 """
 import multiprocessing
 import os
+import threading
+import time
 
 bind = os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '5000')}")
 workers = int(os.environ.get("WORKERS") or max(2, 2 * multiprocessing.cpu_count()))
@@ -27,3 +30,33 @@ loglevel = os.environ.get("LOG_LEVEL", "info")
 # paths carry secrets (tip receipts, embed keys); the app logs the route pattern.
 access_log_format = '%(m)s %(s)s %(B)s %(M)sms rid=%({x-request-id}o)s'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):
+    """Build the map index before this worker takes its first request.
+
+    The build reads every published incident (seconds at 1,000,000), so it is
+    paid here rather than by the first reader; meanwhile the other workers
+    serve. A thread keeps telling the arbiter the worker is alive, or a build
+    longer than ``timeout`` would get the worker killed. A failure is logged
+    and left to the first map request (which builds the index itself).
+    """
+    if os.environ.get("ATLAS_MAP_WARM", "1") == "0":
+        return
+    from app.incidents import mapindex
+    done = threading.Event()
+
+    def heartbeat():
+        while not done.wait(1.0):
+            worker.notify()
+    threading.Thread(target=heartbeat, daemon=True).start()
+    started = time.perf_counter()
+    try:
+        with worker.wsgi.app_context():
+            index = mapindex.warm()
+        worker.log.info("map index ready: %d published incidents in %.2f s",
+                        len(index), time.perf_counter() - started)
+    except Exception:  # noqa: BLE001 — the first map request will build it
+        worker.log.exception("map index not built at worker start")
+    finally:
+        done.set()

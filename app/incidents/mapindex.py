@@ -396,6 +396,15 @@ class IndexHolder:
         return body
 
 
+def warm():
+    """Bring this process's index up to date now (at worker start, not at the
+    first reader's request). Returns the index."""
+    current = holder()
+    with current.lock:
+        current.refresh()
+        return current.index
+
+
 def holder():
     """This app's ``IndexHolder`` (one per process and app)."""
     return current_app.extensions.setdefault("atlas_map_index", IndexHolder())
