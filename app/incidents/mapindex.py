@@ -30,6 +30,7 @@ import threading
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 import sqlalchemy as sa
@@ -38,7 +39,7 @@ from flask import current_app
 from app.extensions import db
 from app.geo import grid
 from app.incidents import policy
-from app.incidents.filters import IncidentFilters
+from app.incidents.filters import NONE, IncidentFilters
 from app.incidents.models import GEO_PRECISIONS, Actor, Incident
 from app.incidents.search import bbox_parts, filter_conditions
 
@@ -85,14 +86,35 @@ class MultiColumn:
         out[self.rows[wanted[self.codes]]] = True
         return out
 
+    def none_of(self, n):
+        """Boolean mask of the ``n`` rows with no label at all."""
+        out = np.ones(n, dtype=bool)
+        out[self.rows] = False
+        return out
+
     def patched(self, new_pos, rows, codes):
         """This column after a patch: old rows moved to ``new_pos`` (-1: gone), plus
         entries ``(rows, codes)`` for the rows written anew."""
         pos = new_pos[self.rows]
         kept = pos >= 0
-        return MultiColumn(np.concatenate([pos[kept], rows]),
+        return MultiColumn(np.concatenate([pos[kept], rows]).astype(np.int32),
                            np.concatenate([self.codes[kept], codes]).astype(np.int32),
                            self.labels)
+
+    def labels_of(self, rows, n):
+        """``[sorted labels]`` of each of ``rows`` (positions among ``n`` rows).
+
+        One pass over the entries (a few ms at 1,000,000), so the few incidents
+        a view draws one by one need no query for their vectors or countries.
+        """
+        wanted = np.full(n, -1, dtype=np.int64)
+        wanted[rows] = np.arange(len(rows))
+        at = wanted[self.rows]
+        hit = np.flatnonzero(at >= 0)
+        out = [[] for _ in rows]
+        for i, code in zip(at[hit].tolist(), self.codes[hit].tolist()):
+            out[i].append(self.labels[code])
+        return [sorted(labels) for labels in out]
 
     def counts(self, mask):
         """``{label: rows in mask having it}``, for labels with at least one row."""
@@ -121,6 +143,16 @@ class MapIndex:
 
     def __len__(self):
         return len(self.ids)
+
+    @cached_property
+    def no_vector(self):
+        """Rows with no vector (for ``vector=none``)."""
+        return self.vectors.none_of(len(self))
+
+    @cached_property
+    def no_country(self):
+        """Rows with no target country (for ``country=none``)."""
+        return self.countries.none_of(len(self))
 
 
 # --- building ----------------------------------------------------------------
@@ -190,10 +222,11 @@ def _incident_sql(dialect, ids=None):
 def _multi(incident_ids, codes, ids, labels):
     """A ``MultiColumn`` from parallel ``incident_ids``/``codes``, keeping indexed rows."""
     if not len(incident_ids) or not len(ids):
-        return MultiColumn(np.zeros(0, np.int64), np.zeros(0, np.int32), tuple(labels))
+        return MultiColumn(np.zeros(0, np.int32), np.zeros(0, np.int32), tuple(labels))
     pos = np.minimum(np.searchsorted(ids, incident_ids), len(ids) - 1)
     keep = (ids[pos] == incident_ids) & (codes >= 0)
-    return MultiColumn(pos[keep], codes[keep].astype(np.int32), tuple(labels))
+    return MultiColumn(pos[keep].astype(np.int32), codes[keep].astype(np.int32),
+                       tuple(labels))
 
 
 def _column(conn, sql, dtype):
@@ -433,7 +466,7 @@ class Masks:
 
 def _actor_ids(actors):
     ids = {a for a in actors if isinstance(a, int)}
-    names = [a.lower() for a in actors if isinstance(a, str)]
+    names = [a.lower() for a in actors if isinstance(a, str) and a != NONE]
     if names:
         ids |= set(db.session.scalars(
             sa.select(Actor.id).where(sa.func.lower(Actor.name).in_(names))))
@@ -459,9 +492,18 @@ def masks(index, filters):
         base &= index.confidence >= filters.min_confidence
     if filters.q:
         base &= np.isin(index.ids, _text_ids(filters.q), assume_unique=True)
-    actor = np.isin(index.actor, _actor_ids(filters.actors)) if filters.actors else None
-    vector = index.vectors.any_of(filters.vectors, n) if filters.vectors else None
-    country = index.countries.any_of(filters.countries, n) if filters.countries else None
+    actor = vector = country = None
+    if filters.actors:
+        actor = np.isin(index.actor, _actor_ids(filters.actors)
+                        + [-1] * (NONE in filters.actors))
+    if filters.vectors:
+        vector = index.vectors.any_of(filters.vectors, n)
+        if NONE in filters.vectors:
+            vector |= index.no_vector
+    if filters.countries:
+        country = index.countries.any_of(filters.countries, n)
+        if NONE in filters.countries:
+            country |= index.no_country
     return Masks(base, actor, vector, country)
 
 
@@ -474,28 +516,58 @@ def bbox_mask(index, bbox):
     return out
 
 
-def facets(index, m):
+def group_masks(m):
+    """``{None: every group, "actor": all but actor, …, "base": base filters only}``.
+
+    Equal masks are the same array, so counting them twice can be skipped
+    (``facets``' memo): with no layer filter, five countings become one.
+    """
+    full = m.all()
+    out = {None: full}
+    for name in ("actor", "vector", "country"):
+        out[name] = full if getattr(m, name) is None else m.all(without=name)
+    unfiltered = all(getattr(m, name) is None for name in ("actor", "vector", "country"))
+    out["base"] = full if unfiltered else m.base
+    return out
+
+
+def count_rows(index, column, mask, memo):
+    """``{label: rows}`` of ``column`` (``"vectors"``/``"countries"``) under ``mask``,
+    with ``NONE`` for rows having none; memoised in ``memo`` by mask identity."""
+    key = (column, id(mask))
+    if key not in memo:
+        counts = getattr(index, column).counts(mask)
+        empty = index.no_vector if column == "vectors" else index.no_country
+        none = int(np.count_nonzero(mask & empty))
+        memo[key] = counts | ({NONE: none} if none else {})
+    return memo[key]
+
+
+def facets(index, m, *, groups=None, memo=None):
     """Layer counts: each group counted under the *other* groups' filters.
 
     So an unticked actor still shows how many incidents ticking it would add.
     Every actor, vector and country with an incident under the base filters
     (period, confidence, text) is listed, with 0 when the other groups leave
     it nothing: a layer never vanishes from the control because another was
-    switched off.
+    switched off. ``NONE`` ("none") counts the incidents with no actor, no
+    vector or no country, so the layers reach every incident.
     """
-    def with_zeros(listed, counts):
-        return {key: counts.get(key, 0) for key in listed}
+    groups = groups or group_masks(m)
+    memo = {} if memo is None else memo
 
-    actors = index.actor[m.base]
-    listed = np.unique(actors[actors >= 0])
-    counted = np.bincount(index.actor[m.all(without="actor") & (index.actor >= 0)],
-                          minlength=int(listed.max()) + 1 if len(listed) else 0)
+    def with_zeros(column, without):
+        counts = count_rows(index, column, groups[without], memo)
+        return {key: counts.get(key, 0) for key in count_rows(index, column,
+                                                              groups["base"], memo)}
+
+    present = np.bincount(index.actor[groups["base"]] + 1)  # [0]: no actor
+    counted = np.bincount(index.actor[groups["actor"]] + 1, minlength=len(present))
     return {
-        "actors": {int(a): int(counted[a]) for a in listed},
-        "vectors": with_zeros(index.vectors.counts(m.base),
-                              index.vectors.counts(m.all(without="vector"))),
-        "countries": with_zeros(index.countries.counts(m.base),
-                                index.countries.counts(m.all(without="country"))),
+        "actors": {(int(a) - 1 if a else NONE): int(counted[a])
+                   for a in np.flatnonzero(present)},
+        "vectors": with_zeros("vectors", "vector"),
+        "countries": with_zeros("countries", "country"),
     }
 
 
