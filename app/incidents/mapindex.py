@@ -26,11 +26,16 @@ country in the list, the interval overlapping the period, confidence at least
 the minimum; ``q`` is answered by the database. The bbox test uses each
 incident's bounding box.
 """
+import json
+import os
+import shutil
 import threading
+import uuid
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 import sqlalchemy as sa
@@ -69,7 +74,9 @@ def day_number(value):
 
 @dataclass(frozen=True)
 class MultiColumn:
-    """A many-valued column: entry ``k`` says row ``rows[k]`` has label ``labels[codes[k]]``."""
+    """A many-valued column: entry ``k`` says row ``rows[k]`` has label ``labels[codes[k]]``.
+
+    Entries are sorted by row (``labels_of`` searches them)."""
 
     rows: np.ndarray
     codes: np.ndarray
@@ -94,27 +101,23 @@ class MultiColumn:
 
     def patched(self, new_pos, rows, codes):
         """This column after a patch: old rows moved to ``new_pos`` (-1: gone), plus
-        entries ``(rows, codes)`` for the rows written anew."""
+        entries ``(rows, codes)`` for the rows written anew; still sorted by row."""
         pos = new_pos[self.rows]
         kept = pos >= 0
-        return MultiColumn(np.concatenate([pos[kept], rows]).astype(np.int32),
-                           np.concatenate([self.codes[kept], codes]).astype(np.int32),
+        kept_rows, kept_codes = pos[kept], self.codes[kept]
+        order = np.argsort(rows, kind="stable")
+        at = np.searchsorted(kept_rows, rows[order], side="right")
+        return MultiColumn(np.insert(kept_rows, at, rows[order]).astype(np.int32),
+                           np.insert(kept_codes, at, codes[order]).astype(np.int32),
                            self.labels)
 
-    def labels_of(self, rows, n):
-        """``[sorted labels]`` of each of ``rows`` (positions among ``n`` rows).
-
-        One pass over the entries (a few ms at 1,000,000), so the few incidents
-        a view draws one by one need no query for their vectors or countries.
-        """
-        wanted = np.full(n, -1, dtype=np.int64)
-        wanted[rows] = np.arange(len(rows))
-        at = wanted[self.rows]
-        hit = np.flatnonzero(at >= 0)
-        out = [[] for _ in rows]
-        for i, code in zip(at[hit].tolist(), self.codes[hit].tolist()):
-            out[i].append(self.labels[code])
-        return [sorted(labels) for labels in out]
+    def labels_of(self, rows):
+        """``[sorted labels]`` of each of ``rows``: two binary searches per row in the
+        entries (kept sorted by row), so a view's few incidents cost no query."""
+        lo = np.searchsorted(self.rows, rows, side="left").tolist()
+        hi = np.searchsorted(self.rows, rows, side="right").tolist()
+        codes = self.codes
+        return [sorted(self.labels[c] for c in codes[a:b].tolist()) for a, b in zip(lo, hi)]
 
     def counts(self, mask):
         """``{label: rows in mask having it}``, for labels with at least one row."""
@@ -164,11 +167,13 @@ def read_generation():
 
 
 def _read_state(conn):
-    """``(counter, window)``: the change counter and how far back the log reaches."""
+    """``(counter, window, epoch)``: the change counter, how far back the log reaches,
+    and the database's random identity (``None`` if unset: no saved index used)."""
     values = dict(conn.execute(sa.select(change_counters.c.name, change_counters.c.value)
                                .where(change_counters.c.name.in_(
-                                   ("incidents", "map_changes_window")))).all())
-    return values.get("incidents"), values.get("map_changes_window", DEFAULT_WINDOW)
+                                   ("incidents", "map_changes_window", "map_epoch")))).all())
+    return (values.get("incidents"), values.get("map_changes_window", DEFAULT_WINDOW),
+            values.get("map_epoch"))
 
 
 @contextmanager
@@ -301,12 +306,41 @@ def _new_codes(incident_ids, codes, fresh_ids, fresh_pos):
     return fresh_pos[at], codes
 
 
+def _replaced(index, rows, fresh):
+    """Columns with ``rows`` overwritten by ``fresh`` (same ids, same order): a column
+    whose values did not change is shared with ``index``, the others are copied."""
+    cols = {}
+    for name, values in fresh.items():
+        current = getattr(index, name)
+        if np.array_equal(current[..., rows], values):
+            cols[name] = current
+        else:
+            cols[name] = current.copy()
+            cols[name][..., rows] = values
+    return cols
+
+
+def _multi_patched(column, new_pos, pairs, fresh_ids, fresh_pos, same_rows):
+    """``column`` patched with ``pairs`` (``(incident_ids, codes)`` of the rows written
+    anew); shared unchanged when those rows kept exactly their labels."""
+    rows, codes = _new_codes(*pairs, fresh_ids, fresh_pos)
+    if same_rows:
+        before = column.labels_of(fresh_pos)
+        after = [[] for _ in fresh_pos]
+        for row, code in zip(np.searchsorted(fresh_pos, rows).tolist(), codes.tolist()):
+            after[row].append(column.labels[code])
+        if before == [sorted(labels) for labels in after]:
+            return column
+    return column.patched(new_pos, rows, codes)
+
+
 def patch_index(index, changed, conn, generation):
     """``index`` with the incidents ``changed`` re-read: the published ones (re)placed,
     the others removed. Returns ``index`` itself when none of them is or was published.
 
-    ``changed``: sorted unique incident ids. Milliseconds for a few changes at
-    1,000,000 (each column is copied once).
+    ``changed``: sorted unique incident ids. An edit that keeps an incident
+    published rewrites only the columns whose values changed (a title edit
+    copies none); a publish or an unpublish copies each column once.
     """
     if not len(changed):
         return index
@@ -317,22 +351,31 @@ def patch_index(index, changed, conn, generation):
     removed = at[inside][old[at[inside]] == changed[inside]]
     if not len(removed) and not len(fresh["ids"]):
         return index
-    keep = np.ones(len(old), dtype=bool)
-    keep[removed] = False
-    kept = int(keep.sum())
-    ins = np.searchsorted(old[keep], fresh["ids"])
-    new_pos = np.full(len(old), -1, dtype=np.int64)
-    new_pos[keep] = np.arange(kept) + np.searchsorted(ins, np.arange(kept), side="right")
-    fresh_pos = ins + np.arange(len(ins))
-    cols = {name: np.insert(getattr(index, name)[keep], ins, values)
-            for name, values in fresh.items() if name != "bounds"}
-    cols["bounds"] = np.insert(index.bounds[:, keep], ins, fresh["bounds"], axis=1)
-    vectors = index.vectors.patched(new_pos, *_new_codes(
-        *_vector_pairs(conn, list(index.vectors.labels), fresh["ids"]), fresh["ids"],
-        fresh_pos))
-    countries = index.countries.patched(new_pos, *_new_codes(
-        *_country_pairs(conn, np.array(index.countries.labels, dtype="U3"), fresh["ids"]),
-        fresh["ids"], fresh_pos))
+    same_rows = np.array_equal(old[removed], fresh["ids"])
+    if same_rows:  # edits only: every row stays where it is
+        fresh_pos = removed
+        new_pos_removed = np.arange(len(old))
+        new_pos_removed[removed] = -1
+        cols = _replaced(index, removed, fresh)
+    else:
+        keep = np.ones(len(old), dtype=bool)
+        keep[removed] = False
+        kept = int(keep.sum())
+        ins = np.searchsorted(old[keep], fresh["ids"])
+        new_pos_removed = np.full(len(old), -1, dtype=np.int64)
+        new_pos_removed[keep] = np.arange(kept) + np.searchsorted(ins, np.arange(kept),
+                                                                  side="right")
+        fresh_pos = ins + np.arange(len(ins))
+        cols = {name: np.insert(getattr(index, name)[..., keep], ins, values, axis=-1)
+                for name, values in fresh.items()}
+    vectors = _multi_patched(
+        index.vectors, new_pos_removed,
+        _vector_pairs(conn, list(index.vectors.labels), fresh["ids"]),
+        fresh["ids"], fresh_pos, same_rows)
+    countries = _multi_patched(
+        index.countries, new_pos_removed,
+        _country_pairs(conn, np.array(index.countries.labels, dtype="U3"), fresh["ids"]),
+        fresh["ids"], fresh_pos, same_rows)
     return MapIndex(generation=generation, vectors=vectors, countries=countries, **cols)
 
 
@@ -360,16 +403,29 @@ class IndexHolder:
             self.refresh()
             return self.index
 
-    def refresh(self):
-        """Bring the index up to the committed state (caller holds ``lock``)."""
+    def refresh(self, saved_dir=None):
+        """Bring the index up to the committed state (caller holds ``lock``).
+
+        With ``saved_dir``, a process with no index first maps the index saved
+        there for this database and patches it from the log; one that had to
+        build saves what it built, for the next process to start.
+        """
         with snapshot() as conn:
-            counter, window = _read_state(conn)
+            counter, window, epoch = _read_state(conn)
             if self.index is not None and counter == self.applied:
                 return
+            loaded = self.index is None and saved_dir and epoch is not None and \
+                load_saved_index(saved_dir, epoch)
+            if loaded:
+                self.index, self.applied = loaded
             index = self._patched(conn, counter, window)
+            if loaded and index is not None and not _count_matches(conn, index):
+                index = None  # saved from another history of this database (a restore)
             if index is None:
                 index = build_index(counter or 0, conn)
                 self.builds += 1
+                if saved_dir and epoch is not None:
+                    save_index(saved_dir, index, counter, epoch)
             else:
                 self.patches += 1
             if index is not self.index:
@@ -429,12 +485,72 @@ class IndexHolder:
         return body
 
 
+def _count_matches(conn, index):
+    """Whether ``index`` holds as many incidents as the database publishes (a check
+    on an index read from disk, once per process)."""
+    statuses = policy.PUBLIC_STATUSES
+    return conn.scalar(sa.select(sa.func.count()).select_from(Incident)
+                       .where(Incident.status.in_(statuses))) == len(index)
+
+
+SAVED_ARRAYS = ("ids", "lon", "lat", "x", "y", "bounds", "start", "end", "actor",
+                "confidence", "precision")
+
+
+def save_index(directory, index, applied, epoch, keep=2):
+    """Write ``index`` under ``directory/<epoch>-<applied>/`` (``.npy`` files and
+    ``meta.json``), atomically; keep the ``keep`` newest for this database."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    tmp = directory / f".tmp-{os.getpid()}-{uuid.uuid4().hex}"
+    tmp.mkdir()
+    arrays = {name: getattr(index, name) for name in SAVED_ARRAYS}
+    for column in ("vectors", "countries"):
+        arrays[f"{column}_rows"] = getattr(index, column).rows
+        arrays[f"{column}_codes"] = getattr(index, column).codes
+    for name, array in arrays.items():
+        np.save(tmp / f"{name}.npy", np.ascontiguousarray(array))
+    (tmp / "meta.json").write_text(json.dumps({
+        "epoch": epoch, "applied": applied, "generation": index.generation,
+        "vectors": list(index.vectors.labels), "countries": list(index.countries.labels)}))
+    try:
+        os.rename(tmp, directory / f"{epoch}-{applied}")
+    except OSError:  # another worker saved the same state first
+        shutil.rmtree(tmp, ignore_errors=True)
+    # One deployment, one database: older states and other databases' files go.
+    others = [d for d in directory.glob("*-*") if not d.name.startswith(f"{epoch}-")]
+    for old in _saved(directory, epoch)[keep:] + others:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _saved(directory, epoch):
+    """This database's saved indexes, newest first."""
+    found = [d for d in Path(directory).glob(f"{epoch}-*") if (d / "meta.json").exists()]
+    return sorted(found, key=lambda d: int(d.name.rsplit("-", 1)[1]), reverse=True)
+
+
+def load_saved_index(directory, epoch):
+    """``(index, applied)`` from the newest index saved for database ``epoch``,
+    memory-mapped (read-only, shared between workers), or ``None``."""
+    for path in _saved(directory, epoch)[:1]:
+        try:
+            meta = json.loads((path / "meta.json").read_text())
+            arrays = {p.stem: np.load(p, mmap_mode="r") for p in path.glob("*.npy")}
+            columns = {name: MultiColumn(arrays.pop(f"{name}_rows"),
+                                         arrays.pop(f"{name}_codes"), tuple(meta[name]))
+                       for name in ("vectors", "countries")}
+            return MapIndex(generation=meta["generation"], **arrays, **columns), meta["applied"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # half-deleted or from another version: build instead
+    return None
+
+
 def warm():
     """Bring this process's index up to date now (at worker start, not at the
-    first reader's request). Returns the index."""
+    first reader's request), from the saved index when there is one. Returns it."""
     current = holder()
     with current.lock:
-        current.refresh()
+        current.refresh(saved_dir=current_app.config.get("ATLAS_MAP_SAVED_DIR"))
         return current.index
 
 

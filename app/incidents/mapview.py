@@ -112,8 +112,8 @@ def _features(index, rows, zoom):
     details = {d.id: d for d in db.session.execute(sa.select(
         Incident.id, Incident.title, Incident.geometry, Incident.precision_m)
         .where(Incident.id.in_(ids)))}
-    vectors = index.vectors.labels_of(rows, len(index))
-    countries = index.countries.labels_of(rows, len(index))
+    vectors = index.vectors.labels_of(rows)
+    countries = index.countries.labels_of(rows)
     start = (mapindex.EPOCH + index.start[rows]).astype(str).tolist()
     end = (mapindex.EPOCH + index.end[rows]).astype(str).tolist()
     out, shaped = [], []
