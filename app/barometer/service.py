@@ -89,7 +89,8 @@ def barometer(filters, quarter=None, *, today=None):
 
     Counts published incidents only, whoever asks; the country figures and
     the per-country breakdowns keep only the asked countries when the
-    filters name some.
+    filters name some. A ``bbox`` keeps incidents whose bounding box meets it
+    (as the map's clusters), not the exact geometry test of the SQL search.
     """
     s = _select(filters)
     index = s.index
