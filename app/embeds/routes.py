@@ -7,11 +7,12 @@ from urllib.parse import urlsplit
 
 from flask import (abort, current_app, flash, jsonify, redirect, render_template,
                    request, url_for)
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
 
 from app.embeds import bp, service
 from app.embeds.forms import EmbedForm
+from app.i18n import interface_labels
 from app.incidents import taxonomy
 from app.incidents.filters import FilterError
 from app.maps.embed_page import (iframe_html, inline_assets, responsive_snippet,
@@ -46,10 +47,7 @@ def cookieless(view):
 def _lookup(key):
     """The saved embed for ``key``; ``map`` is a live embed of the query's filters."""
     if key == "map":
-        try:
-            return service.adhoc(request.query_string.decode())
-        except FilterError as exc:
-            abort(400, str(exc))
+        return service.adhoc(request.query_string.decode())  # FilterError: a 400
     return service.get_active(key)
 
 
@@ -82,8 +80,9 @@ def _map_config(embed, *, data_url, basemap_url):
                                _external=True).rsplit("0", 1)[0],
         "basemapUrl": basemap_url,
         "cap": current_app.config["ATLAS_EMBED_FEATURE_CAP"],
-        "vectors": taxonomy.vector_styles(),
-        "countries": taxonomy.country_names(),
+        "vectors": taxonomy.vector_styles(str(get_locale())),
+        "countries": taxonomy.country_names(str(get_locale())),
+        "labels": interface_labels(),
         "embed": {"legend": embed.legend_position, "layers": list(embed.layers),
                   "fit": bool(embed.fit_to_data)},
     }
@@ -158,7 +157,8 @@ def _size_arg(name, default, hi=2400):
     if not raw:
         return default
     if not raw.isdigit() or not 16 <= int(raw) <= hi:
-        abort(400, f"{name}: expected a whole number of pixels from 16 to {hi}")
+        abort(400, _("%(name)s: expected a whole number of pixels from 16 to %(hi)s",
+                     name=name, hi=hi))
     return int(raw)
 
 
@@ -232,10 +232,10 @@ def _embed_for_url(url):
 def oembed():
     """oEmbed 1.0 (JSON only): a ``rich`` iframe for map and embed URLs of this site."""
     if request.args.get("format", "json") != "json":
-        abort(501, "Only format=json is supported.")
+        abort(501, _("Only format=json is supported."))
     embed = _embed_for_url(request.args.get("url"))
     if embed is None:
-        abort(404, "No map or embed at that URL.")
+        abort(404, _("No map or embed at that URL."))
     width = min(OEMBED_SIZE[0], _size_arg("maxwidth", OEMBED_SIZE[0], 10_000))
     height = min(OEMBED_SIZE[1], _size_arg("maxheight", OEMBED_SIZE[1], 10_000))
     src = _page_url(embed)
@@ -262,7 +262,7 @@ def editor_required(view):
     @login_required
     def wrapped(*args, **kwargs):
         if not current_user.is_editor:
-            abort(403, "Only editors build embeds.")
+            abort(403, _("Only editors build embeds."))
         return view(*args, **kwargs)
     return wrapped
 
@@ -281,7 +281,9 @@ def _save(form, embed=None):
         if embed is None:
             return service.create(data=data, author=current_user), None
         return service.update(embed=embed, data=data), None
-    except (service.EmbedError, FilterError) as exc:
+    except FilterError as exc:
+        return embed, exc.localised()
+    except service.EmbedError as exc:
         return embed, str(exc)
 
 

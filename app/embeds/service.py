@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import sqlalchemy as sa
 from flask import abort, current_app
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from app.auth.models import utcnow
@@ -176,7 +177,7 @@ def revoke(*, embed):
 
 def get(embed_id):
     """An embed by id for the builder (404 when missing)."""
-    return db.session.get(Embed, embed_id) or abort(404, "No such embed.")
+    return db.session.get(Embed, embed_id) or abort(404, _("No such embed."))
 
 
 def get_all():
@@ -188,9 +189,9 @@ def get_active(key):
     """The embed to serve for ``key``: 404 when unknown, 410 when revoked."""
     embed = db.session.scalar(sa.select(Embed).where(Embed.key == key))
     if embed is None:
-        abort(404, "No such embed.")
+        abort(404, _("No such embed."))
     if embed.is_revoked:
-        abort(410, "This embed was withdrawn by its publisher.")
+        abort(410, _("This embed was withdrawn by its publisher."))
     return embed
 
 

@@ -118,3 +118,24 @@ def test_downloaded_embed_works_offline(page, live_app, live_server, tmp_path):
     assert page.locator(".leaflet-marker-icon").count() == 1
     assert page.locator(".leaflet-overlay-pane path").count() > 50  # the basemap
     assert [u for u in page.watch.requests if u.startswith("http")] == []
+
+
+@pytest.mark.parametrize("lang, legend, shown, actors, full_screen", [
+    ("en", "Legend", "1 of 1 incidents shown", "Actors", "Full screen"),
+    ("fr", "Légende", "1 incidents affichés sur 1", "Acteurs", "Plein écran")])
+def test_embed_scripts_speak_the_readers_language(page, live_app, live_server, lang, legend,
+                                                  shown, actors, full_screen):
+    """atlas-features.js and atlas-embed.js show only the labels the page sends."""
+    editor = create_user(email="ed@example.org", password="correct horse battery",
+                         role="editor")
+    incidents.create_incident(data=parse_incident({
+        "title": "Leak", "start_date": "2025-03-01", "wkt": "POINT (24.11 56.95)",
+        "vectors": ["cyber"], "actor": "A"}), author=editor, status="published")
+    page.set_viewport_size({"width": 400, "height": 300})  # the legend starts folded
+    page.goto(f"{live_server.url}/embed/map?lang={lang}")
+    page.wait_for_selector(".folium-map[data-embed-ready=true]", timeout=20000)
+    assert page.locator(".embed-legend-toggle").text_content() == legend
+    assert page.locator("#atlas-status").text_content() == shown
+    assert page.locator("fieldset[data-group=actor] legend").text_content() == actors
+    assert page.locator(".leaflet-control-zoom-fullscreen").get_attribute("title") == full_screen
+    assert page.watch.errors == []

@@ -29,7 +29,7 @@
     var toggle = document.createElement('button');
     toggle.type = 'button';
     toggle.className = 'embed-legend-toggle leaflet-control';
-    toggle.textContent = 'Legend';
+    toggle.textContent = atlas.cfg.labels.legend;
     toggle.setAttribute('aria-expanded', 'false');
     L.DomEvent.disableClickPropagation(toggle);
     toggle.addEventListener('click', function () {
@@ -65,8 +65,8 @@
   if (!atlas) { return; }
   var opts = atlas.cfg.embed || { legend: 'bottomleft', layers: ['actor', 'vector', 'country'], fit: true };
   if (L.control.fullscreen) {
-    L.control.fullscreen({ position: 'topleft', title: 'Full screen',
-      titleCancel: 'Exit full screen' }).addTo(atlas.map);
+    L.control.fullscreen({ position: 'topleft', title: atlas.cfg.labels.fullScreen,
+      titleCancel: atlas.cfg.labels.exitFullScreen }).addTo(atlas.map);
   }
   onReady(atlas, function () {
     placeLegend(atlas, opts);

@@ -24,6 +24,7 @@
     this.vectorInfo = {};
     (cfg.vectors || []).forEach(function (v) { this.vectorInfo[v.slug] = v; }, this);
     this.countryNames = cfg.countries || {};
+    this.labels = cfg.labels || {};  // every user-visible string, in the page's language
     this.features = [];
     this.on = { actor: {}, vector: {}, country: {} };
     this.layerGroup = L.markerClusterGroup ? L.markerClusterGroup({ chunkedLoading: true })
@@ -62,7 +63,7 @@
           fillColor: '#fbfbf8', fillOpacity: 1 } }).addTo(self.map).bringToBack();
       });
     }
-    this.setStatus('Loading incidents…');
+    this.setStatus(this.labels.loading);
     fetch(this.cfg.dataUrl, { credentials: 'same-origin' })
       .then(function (r) {
         if (!r.ok) { throw new Error('HTTP ' + r.status); }
@@ -75,7 +76,7 @@
         self.render();
         self.map.getContainer().setAttribute('data-atlas-ready', 'true');
       })
-      .catch(function (err) { self.setStatus('Could not load incidents: ' + err.message); });
+      .catch(function (err) { self.setStatus(self.labels.error + ': ' + err.message); });
     this.layerGroup.addTo(this.map);
     this.shapes.addTo(this.map);
   };
@@ -85,22 +86,22 @@
   };
 
   Atlas.prototype.groups = function () {
-    var self = this, actors = {}, vectors = {}, countries = {};
+    var self = this, t = this.labels, actors = {}, vectors = {}, countries = {};
     this.features.forEach(function (f) {
       var p = f.properties;
       var a = p.actor_id === null ? NONE : String(p.actor_id);
-      actors[a] = actors[a] || { key: a, label: p.actor || 'Unknown actor', count: 0,
+      actors[a] = actors[a] || { key: a, label: p.actor || t.unknownActor, count: 0,
         color: self.actorColor(p.actor_id) };
       actors[a].count += 1;
       self.keys(f).vector.forEach(function (v) {
-        var info = self.vectorInfo[v] || { label: v === NONE ? 'No vector' : v, symbol: '•' };
+        var info = self.vectorInfo[v] || { label: v === NONE ? t.noVector : v, symbol: '•' };
         vectors[v] = vectors[v] || { key: v, label: info.label, symbol: info.symbol,
           color: info.color, count: 0 };
         vectors[v].count += 1;
       });
       self.keys(f).country.forEach(function (c) {
         countries[c] = countries[c] || { key: c,
-          label: c === NONE ? 'No country' : (self.countryNames[c] || c), count: 0 };
+          label: c === NONE ? t.noCountry : (self.countryNames[c] || c), count: 0 };
         countries[c].count += 1;
       });
     });
@@ -108,8 +109,8 @@
       return Object.keys(o).map(function (k) { return o[k]; })
         .sort(function (x, y) { return x.label.localeCompare(y.label); });
     }
-    return [['actor', 'Actors', sorted(actors)], ['vector', 'Vectors', sorted(vectors)],
-      ['country', 'Countries', sorted(countries)]];
+    return [['actor', t.actors, sorted(actors)], ['vector', t.vectors, sorted(vectors)],
+      ['country', t.countries, sorted(countries)]];
   };
 
   Atlas.prototype.buildControl = function () {
@@ -118,7 +119,7 @@
       options: { position: 'topright' },
       onAdd: function () {
         var box = el('div', { 'class': 'atlas-control leaflet-control',
-          'aria-label': 'Layers', role: 'region' });
+          'aria-label': self.labels.layers, role: 'region' });
         L.DomEvent.disableClickPropagation(box);
         L.DomEvent.disableScrollPropagation(box);
         self.groups().forEach(function (g) {
@@ -140,9 +141,7 @@
           });
           box.appendChild(fs);
         });
-        box.appendChild(el('p', { 'class': 'help', text: 'An incident is shown when its ' +
-          'actor is ticked, and at least one of its vectors, and at least one of its ' +
-          'countries.' }));
+        box.appendChild(el('p', { 'class': 'help', text: self.labels.rule }));
         return box;
       }
     });
@@ -151,23 +150,9 @@
 
   Atlas.prototype.popup = function (p) {
     var self = this;
-    var when = p.start_date === p.end_date ? p.start_date : p.start_date + ' – ' + p.end_date;
-    var vectors = p.vectors.map(function (v) {
-      return (self.vectorInfo[v] || { label: v }).label;
-    }).join(', ');
-    var countries = p.countries.map(function (c) { return self.countryNames[c] || c; })
-      .join(', ');
-    var link = el('a', { href: this.cfg.incidentUrl + p.id, text: 'Open the incident' });
-    return el('div', { 'class': 'atlas-popup' }, [
-      el('h3', { text: p.title }),
-      el('p', { text: when }),
-      el('p', { text: 'Actor: ' + (p.actor || 'unknown') + (p.actor_type ? ' (' + p.actor_type + ')' : '') }),
-      el('p', { text: 'Attribution: ' + p.attribution + ', confidence ' + p.confidence + '/100' }),
-      el('p', { text: 'Vectors: ' + (vectors || '—') }),
-      el('p', { text: 'Countries: ' + (countries || '—') }),
-      el('p', { text: 'Location: ' + (p.location_name || '—') + ' (' + p.geo_precision + ')' }),
-      el('p', {}, [link])
-    ]);
+    return window.AtlasCommon.incidentPopup(p, this.labels,
+      function (v) { return (self.vectorInfo[v] || { label: v }).label; },
+      function (c) { return self.countryNames[c] || c; }, this.cfg.incidentUrl);
   };
 
   Atlas.prototype.layerFor = function (f) {
@@ -203,8 +188,9 @@
     if (this.layerGroup.addLayers) { this.layerGroup.addLayers(points); }
     else { points.forEach(function (l) { self.layerGroup.addLayer(l); }); }
     this.renderList(shown);
-    var text = shown.length + ' of ' + this.features.length + ' incidents shown';
-    if (this.truncated) { text += ' (the newest ' + this.cfg.cap + '; narrow the filters to see others)'; }
+    var text = this.labels.shownOf.replace('{shown}', shown.length)
+      .replace('{total}', this.features.length);
+    if (this.truncated) { text += ' ' + this.labels.capped.replace('{cap}', this.cfg.cap); }
     this.setStatus(text);
     this.map.getContainer().setAttribute('data-shown', String(shown.length));
   };

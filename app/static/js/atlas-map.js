@@ -279,24 +279,10 @@
   };
 
   Atlas.prototype.popup = function (p) {
-    var self = this, t = this.labels;
-    var when = p.start_date === p.end_date ? p.start_date : p.start_date + ' – ' + p.end_date;
-    var vectors = p.vectors.map(function (v) { return self.vector(v).label; }).join(', ');
-    var countries = p.countries.map(function (c) { return self.countryNames[c] || c; })
-      .join(', ');
-    return el('div', { 'class': 'atlas-popup' }, [
-      el('h3', { text: p.title }),
-      el('p', { text: when }),
-      el('p', { text: t.actor + ': ' + (p.actor || t.unknownActor) +
-        (p.actor_type ? ' (' + p.actor_type + ')' : '') }),
-      el('p', { text: t.attribution + ': ' + p.attribution + ', ' + t.confidence + ' ' +
-        p.confidence + '/100' }),
-      el('p', { text: t.vectorsLabel + ': ' + (vectors || '—') }),
-      el('p', { text: t.countriesLabel + ': ' + (countries || '—') }),
-      el('p', { text: t.location + ': ' + (p.location_name || '—') + ' (' +
-        (t[p.geo_precision] || p.geo_precision) + ')' }),
-      el('p', {}, [el('a', { href: this.cfg.incidentUrl + p.id, text: t.open })])
-    ]);
+    var self = this;
+    return window.AtlasCommon.incidentPopup(p, this.labels,
+      function (v) { return self.vector(v).label; },
+      function (c) { return self.countryNames[c] || c; }, this.cfg.incidentUrl);
   };
 
   /* --- layer control (cross-filtering) ------------------------------------- */
@@ -307,7 +293,7 @@
       options: { position: 'topright' },
       onAdd: function () {
         var box = el('div', { 'class': 'atlas-control leaflet-control', role: 'region',
-          'aria-label': self.cfg.labels && self.cfg.labels.layers || 'Layers' });
+          'aria-label': self.labels.layers });
         L.DomEvent.disableClickPropagation(box);
         L.DomEvent.disableScrollPropagation(box);
         self.controlBox = box;
