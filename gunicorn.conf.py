@@ -2,18 +2,21 @@
 
 Environment: ``PORT`` (5000), ``BIND`` (127.0.0.1:$PORT), ``WORKERS`` (2 × cores,
 at least 2), ``THREADS`` (1), ``TIMEOUT`` (30 s), ``MAX_REQUESTS`` (20000, 0 = never
-recycle), ``PRELOAD`` (1). Logs go to stderr; the access log line carries the request
-id the app echoes in ``X-Request-ID``.
+recycle), ``PRELOAD`` (1), ``ATLAS_MAP_WARM`` (1: build the map index before serving).
+Logs go to stderr; the access log line carries the request id the app echoes in
+``X-Request-ID``.
 
-Preloading: the master imports the app and builds the map's in-memory index once
-(``when_ready``), then closes its database connections and forks the workers,
-which share the index pages copy-on-write. Without it every worker built its own
-index on its first map request: at 1,000,000 incidents 10–17 s each, longer than
-``TIMEOUT`` when four workers build at once on two cores, so gunicorn killed them
-mid-build, again and again.
+Map index: with ``PRELOAD`` the master imports the app and builds the index once
+(``when_ready``), closes its database connections and forks the workers, which
+share the index pages copy-on-write and only bring it up to date at start
+(``post_worker_init``: nothing to do, or a patch from the change log). Without
+preloading each worker builds its own: at 1,000,000 incidents 10–17 s and ~100 MB
+each, four at once on two cores.
 """
 import multiprocessing
 import os
+import threading
+import time
 
 bind = os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '5000')}")
 workers = int(os.environ.get("WORKERS") or max(2, 2 * multiprocessing.cpu_count()))
@@ -44,17 +47,47 @@ def when_ready(server):
     Workers open their own database connections after the fork (a connection
     shared across processes would interleave their traffic).
     """
-    if not preload_app:
+    if not preload_app or os.environ.get("ATLAS_MAP_WARM", "1") == "0":
         return
     from app.extensions import db
     from app.incidents import mapindex
     from wsgi import app
     with app.app_context():
         try:
-            mapindex.holder().current()
+            mapindex.warm()
         except Exception as exc:  # noqa: BLE001 — no index yet is not fatal: built on first use
             server.log.warning("map index not prebuilt: %s", exc)
         finally:
             db.session.remove()
             for engine in db.engines.values():
                 engine.dispose()
+
+
+def post_worker_init(worker):
+    """Build the map index before this worker takes its first request.
+
+    The build reads every published incident (seconds at 1,000,000), so it is
+    paid here rather than by the first reader; meanwhile the other workers
+    serve. A thread keeps telling the arbiter the worker is alive, or a build
+    longer than ``timeout`` would get the worker killed. A failure is logged
+    and left to the first map request (which builds the index itself).
+    """
+    if os.environ.get("ATLAS_MAP_WARM", "1") == "0":
+        return
+    from app.incidents import mapindex
+    done = threading.Event()
+
+    def heartbeat():
+        while not done.wait(1.0):
+            worker.notify()
+    threading.Thread(target=heartbeat, daemon=True).start()
+    started = time.perf_counter()
+    try:
+        with worker.wsgi.app_context():
+            index = mapindex.warm()
+        worker.log.info("map index ready: %d published incidents in %.2f s",
+                        len(index), time.perf_counter() - started)
+    except Exception:  # noqa: BLE001 — the first map request will build it
+        worker.log.exception("map index not built at worker start")
+    finally:
+        done.set()

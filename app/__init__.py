@@ -85,10 +85,12 @@ def _sqlite_begin(conn):
     An IMMEDIATE transaction takes SQLite's write lock up front, waiting up to
     the busy timeout, so a read-then-write transaction can never hit "database
     is locked" when another worker committed in between. GET/HEAD/OPTIONS
-    requests only read (WAL readers never block) and keep a deferred BEGIN.
+    requests only read (WAL readers never block) and keep a deferred BEGIN, as
+    do connections opened with the ``atlas_read_only`` execution option.
     """
     from flask import has_request_context
-    safe = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+    safe = (conn.get_execution_options().get("atlas_read_only")
+            or has_request_context() and request.method in ("GET", "HEAD", "OPTIONS"))
     conn.exec_driver_sql("BEGIN" if safe else "BEGIN IMMEDIATE")
 
 

@@ -13,6 +13,9 @@ from datetime import date
 from werkzeug.datastructures import MultiDict
 
 MAX_Q = 200
+# ``actor=none``, ``vector=none``, ``country=none``: incidents with no actor, no
+# vector, no target country — so ticking layers can reach every incident.
+NONE = "none"
 _ISO3 = re.compile(r"^[A-Z]{3}$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
@@ -25,9 +28,9 @@ class FilterError(ValueError):
 class IncidentFilters:
     """What a researcher asked to see. Empty tuples and ``None`` mean "any"."""
 
-    actors: tuple = ()          # actor ids (int) or names (str)
-    vectors: tuple = ()         # vector slugs
-    countries: tuple = ()       # ISO 3166-1 alpha-3
+    actors: tuple = ()          # actor ids (int) or names (str), or NONE
+    vectors: tuple = ()         # vector slugs, or NONE
+    countries: tuple = ()       # ISO 3166-1 alpha-3, or NONE
     date_from: date | None = None
     date_to: date | None = None
     min_confidence: int | None = None
@@ -92,6 +95,9 @@ def parse_filters(args):
         args = MultiDict(args)
     actors = []
     for value in _values(args, "actor"):
+        if value.lower() == NONE:
+            actors.append(NONE)
+            continue
         # isdigit() alone accepts "²" or "٣", which int() refuses or misreads.
         actors.append(int(value) if value.isascii() and value.isdigit() else value)
     vectors = []
@@ -101,6 +107,9 @@ def parse_filters(args):
         vectors.append(value)
     countries = []
     for value in _values(args, "country"):
+        if value.lower() == NONE:
+            countries.append(NONE)
+            continue
         if not _ISO3.match(value.upper()):
             raise FilterError(f"country: {value!r} is not an ISO 3166-1 alpha-3 code")
         countries.append(value.upper())

@@ -48,6 +48,9 @@ def map_labels():
         "attribution": _("Attribution"), "confidence": _("confidence"),
         "vectorsLabel": _("Vectors"), "countriesLabel": _("Countries"),
         "location": _("Location"), "unknownActor": _("Unknown actor"),
+        "noActor": _("No actor"), "noVector": _("No vector"), "noCountry": _("No country"),
+        "noneRule": _("Incidents without an actor, a vector or a country are under "
+                      "“No actor”, “No vector” and “No country”."),
         "error": _("Could not load the map data"),
         "barometer": _("Incidents per target country"), "play": _("Play"),
         "pause": _("Pause"), "exact": _("exact"), "city": _("city-level"),

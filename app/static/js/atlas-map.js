@@ -7,9 +7,11 @@
  *
  * Cross-filter rule (applied by the server, so counts stay true): an incident
  * is shown when its actor's layer is on, AND at least one of its vectors'
- * layers is on, AND at least one of its countries' layers is on. The layer
- * state lives in the URL (actor=, vector=, country=: the layers that are on;
- * absent: all on), so every view is a permalink.
+ * layers is on, AND at least one of its countries' layers is on. Each group
+ * has a "none" layer (actor=none, vector=none, country=none) for incidents
+ * with no actor, no vector or no country, so the rule reaches every incident.
+ * The layer state lives in the URL (actor=, vector=, country=: the layers
+ * that are on; absent: all on), so every view is a permalink.
  */
 (function () {
   'use strict';
@@ -19,7 +21,8 @@
   var GROUPS = ['actor', 'vector', 'country'];
   var SCALARS = ['from', 'to', 'min_confidence', 'q'];
   // A value that matches nothing, for a group whose layers are all off.
-  var NOTHING = { actor: '0', vector: 'none', country: 'XXX' };
+  var NOTHING = { actor: '0', vector: '0', country: 'XXX' };
+  var NONE = 'none';  // the layer of incidents with no actor / vector / country
   var DEFAULT_LABELS = {
     actors: 'Actors', vectors: 'Vectors', countries: 'Countries',
     rule: 'An incident is shown when its actor is ticked, and at least one of its ' +
@@ -29,6 +32,9 @@
     zoomIn: 'Zoom in', open: 'Open the incident', actor: 'Actor', attribution: 'Attribution',
     confidence: 'confidence', vectorsLabel: 'Vectors', countriesLabel: 'Countries',
     location: 'Location', unknownActor: 'Unknown actor', error: 'Could not load the map data',
+    noActor: 'No actor', noVector: 'No vector', noCountry: 'No country',
+    noneRule: 'Incidents without an actor, a vector or a country are under "No actor", ' +
+      '"No vector" and "No country".',
     barometer: 'Incidents per target country', play: 'Play', pause: 'Pause',
     exact: 'exact', city: 'city-level', region: 'region-level', country: 'country-level',
     near: 'Incidents here', more: 'more — zoom in or narrow the filters'
@@ -311,16 +317,24 @@
     new Control().addTo(this.map);
   };
 
+  Atlas.prototype.noneItem = function (group, count) {
+    var t = this.labels;
+    return { key: NONE, count: count, none: true, color: '#555',
+      symbol: group === 'actor' ? '' : '∅',
+      label: group === 'actor' ? t.noActor : group === 'vector' ? t.noVector : t.noCountry };
+  };
+
   Atlas.prototype.groupItems = function (group) {
     var self = this, f = this.data.facets, items = {};
     if (group === 'actor') {
       f.actors.forEach(function (a) {
-        items[String(a.id)] = { key: String(a.id), label: a.name, count: a.count,
-          color: self.actorColor(a.id) };
+        items[String(a.id)] = a.id === NONE ? self.noneItem(group, a.count)
+          : { key: String(a.id), label: a.name, count: a.count, color: self.actorColor(a.id) };
       });
     } else {
       var counts = group === 'vector' ? f.vectors : f.countries;
       Object.keys(counts).forEach(function (k) {
+        if (k === NONE) { items[k] = self.noneItem(group, counts[k]); return; }
         var label = group === 'vector' ? self.vector(k).label : (self.countryNames[k] || k);
         items[k] = { key: k, label: label, count: counts[k] };
         if (group === 'vector') { items[k].symbol = self.vector(k).symbol; items[k].color = self.vector(k).color; }
@@ -329,6 +343,7 @@
     this.state[group].forEach(function (k) {
       // Layers that are on but empty under the other filters stay listed, with 0.
       if (items[k] || k === NOTHING[group]) { return; }
+      if (k === NONE) { items[k] = self.noneItem(group, 0); return; }
       if (group === 'actor' && !/^\d+$/.test(k)) { return; }  // a name, matched by label
       items[k] = { key: k, count: 0,
         label: group === 'actor' ? (self.actorNames[k] || k)
@@ -336,8 +351,9 @@
         color: group === 'actor' ? self.actorColor(k) : self.vector(k).color,
         symbol: group === 'vector' ? self.vector(k).symbol : undefined };
     });
+    // "none" comes last in its group.
     return Object.keys(items).map(function (k) { return items[k]; })
-      .sort(function (x, y) { return x.label.localeCompare(y.label); });
+      .sort(function (x, y) { return (x.none ? 1 : 0) - (y.none ? 1 : 0) || x.label.localeCompare(y.label); });
   };
 
   Atlas.prototype.isOn = function (group, item) {
@@ -379,7 +395,7 @@
       });
       return fs;
     });
-    parts.push(el('p', { 'class': 'help', text: t.rule }));
+    parts.push(el('p', { 'class': 'help', text: t.rule + ' ' + t.noneRule }));
     box.replaceChildren.apply(box, parts);
     if (focusKey) {
       var again = box.querySelector('fieldset[data-group="' + focusGroup + '"] input[data-key="' +
