@@ -108,13 +108,18 @@ class CopyReport:
         yield f"geometries identical: {self.geometries_checked}"
 
 
+# The schema version is the target's own; the change counters and the map change
+# log are bookkeeping of the target's triggers, which fill them as rows arrive.
+NOT_COPIED = frozenset({"alembic_version", "change_counters", "map_changes"})
+
+
 def copy_database(metadata, source, target):
     """Copy every table of ``metadata`` from engine ``source`` to engine ``target``.
 
     ``target`` must already carry the schema and hold no users or incidents.
     Runs in one target transaction: a failed copy or check leaves it untouched.
     """
-    tables = [t for t in metadata.sorted_tables if t.name != "alembic_version"]
+    tables = [t for t in metadata.sorted_tables if t.name not in NOT_COPIED]
     report = CopyReport()
     with source.connect() as src, target.begin() as dst:
         _refuse_non_empty(dst, metadata)
