@@ -14,12 +14,18 @@ def _sqlite_default():
     return f"sqlite:///{INSTANCE_DIR / 'atlas.db'}"
 
 
-def _database_url():
-    url = os.environ.get("DATABASE_URL") or _sqlite_default()
+def _database_url(name="DATABASE_URL", default=_sqlite_default):
+    url = os.environ.get(name) or (default() if default else None)
     # Heroku-style URLs name the driver "postgres"; SQLAlchemy wants "postgresql".
-    if url.startswith("postgres://"):
+    if url and url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://"):]
     return url
+
+
+def _binds():
+    """The read replica's bind, when ``DATABASE_REPLICA_URL`` is set (app/ops/replica.py)."""
+    replica = _database_url("DATABASE_REPLICA_URL", None)
+    return {"replica": replica} if replica else {}
 
 
 class Config:
@@ -27,6 +33,7 @@ class Config:
 
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = _database_url()
+    SQLALCHEMY_BINDS = _binds()
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     MAX_CONTENT_LENGTH = int(os.environ.get("ATLAS_MAX_UPLOAD", 32 * 1024 * 1024))
     SESSION_COOKIE_HTTPONLY = True
