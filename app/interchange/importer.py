@@ -10,7 +10,6 @@ files; any problem anywhere rolls everything back, and ``dry_run`` always
 does. Rows equal to an existing incident or an earlier row (same title, start
 date and geometry) are skipped and listed.
 """
-import gc
 import hashlib
 from dataclasses import dataclass, field
 
@@ -24,6 +23,7 @@ from app.incidents.schema import ValidationError, parse_incidents
 from app.incidents.service import PermissionDenied, References, bulk_insert, prepare_bulk_rows
 from app.interchange import csv_io, geojson_io, gpkg_io, stix_io
 from app.interchange.errors import FormatError
+from app.interchange.export import paused_gc
 from app.interchange.sniff import check_claimed_format
 
 FORMATS = {"csv": csv_io, "geojson": geojson_io, "gpkg": gpkg_io, "stix": stix_io}
@@ -184,12 +184,12 @@ def import_stream(stream, *, fmt, user, publish=False, dry_run=False):
     stream = check_claimed_format(stream, fmt)
     run = _Run(user, "published" if publish else "draft")
     run.result.unit, run.result.dry_run = FORMATS[fmt].UNIT, dry_run
-    collecting = gc.isenabled()
-    # An import allocates millions of small objects that all stay alive until
-    # their chunk is inserted: the cyclic collector would rescan them over and
-    # over (a third of the time) and find nothing. Reference counting still
-    # frees everything; the collector runs again as soon as the import ends.
-    gc.disable()
+    with paused_gc():
+        return _read_and_insert(run, stream, fmt, dry_run)
+
+
+def _read_and_insert(run, stream, fmt, dry_run):
+    """Feed every row of ``stream`` to ``run``; commit, or roll back on any problem."""
     try:
         for position, props in READERS[fmt](stream):
             run.add(position, props)
@@ -206,7 +206,4 @@ def import_stream(stream, *, fmt, user, publish=False, dry_run=False):
     except Exception:
         db.session.rollback()
         raise
-    finally:
-        if collecting:
-            gc.enable()
     return result
