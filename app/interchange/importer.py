@@ -20,7 +20,8 @@ from app.extensions import db
 from app.incidents import policy
 from app.incidents.models import Incident
 from app.incidents.schema import ValidationError, parse_incidents
-from app.incidents.service import PermissionDenied, References, bulk_insert, prepare_bulk_rows
+from app.incidents.service import (PermissionDenied, References, bulk_insert, bulk_writing,
+                                   prepare_bulk_rows)
 from app.interchange import csv_io, geojson_io, gpkg_io, stix_io
 from app.interchange.errors import FormatError
 from app.interchange.export import paused_gc
@@ -184,7 +185,7 @@ def import_stream(stream, *, fmt, user, publish=False, dry_run=False):
     stream = check_claimed_format(stream, fmt)
     run = _Run(user, "published" if publish else "draft")
     run.result.unit, run.result.dry_run = FORMATS[fmt].UNIT, dry_run
-    with paused_gc():
+    with paused_gc(), bulk_writing():
         return _read_and_insert(run, stream, fmt, dry_run)
 
 
