@@ -108,11 +108,11 @@ def step(name, db_path, csv_path, out_path, rows):
     """Run one measurement in this process; print ``{"rows", "seconds"}`` as JSON."""
     app = _app(db_path)
     with app.app_context():
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         count = STEPS[name](csv_path, out_path, rows)
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"rows": count, "seconds": elapsed, "peak": peak}))
+    print(json.dumps({"rows": count, "seconds": elapsed, "cpu": cpu, "peak": peak}))
 
 
 def _import(csv_path, _out, _rows):
@@ -175,14 +175,14 @@ STEPS = {"import": _import, "parse-csv": _parse_csv, "naive-import": _naive_impo
 
 
 def measure(name, db_path, csv_path, out_path, rows):
-    """Run ``step`` in a child; return (rows, seconds, peak MiB of that child)."""
+    """Run ``step`` in a child; return (rows, seconds, CPU seconds, peak MiB of that child)."""
     done = subprocess.run([sys.executable, __file__, "--step", name, str(db_path),
                            str(csv_path), str(out_path), str(rows)],
                           capture_output=True, text=True)
     if done.returncode:
         raise SystemExit(f"step {name} failed:\n{done.stderr[-3000:]}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    return result["rows"], result["seconds"], result["peak"]
+    return result["rows"], result["seconds"], result["cpu"], result["peak"]
 
 
 def _cpu_model():
@@ -194,16 +194,17 @@ def _cpu_model():
         return platform.processor() or "unknown"
 
 
-def run(sizes, naive_rows):
-    work = Path(tempfile.mkdtemp(prefix="bench-interchange-"))
+def run(sizes, naive_rows, workdir=None):
+    work = Path(tempfile.mkdtemp(prefix="bench-interchange-", dir=workdir))
     try:
         template = work / "template.db"
         make_template(template)
         print(f"Machine: {_cpu_model()}, {os.cpu_count()} cores, Python "
               f"{platform.python_version()}; {datetime.date.today()}; "
               f"load average {os.getloadavg()[0]:.1f}\n")
-        print("| rows | step | rows/s | seconds | peak RSS MiB (whole process) |")
-        print("|---:|---|---:|---:|---:|")
+        print("| rows | step | rows/s | seconds | rows per CPU second | peak RSS MiB "
+              "(whole process) | load average after |")
+        print("|---:|---|---:|---:|---:|---:|---:|")
         for rows in sizes:
             csv_path = work / f"in-{rows}.csv"
             write_csv(csv_path, rows)
@@ -225,9 +226,9 @@ def run(sizes, naive_rows):
         shutil.rmtree(work, ignore_errors=True)
 
 
-def parse_only(rows):
+def parse_only(rows, workdir=None):
     """Stream-parse a CSV of ``rows`` rows: rate and peak memory of reading alone."""
-    work = Path(tempfile.mkdtemp(prefix="bench-interchange-"))
+    work = Path(tempfile.mkdtemp(prefix="bench-interchange-", dir=workdir))
     try:
         make_template(work / "template.db")
         csv_path = work / "in.csv"
@@ -239,9 +240,9 @@ def parse_only(rows):
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _report(rows, name, count, seconds, peak):
-    print(f"| {rows:,} | {name} | {count / seconds:,.0f} | {seconds:.1f} | {peak:,.0f} |",
-          flush=True)
+def _report(rows, name, count, seconds, cpu, peak):
+    print(f"| {rows:,} | {name} | {count / seconds:,.0f} | {seconds:.1f} | "
+          f"{count / cpu:,.0f} | {peak:,.0f} | {os.getloadavg()[0]:.1f} |", flush=True)
 
 
 def main():
@@ -251,15 +252,17 @@ def main():
     parser.add_argument("--quick", action="store_true", help="10,000 rows only")
     parser.add_argument("--parse-only", type=int, default=None, metavar="ROWS",
                         help="only stream-parse and validate a CSV of ROWS rows")
+    parser.add_argument("--work", default=None, metavar="DIR",
+                        help="where the CSV and databases go (default: a temporary folder)")
     parser.add_argument("--step", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.step:
         name, db_path, csv_path, out_path, rows = args.step
         return step(name, db_path, csv_path, out_path, int(rows))
     if args.parse_only:
-        return parse_only(args.parse_only)
+        return parse_only(args.parse_only, args.work)
     run([10_000] if args.quick else args.rows, min(args.naive_rows, 1000) if args.quick
-        else args.naive_rows)
+        else args.naive_rows, args.work)
 
 
 if __name__ == "__main__":

@@ -100,6 +100,7 @@ class Incident(db.Model):
     __table_args__ = (
         sa.Index("ix_incidents_status_start", "status", "start_date"),
         sa.Index("ix_incidents_rep", "rep_x", "rep_y"),
+        sa.Index("ix_incidents_title", "title"),  # imports' duplicate check
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(

@@ -6,10 +6,12 @@ names of PRODUCT.md. Errors are collected, not raised one by one, so a person
 sees everything wrong at once.
 """
 import math
+import re
 from datetime import date
 from urllib.parse import urlsplit
 
-from app.geo.geometry import GeometryError, parse_geometry, point_from_lat_lon
+from app.geo.geometry import (GeometryError, parse_geometry, parse_wkt_many,
+                              point_from_lat_lon)
 from app.incidents.filters import FilterError, parse_date
 from app.incidents.models import ATTRIBUTIONS, GEO_PRECISIONS, TIME_PRECISIONS
 
@@ -238,3 +240,127 @@ def parse_incident(data, *, partial=False):
     if errors:
         raise ValidationError(errors)
     return out
+
+
+# --- many rows at once (imports) ---------------------------------------------
+
+# The columns a plain CSV row may carry for ``parse_incidents``'s fast path;
+# any other key (GeoJSON geometry, lat/lon, sources objects, techniques…) sends
+# the row through ``parse_incident``.
+_FAST_KEYS = frozenset(("title", "summary", "start_date", "end_date", "actor", "vectors",
+                        "countries", "wkt", "geo_precision", "confidence", "source_url"))
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# URLs that ``check_url`` certainly accepts unchanged: http(s), a plain host name,
+# printable ASCII after it. Anything else is checked by ``check_url`` itself.
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9][A-Za-z0-9.-]*(?::\d{1,5})?(?:[/?#][!-~]*)?")
+
+
+def parse_incidents(rows):
+    """``parse_incident`` for many rows: a dict of clean fields or a ``ValidationError`` each.
+
+    The same rules and messages by construction: geometries are parsed in bulk
+    (``parse_wkt_many``, identical to ``parse_geometry``), the usual CSV cells
+    are checked by ``_fast_fields`` only when it can prove ``parse_incident``
+    would accept them as they are, and every other row — every row with a
+    problem among them — goes through ``parse_incident`` itself.
+    """
+    texts = [row.get("wkt") if isinstance(row, dict) and _FAST_KEYS.issuperset(row)
+             and isinstance(row.get("wkt"), str) and row["wkt"] else None for row in rows]
+    wanted = [i for i, text in enumerate(texts) if text is not None]
+    geometries = dict(zip(wanted, parse_wkt_many([texts[i] for i in wanted])))
+    out = []
+    for i, row in enumerate(rows):
+        geometry = geometries.get(i)
+        fields = None
+        if geometry is not None and not isinstance(geometry, GeometryError):
+            fields = _fast_fields(row)
+        if fields is None:
+            try:
+                fields = parse_incident(row)
+            except ValidationError as exc:
+                fields = exc
+        else:
+            fields["geometry"] = geometry
+        out.append(fields)
+    return out
+
+
+def _plain_text(value, limit):
+    """``value`` stripped, or None unless ``_text`` would accept it without a message."""
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    if len(value) > limit or "\x00" in value:
+        return None
+    return value
+
+
+def _iso_day(value):
+    if not isinstance(value, str) or not _ISO_DAY.fullmatch(value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _fast_fields(data):
+    """The clean fields of a plain CSV row, or None when it needs ``parse_incident``.
+
+    None means "not proven", not "invalid": the caller then runs the full
+    parser, which gives the verdict and the messages.
+    """
+    title = _plain_text(data.get("title"), MAX_TITLE)
+    summary = data.get("summary")
+    summary = "" if summary is None else _plain_text(summary, MAX_SUMMARY)
+    start = _iso_day(data.get("start_date"))
+    raw_end = data.get("end_date")
+    end = start if raw_end in (None, "") else _iso_day(raw_end)
+    if not title or summary is None or start is None or end is None or end < start:
+        return None
+    precision = data.get("geo_precision")
+    if precision in (None, ""):
+        precision = "exact"
+    elif precision not in GEO_PRECISIONS:
+        return None
+    actor = data.get("actor")
+    if actor:
+        actor = _plain_text(actor, 200)
+        if actor is None:
+            return None
+    confidence = data.get("confidence")
+    if confidence in (None, ""):
+        confidence = 50
+    elif isinstance(confidence, str) and len(confidence) <= 3 and confidence.isascii() \
+            and confidence.isdigit() and int(confidence) <= 100:
+        confidence = int(confidence)
+    else:
+        return None
+    lists = {}
+    for name in ("vectors", "countries"):
+        value = data.get(name)
+        if name not in data:
+            lists[name] = []
+            continue
+        if not isinstance(value, str):
+            return None
+        items = [v.strip() for v in value.split(";") if v.strip()]
+        if len(items) > MAX_LIST:
+            return None
+        lists[name] = [v.upper() for v in items] if name == "countries" else items
+    sources = []
+    if data.get("source_url") not in (None, ""):
+        if not isinstance(data["source_url"], str):
+            return None
+        urls = split_list(data["source_url"])
+        if len(urls) > MAX_LIST or not all(len(u) <= 2000 and _PLAIN_URL.fullmatch(u)
+                                           for u in urls):
+            return None
+        sources = [{"url": u, "publisher": "", "published_on": None, "archived_url": None}
+                   for u in urls]
+    return {"title": title, "summary": summary, "location_name": "", "lang": "en",
+            "start_date": start, "end_date": end, "time_precision": "day",
+            "geo_precision": precision, "precision_m": None, "actor": actor or None,
+            "attribution": "unattributed", "confidence": confidence,
+            "vectors": lists["vectors"], "countries": lists["countries"], "techniques": [],
+            "sources": sources}

@@ -521,18 +521,26 @@ def _reserve_incident_ids(count):
 
 
 def bulk_insert(rows, *, author_id, status, action):
-    """Insert many incidents at once with Core ``executemany``; return their ids.
+    """Insert many incidents at once with ``executemany``; return their ids.
 
     ``rows`` are dicts of clean fields where ``actor_id``, ``vector_ids``,
     ``country_codes``, ``technique_ids`` and ``sources`` are already resolved.
     The caller owns the transaction (all or nothing), so this only flushes.
-    Each incident gets its first revision with a full snapshot.
+    Each incident gets its first revision with a full snapshot. On SQLite the
+    rows go through the DB-API cursor (``_insert_sqlite``), on PostgreSQL
+    through Core.
     """
     if not rows:
         return []
+    sqlite = db.engine.dialect.name == "sqlite"
     ids = _reserve_incident_ids(len(rows))
     now = utcnow()
     published_at = now if status == "published" else None
+    # SQLite stores dates and datetimes as text, in SQLAlchemy's formats.
+    day = date.isoformat if sqlite else (lambda value: value)
+    moment = _sqlite_datetime if sqlite else (lambda value: value)
+    snapshot_json = Revision.__table__.c.snapshot.type.process_bind_param
+    now_bound = moment(now)
     incidents, vectors, countries, techniques, sources, revisions = [], [], [], [], [], []
     # Plain floats: database drivers do not adapt numpy scalars.
     geometries = [r["geometry"] for r in rows]
@@ -542,14 +550,15 @@ def bulk_insert(rows, *, author_id, status, action):
     for offset, row in enumerate(rows):
         iid = ids[offset]
         min_x, min_y, max_x, max_y = bounds[offset]
+        published = row.get("published_at", published_at)
         incidents.append({
             "id": iid, "uuid": str(uuid_mod.uuid4()), "title": row["title"],
             "summary": row.get("summary") or "", "lang": row.get("lang") or "en",
             "status": status, "created_by_id": author_id,
             "reviewed_by_id": author_id if status == "published" else None,
-            "rejection_reason": None, "created_at": now, "updated_at": now,
-            "published_at": row.get("published_at", published_at), "version": 1,
-            "start_date": row["start_date"], "end_date": row["end_date"],
+            "rejection_reason": None, "created_at": now_bound, "updated_at": now_bound,
+            "published_at": moment(published) if published else None, "version": 1,
+            "start_date": day(row["start_date"]), "end_date": day(row["end_date"]),
             "time_precision": row.get("time_precision") or "day",
             "geometry": encoded[offset], "min_x": min_x, "min_y": min_y,
             "max_x": max_x, "max_y": max_y, "rep_x": reps[offset][0],
@@ -564,19 +573,97 @@ def bulk_insert(rows, *, author_id, status, action):
         countries += [{"incident_id": iid, "iso_a3": c} for c in row.get("country_codes", ())]
         techniques += [{"incident_id": iid, "technique_id": t}
                        for t in row.get("technique_ids", ())]
-        sources += [{"incident_id": iid, **s} for s in row.get("sources", ())]
+        sources += [{"incident_id": iid, "url": s["url"], "publisher": s["publisher"],
+                     "published_on": day(s["published_on"]) if s["published_on"] else None,
+                     "archived_url": s["archived_url"]} for s in row.get("sources", ())]
         revisions.append({"incident_id": iid, "number": 1, "author_id": author_id,
-                          "created_at": now, "action": action, "changes": None,
-                          "snapshot": row["snapshot"]})
-    session = db.session
-    session.execute(sa.insert(Incident.__table__), incidents)
-    for table, values in ((incident_vectors, vectors), (incident_countries, countries),
-                          (incident_techniques, techniques),
-                          (Source.__table__, sources), (Revision.__table__, revisions)):
-        if values:
-            session.execute(sa.insert(table), values)
-    return [r["id"] for r in incidents]
+                          "created_at": now_bound, "action": action, "changes": None,
+                          "snapshot": snapshot_json(row["snapshot"], None) if sqlite
+                          else row["snapshot"]})
+    tables = ((Incident.__table__, incidents), (incident_vectors, vectors),
+              (incident_countries, countries), (incident_techniques, techniques),
+              (Source.__table__, sources), (Revision.__table__, revisions))
+    if sqlite:
+        _insert_sqlite(tables)
+    else:
+        for table, values in tables:
+            if values:
+                db.session.execute(sa.insert(table), values)
+    return ids
 
+
+def _sqlite_datetime(value):
+    """``value`` as SQLAlchemy stores a naive DATETIME in SQLite."""
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+# Row triggers that fire per inserted row on SQLite: the R*Tree mirror of the
+# bounding boxes and the map's change counter (migrations 0001 and 0002).
+RTREE_TRIGGER = "incidents_rtree_insert"
+GENERATION_TRIGGERS = ("incidents_generation_insert", "incident_vectors_generation_insert",
+                       "incident_countries_generation_insert")
+
+
+BULK_CACHE_KIB = 128 * 1024
+
+
+@contextmanager
+def bulk_writing():
+    """A bigger SQLite page cache while a transaction inserts many incidents.
+
+    Each insert touches a leaf of nine B-trees (the table, its indexes, the
+    R*Tree) in random order; with SQLite's default 2 MiB cache most of those
+    pages are evicted, spilled and read again. The cache (at most 128 MiB,
+    filled only as needed) is set back when the block ends. No-op elsewhere.
+    """
+    if db.engine.dialect.name != "sqlite":
+        yield
+        return
+    connection = db.session.connection().connection.dbapi_connection
+    before = connection.execute("PRAGMA cache_size").fetchone()[0]
+    connection.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        connection.execute(f"PRAGMA cache_size = {before}")
+
+
+def _insert_sqlite(tables):
+    """Insert ``(table, rows)`` through the DB-API cursor, row triggers done in bulk.
+
+    Row triggers cost more than the rows themselves (an R*Tree insert and a
+    counter update per row), so inside the caller's transaction they are
+    dropped, the rows inserted, the R*Tree rows inserted from the same values,
+    the change counter bumped once, and the triggers created again from their
+    own SQL. SQLite's DDL is transactional: a rollback brings everything back,
+    and other connections never see the triggers missing (the write lock is
+    held, readers see the last commit).
+    """
+    db.session.flush()
+    cursor = db.session.connection().connection.cursor()
+    names = (RTREE_TRIGGER, *GENERATION_TRIGGERS)
+    triggers = dict(cursor.execute(
+        f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN "
+        f"({', '.join('?' * len(names))})", names).fetchall())
+    for name in triggers:
+        cursor.execute(f'DROP TRIGGER "{name}"')
+    for table, values in tables:
+        if values:
+            columns = list(values[0])
+            cursor.executemany(
+                f"INSERT INTO {table.name} ({', '.join(columns)}) "
+                f"VALUES ({', '.join(':' + c for c in columns)})", values)
+    incidents = tables[0][1]
+    if RTREE_TRIGGER in triggers:
+        cursor.executemany("INSERT INTO incident_rtree VALUES (?, ?, ?, ?, ?)",
+                           [(r["id"], r["min_x"], r["max_x"], r["min_y"], r["max_y"])
+                            for r in incidents])
+    if GENERATION_TRIGGERS[0] in triggers:
+        body = triggers[GENERATION_TRIGGERS[0]]
+        cursor.execute(body[body.index(" BEGIN ") + 7:body.rindex("END")])
+    for sql in triggers.values():
+        cursor.execute(sql)
+    cursor.close()
 
 
 def bulk_snapshot(data, *, status, actor_name, geometry=None):

@@ -16,6 +16,7 @@ import re
 import shapely
 
 from app.interchange.errors import FormatError
+from app.interchange.jsonstream import text_stream
 
 COLUMNS = ("title", "summary", "start_date", "end_date", "actor", "vectors", "countries",
            "wkt", "geo_precision", "confidence", "source_url")
@@ -88,9 +89,7 @@ def read_rows(stream):
 
     Line numbers are those a spreadsheet shows (the header is line 1).
     """
-    if isinstance(stream, (io.BufferedIOBase, io.RawIOBase)) or hasattr(stream, "mode") \
-            and "b" in getattr(stream, "mode", ""):
-        stream = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    stream = text_stream(stream)
     csv.field_size_limit(MAX_FIELD)
     reader = csv.DictReader(stream)
     try:

@@ -7,18 +7,28 @@ the CSV names of PRODUCT.md; the report counts features from 1.
 """
 import json
 
+import numpy as np
 import shapely
 
 from app.incidents.serialize import incident_properties
 from app.interchange.errors import FormatError
+from app.interchange.jsonstream import ARRAY, ITEM, object_members
 
 MEDIA_TYPE = "application/geo+json"
 UNIT = "feature"
 
 
+_POLYGONAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
+
+
 def geometry_json(geometries):
     """GeoJSON geometry texts, rings right-hand oriented (vectorised shapely)."""
-    return shapely.to_geojson(shapely.orient_polygons(geometries, exterior_cw=False)).tolist()
+    geometries = np.array(geometries, dtype=object)
+    polygonal = np.isin(shapely.get_type_id(geometries), _POLYGONAL)
+    if polygonal.any():  # orienting is the slow part; points and lines have no rings
+        geometries[polygonal] = shapely.orient_polygons(geometries[polygonal],
+                                                        exterior_cw=False)
+    return shapely.to_geojson(geometries).tolist()
 
 
 def write(records, *, batch=2000):
@@ -36,33 +46,59 @@ def write(records, *, batch=2000):
     yield "]}\n"
 
 
+# ``json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode`` without its
+# per-call set-up: the C encoder it builds, built once (the properties hold no
+# cycles, so its circular-reference check has nothing to find).
+_encode = json.encoder.c_make_encoder(
+    None, None, json.encoder.encode_basestring, None, ":", ",", False, False, True) \
+    if json.encoder.c_make_encoder else None
+
+
+def properties_json(properties):
+    """The compact JSON text of a properties mapping (non-ASCII kept as is)."""
+    if _encode is None:
+        return json.dumps(properties, ensure_ascii=False, separators=(",", ":"))
+    return "".join(_encode(properties, 0))
+
+
 def _features(records, *, lead):
     geometries = geometry_json([r.geometry for r in records])
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     return lead + ",".join(
         f'{{"type":"Feature","id":{r.id},"geometry":{g},"properties":'
-        f'{dumps(incident_properties(r))}}}' for r, g in zip(records, geometries))
+        f'{properties_json(incident_properties(r))}}}' for r, g in zip(records, geometries))
 
 
 def read_rows(stream):
-    """Yield ``(feature_number, properties)`` from a GeoJSON FeatureCollection or Feature."""
-    raw = stream.read()
-    try:
-        data = json.loads(raw)
-    except UnicodeDecodeError as exc:
-        raise FormatError(f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})")
-    except (ValueError, RecursionError) as exc:
-        raise FormatError(f"the file is not GeoJSON: {str(exc)[:200]}") from None
-    if isinstance(data, dict) and data.get("type") == "Feature":
-        data = {"type": "FeatureCollection", "features": [data]}
-    if not isinstance(data, dict) or data.get("type") != "FeatureCollection" \
-            or not isinstance(data.get("features"), list):
+    """Yield ``(feature_number, properties)`` from a GeoJSON FeatureCollection or Feature.
+
+    Streamed: features are decoded one at a time (``jsonstream``), so a huge
+    collection never sits in memory. A top-level ``type`` that is not a
+    FeatureCollection (or a Feature) is refused as soon as it is read; rows
+    already yielded are then rolled back by the importer.
+    """
+    kind, members, number = None, {}, 0
+    for key, value, part in object_members(stream, streamed="features", what="GeoJSON"):
+        if part == ITEM:
+            number += 1
+            yield number, _feature_properties(value)
+        elif part == ARRAY:
+            members["features"] = []
+        elif key == "type":
+            kind = value
+            if kind not in ("FeatureCollection", "Feature"):
+                raise FormatError("the file is not a GeoJSON FeatureCollection")
+        else:
+            members[key] = value
+    if kind == "Feature":
+        yield 1, _feature_properties({"type": "Feature", **members})
+    elif kind != "FeatureCollection" or not isinstance(members.get("features"), list):
         raise FormatError("the file is not a GeoJSON FeatureCollection")
-    for number, feature in enumerate(data["features"], start=1):
-        if not isinstance(feature, dict) or feature.get("type") != "Feature":
-            yield number, {"__error__": ("feature", "is not a GeoJSON Feature")}
-            continue
-        props = feature.get("properties")
-        props = dict(props) if isinstance(props, dict) else {}
-        props["geometry"] = feature.get("geometry")
-        yield number, props
+
+
+def _feature_properties(feature):
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        return {"__error__": ("feature", "is not a GeoJSON Feature")}
+    props = feature.get("properties")
+    props = dict(props) if isinstance(props, dict) else {}
+    props["geometry"] = feature.get("geometry")
+    return props

@@ -3,7 +3,8 @@
 Each format registers a reader yielding ``(position, properties)`` with the
 CSV names of PRODUCT.md (``READERS``) and the word its report uses for a
 position (line, feature, object). Every row runs through the same validation
-as the editor and the API (``schema.parse_incident``). Valid rows are
+as the editor and the API (``schema.parse_incidents``, ``parse_incident``'s
+rules for a chunk of rows at once). Valid rows are
 inserted in chunks inside one transaction, so memory stays bounded on huge
 files; any problem anywhere rolls everything back, and ``dry_run`` always
 does. Rows equal to an existing incident or an earlier row (same title, start
@@ -18,10 +19,12 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.incidents import policy
 from app.incidents.models import Incident
-from app.incidents.schema import ValidationError, parse_incident
-from app.incidents.service import PermissionDenied, References, bulk_insert, prepare_bulk_rows
+from app.incidents.schema import ValidationError, parse_incidents
+from app.incidents.service import (PermissionDenied, References, bulk_insert, bulk_writing,
+                                   prepare_bulk_rows)
 from app.interchange import csv_io, geojson_io, gpkg_io, stix_io
 from app.interchange.errors import FormatError
+from app.interchange.export import paused_gc
 from app.interchange.sniff import check_claimed_format
 
 FORMATS = {"csv": csv_io, "geojson": geojson_io, "gpkg": gpkg_io, "stix": stix_io}
@@ -103,6 +106,11 @@ def _existing_keys(batch, before_id):
     return keys
 
 
+def _unreadable(props):
+    """A row the reader could not make into properties (its problem is already known)."""
+    return "__extra__" in props or "__error__" in props
+
+
 class _Run:
     """One import: parse, deduplicate, insert in chunks, remember problems."""
 
@@ -111,25 +119,33 @@ class _Run:
         self.refs = References()
         self.result = ImportResult()
         self.seen = set()
-        self.pending = []
+        self.raw, self.pending = [], []
         self.before_id = db.session.scalar(sa.select(sa.func.max(Incident.id))) or 0
 
     def add(self, position, props):
-        if "__extra__" in props:
-            self.result.errors.append((position, "row",
-                                       "has more cells than the header has columns"))
-            return
-        if "__error__" in props:
-            self.result.errors.append((position, *props["__error__"]))
-            return
-        try:
-            self.pending.append((position, parse_incident(props)))
-        except ValidationError as exc:
-            self.result.errors.extend((position, f, r) for f, r in exc.errors)
-        if len(self.pending) >= CHUNK:
+        self.raw.append((position, props))
+        if len(self.raw) >= CHUNK:
             self.flush()
 
+    def _parse(self):
+        """Validate the rows read so far (``parse_incidents``), in file order."""
+        raw, self.raw = self.raw, []
+        parsed = iter(parse_incidents([p for _, p in raw if not _unreadable(p)]))
+        for position, props in raw:
+            if "__extra__" in props:
+                self.result.errors.append((position, "row",
+                                           "has more cells than the header has columns"))
+            elif "__error__" in props:
+                self.result.errors.append((position, *props["__error__"]))
+            else:
+                data = next(parsed)
+                if isinstance(data, ValidationError):
+                    self.result.errors.extend((position, f, r) for f, r in data.errors)
+                else:
+                    self.pending.append((position, data))
+
     def flush(self):
+        self._parse()
         batch, self.pending = self._fresh(self.pending), []
         if self.result.errors or not batch:
             return  # keep validating for the report, but insert nothing more
@@ -169,6 +185,12 @@ def import_stream(stream, *, fmt, user, publish=False, dry_run=False):
     stream = check_claimed_format(stream, fmt)
     run = _Run(user, "published" if publish else "draft")
     run.result.unit, run.result.dry_run = FORMATS[fmt].UNIT, dry_run
+    with paused_gc(), bulk_writing():
+        return _read_and_insert(run, stream, fmt, dry_run)
+
+
+def _read_and_insert(run, stream, fmt, dry_run):
+    """Feed every row of ``stream`` to ``run``; commit, or roll back on any problem."""
     try:
         for position, props in READERS[fmt](stream):
             run.add(position, props)

@@ -16,6 +16,7 @@ import uuid
 import pycountry
 
 from app.interchange.errors import FormatError
+from app.interchange.jsonstream import ARRAY, ITEM, object_members, text_stream
 from app.reference.disarm import technique as disarm_technique
 
 MEDIA_TYPE = "application/stix+json;version=2.1"
@@ -171,27 +172,44 @@ def write(records, *, bundle_key="all"):
 
 # --- reading ---------------------------------------------------------------
 
-def _load_bundle(stream):
-    try:
-        data = json.loads(stream.read())
-    except UnicodeDecodeError as exc:
-        raise FormatError(f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})")
-    except (ValueError, RecursionError) as exc:
-        raise FormatError(f"the file is not a STIX bundle: {str(exc)[:200]}") from None
-    if not isinstance(data, dict) or data.get("type") != "bundle" \
-            or not isinstance(data.get("objects"), list):
+# Objects an incident's relationships point to that the reader needs (by type).
+LINKED_TYPES = ("threat-actor", "intrusion-set", "attack-pattern", "location")
+
+
+def _objects(text):
+    """Yield the dict objects of a bundle, streamed (``jsonstream``), checking its shape."""
+    kind, has_objects = None, False
+    for key, value, part in object_members(text, streamed="objects", what="a STIX bundle"):
+        if part == ITEM and isinstance(value, dict):
+            yield value
+        elif part == ARRAY:
+            has_objects = True
+        elif key == "type":
+            kind = value
+            if kind != "bundle":
+                raise FormatError("the file is not a STIX 2.1 bundle (type 'bundle' with "
+                                  "objects)")
+    if kind != "bundle" or not has_objects:
         raise FormatError("the file is not a STIX 2.1 bundle (type 'bundle' with objects)")
-    return [o for o in data["objects"] if isinstance(o, dict)]
 
 
 def _links(objects):
-    """``{(source_ref, relationship_type): [target objects]}``."""
-    by_id = {o.get("id"): o for o in objects}
+    """``{(source_ref, relationship_type): [target objects]}``, incidents left out.
+
+    Relationships may come anywhere in a bundle, so this reads it all (first
+    pass), keeping only relationships and the objects they may point to.
+    """
+    by_id, pairs = {}, []
+    for obj in objects:
+        if obj.get("type") == "relationship":
+            pairs.append(((obj.get("source_ref"), obj.get("relationship_type")),
+                          obj.get("target_ref")))
+        elif obj.get("type") in LINKED_TYPES:
+            by_id[obj.get("id")] = obj
     links = {}
-    for rel in objects:
-        if rel.get("type") == "relationship" and rel.get("target_ref") in by_id:
-            key = (rel.get("source_ref"), rel.get("relationship_type"))
-            links.setdefault(key, []).append(by_id[rel["target_ref"]])
+    for key, target in pairs:
+        if target in by_id:
+            links.setdefault(key, []).append(by_id[target])
     return links
 
 
@@ -244,11 +262,14 @@ def read_rows(stream):
     """Yield ``(object_number, properties)`` for each ``incident`` of a STIX bundle.
 
     The number is the object's position in the bundle's ``objects`` (from 1).
+    Two streamed passes: the links first, then the incidents, so the bundle
+    is never held in memory as a whole.
     """
-    objects = _load_bundle(stream)
-    links = _links(objects)
+    text = text_stream(stream)
+    links = _links(_objects(text))
+    text.seek(0)
     found = False
-    for number, obj in enumerate(objects, start=1):
+    for number, obj in enumerate(_objects(text), start=1):
         if obj.get("type") == "incident":
             found = True
             yield number, incident_properties(obj, links)
