@@ -127,6 +127,18 @@ def _publish(editor, title, wkt, **fields):
         "actor": "A", **fields}), author=editor, status="published")
 
 
+def _open_in_frame(page, host_site, live_server, embed):
+    """The embed in an 800×500 iframe of the host site, once interactive."""
+    from app.extensions import db
+    db.session.commit()  # end the test thread's SQLite transaction before the server reads
+    host_site.body = (f'<!doctype html><iframe id="ok" src="{live_server.url}/embed/'
+                      f'{embed.key}" width="800" height="500"></iframe>').encode()
+    page.goto(host_site.origin + "/")
+    frame = page.frame_locator("#ok")
+    frame.locator(".folium-map[data-embed-ready=true]").wait_for(timeout=20000)
+    return frame
+
+
 def test_live_embed_draws_the_servers_clusters(page, live_app, live_server, host_site):
     editor = create_user(email="ed@example.org", password="correct horse battery",
                          role="editor")
@@ -135,13 +147,7 @@ def test_live_embed_draws_the_servers_clusters(page, live_app, live_server, host
     _publish(editor, "Riga", "POINT (24.11 56.95)")
     embed = _embed(editor, allowed_hosts=[host_site.origin], fit_to_data=False,
                    center_lat=52.0, center_lon=12.0, zoom=4)
-    from app.extensions import db
-    db.session.commit()
-    host_site.body = (f'<!doctype html><iframe id="ok" src="{live_server.url}/embed/'
-                      f'{embed.key}" width="800" height="500"></iframe>').encode()
-    page.goto(host_site.origin + "/")
-    frame = page.frame_locator("#ok")
-    frame.locator(".folium-map[data-embed-ready=true]").wait_for(timeout=20000)
+    frame = _open_in_frame(page, host_site, live_server, embed)
     # One cluster of five computed by the server, and Riga on its own.
     assert frame.locator(".atlas-cluster-icon").all_inner_texts() == ["5"]
     assert frame.locator(".atlas-marker[title='Riga']").count() == 1
@@ -170,13 +176,7 @@ def test_frozen_embed_is_unchanged_after_an_edit_and_an_archive(page, live_app,
     incidents.set_status(incident=gone, status="archived", expected_version=gone.version,
                          editor=editor)
     _publish(editor, "Published later", "POINT (13.4 52.52)")
-    from app.extensions import db
-    db.session.commit()
-    host_site.body = (f'<!doctype html><iframe id="ok" src="{live_server.url}/embed/'
-                      f'{embed.key}" width="800" height="500"></iframe>').encode()
-    page.goto(host_site.origin + "/")
-    frame = page.frame_locator("#ok")
-    frame.locator(".folium-map[data-embed-ready=true]").wait_for(timeout=20000)
+    frame = _open_in_frame(page, host_site, live_server, embed)
     titles = frame.locator(".atlas-marker").evaluate_all("els => els.map(e => e.title)")
     assert sorted(titles) == ["Before edit", "Will be archived"]
     # The popup is the frozen one too: the live API is never asked.
