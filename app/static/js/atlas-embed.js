@@ -2,8 +2,9 @@
  *
  * atlas-map.js draws the map (live from /api/v1/map, or a frozen embed's stored
  * levels), its layer control in the embed's legend corner, and fits the view.
- * This adds what only an embed page has: the legend folded behind a button in a
- * small frame (so it never covers the map) or moved below the map, and a
+ * This adds what only an embed page has: the button that unfolds the legend
+ * (atlas-map.js starts it folded in a small frame, so it never covers the map),
+ * or the legend moved below the map, and a
  * fullscreen button (works inside an iframe with allow="fullscreen"). Strings
  * come from the map's translated labels. Sets data-embed-ready on the map when
  * interactive.
@@ -11,10 +12,7 @@
 (function () {
   'use strict';
 
-  var NARROW = 600, LOW = 360;  // px: a frame narrower or lower starts with the legend folded
-
   function placeLegend(atlas, opts) {
-    var container = atlas.map.getContainer();
     var control = atlas.controlBox;
     if (!control) { return; }
     if (opts.legend === 'below') {
@@ -31,7 +29,6 @@
       control.hidden = !open;
       toggle.setAttribute('aria-expanded', String(open));
     });
-    control.hidden = container.clientWidth < NARROW || container.clientHeight < LOW;
     toggle.setAttribute('aria-expanded', String(!control.hidden));
     control.parentNode.insertBefore(toggle, control);
   }

@@ -44,6 +44,9 @@
   };
 
   var el = window.AtlasCommon.el;
+  // Embed mode: a frame narrower or lower than this (px) starts with its legend folded
+  // (atlas-embed.js adds the button); an open corner legend is this wide at most.
+  var FOLD_BELOW = { width: 600, height: 360 }, LEGEND_PX = 288;
 
   function readState(search) {
     var params = new URLSearchParams(search), state = {};
@@ -134,13 +137,19 @@
     if (!this.embed || this.embed.legend !== 'hidden') { this.buildControl(); }
     this.buildLegend();
     this.wireForm();
-    if (this.embed && this.embed.fitBounds) {
-      var b = this.embed.fitBounds;
-      this.map.fitBounds([[b[1], b[0]], [b[3], b[2]]],
-        { padding: [24, 24], maxZoom: 9, animate: false });
-    }
+    if (this.embed && this.embed.fitBounds) { this.fitToData(this.embed.fitBounds); }
     this.map.on('moveend', function () { self.refresh(); });
     this.refresh(0);
+  };
+
+  /* Fit the embed's data [W, S, E, N], clear of an open corner legend. */
+  Atlas.prototype.fitToData = function (b) {
+    var topLeft = [24, 24], bottomRight = [24, 24], legend = this.embed.legend;
+    if (this.controlBox && !this.controlBox.hidden && legend !== 'below') {
+      if (/left$/.test(legend)) { topLeft[0] += LEGEND_PX; } else { bottomRight[0] += LEGEND_PX; }
+    }
+    this.map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { paddingTopLeft: topLeft,
+      paddingBottomRight: bottomRight, maxZoom: 9, animate: false });
   };
 
   Atlas.prototype.bbox = function () {
@@ -377,6 +386,10 @@
           'aria-label': self.cfg.labels && self.cfg.labels.layers || 'Layers' });
         L.DomEvent.disableClickPropagation(box);
         L.DomEvent.disableScrollPropagation(box);
+        if (self.embed && self.embed.legend !== 'below') {
+          var size = self.map.getSize();
+          box.hidden = size.x < FOLD_BELOW.width || size.y < FOLD_BELOW.height;
+        }
         self.controlBox = box;
         return box;
       }
