@@ -160,7 +160,10 @@ def test_live_embed_draws_the_servers_clusters(page, live_app, live_server, host
     assert href.startswith(live_server.url + "/map?at=")
     at = parse_qs(urlsplit(href).query)["at"][0]
     assert int(at.rsplit(",", 1)[1]) > 4
+    # Readers get no cookie, and the embed asks nothing of anyone but the app.
     assert page.context.cookies() == []
+    assert {u.split("/")[2] for u in page.watch.foreign_requests()} == {
+        host_site.origin.split("/")[2]}
 
 
 def test_frozen_embed_is_unchanged_after_an_edit_and_an_archive(page, live_app,
