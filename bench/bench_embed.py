@@ -138,7 +138,8 @@ def main():
                 browser.close()
             server.stop()
     finally:
-        copy.unlink(missing_ok=True)
+        for path in (copy, Path(f"{copy}-wal"), Path(f"{copy}-shm")):
+            path.unlink(missing_ok=True)
     print(f"\n{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, load average "
           f"{os.getloadavg()[0]:.1f}; index build {index_s:.2f} s; freezing took "
           + ", ".join(f"{k} {v:.2f} s" for k, v in freezes.items()) + "\n")
