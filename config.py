@@ -65,8 +65,6 @@ class Config:
     ATLAS_DEMO = os.environ.get("ATLAS_DEMO", "1") != "0"
     # Sites allowed to frame embeds that name no hosts of their own (space-separated).
     ATLAS_EMBED_HOSTS = os.environ.get("ATLAS_EMBED_HOSTS", "").split()
-    ATLAS_EMBED_FEATURE_CAP = int(os.environ.get("ATLAS_EMBED_FEATURE_CAP", 2000))
-    ATLAS_EMBED_LIVE_TTL = int(os.environ.get("ATLAS_EMBED_LIVE_TTL", 60))
 
 
 class DevelopmentConfig(Config):

@@ -111,9 +111,8 @@ def interface_labels():
                       "“No actor”, “No vector” and “No country”."),
         "legend": _("Legend"),
         "fullScreen": _("Full screen"), "exitFullScreen": _("Exit full screen"),
+        "frozenCluster": _("Open the full map to see them one by one"),
         "previewUnavailable": _("Preview unavailable"),
-        "shownOf": _("{shown} of {total} incidents shown"),
-        "capped": _("(the newest {cap}; narrow the filters to see others)"),
     }
 
 

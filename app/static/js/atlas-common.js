@@ -1,5 +1,5 @@
-/* Hybrid Threat Atlas — what the map (atlas-map.js) and the embeds'
- * feature-list renderer (atlas-features.js) share: the actor palette, so an
+/* Hybrid Threat Atlas — what the map (atlas-map.js, on the map page and in
+ * embeds) shares with the pages around it: the actor palette, so an
  * actor has the same colour everywhere, the one DOM builder, which puts
  * every string in as text (textContent or a text node), never as HTML, and
  * the incident popup built with it.

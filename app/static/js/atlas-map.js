@@ -12,6 +12,15 @@
  * with no actor, no vector or no country, so the rule reaches every incident.
  * The layer state lives in the URL (actor=, vector=, country=: the layers
  * that are on; absent: all on), so every view is a permalink.
+ *
+ * Embed mode (cfg.embed, set by /embed/<key>): the filters come from the embed
+ * (cfg.embed.query), not the page URL; requests carry no credentials; the layer
+ * control shows only cfg.embed.layers, in the corner cfg.embed.legend ('hidden':
+ * no control); the view may start fitted to cfg.embed.fitBounds; moving the map
+ * updates the "full map" link (#embed-full-map) instead of the page URL. A frozen
+ * embed (cfg.embed.frozen) draws its stored levels — one world-wide /api/v1/map
+ * answer per zoom, the nearest level kept for deeper or shallower zooms — and
+ * asks the live API nothing (popups come from the level; layers are read-only).
  */
 (function () {
   'use strict';
@@ -41,6 +50,9 @@
   };
 
   var el = window.AtlasCommon.el;
+  // Embed mode: a frame narrower or lower than this (px) starts with its legend folded
+  // (atlas-embed.js adds the button); an open corner legend is this wide at most.
+  var FOLD_BELOW = { width: 600, height: 360 }, LEGEND_PX = 288;
 
   function readState(search) {
     var params = new URLSearchParams(search), state = {};
@@ -87,7 +99,14 @@
     this.vectorInfo = {};
     (cfg.vectors || []).forEach(function (v) { this.vectorInfo[v.slug] = v; }, this);
     this.countryNames = cfg.countries || {};
-    this.state = readState(window.location.search);
+    this.embed = cfg.embed || null;
+    this.frozen = this.embed && this.embed.frozen;
+    this.frozenCache = {};
+    this.groups = this.embed ? GROUPS.filter(function (g) {
+      return cfg.embed.layers.indexOf(g) >= 0;
+    }) : GROUPS;
+    this.credentials = this.embed ? 'omit' : 'same-origin';
+    this.state = readState(this.embed ? this.embed.query : window.location.search);
     this.actorNames = {};
     this.layer = L.layerGroup().addTo(map);
     this.barometerLayer = null;
@@ -121,11 +140,22 @@
           fillColor: '#fbfbf8', fillOpacity: 1 } }).addTo(self.map).bringToBack();
       });
     }
-    this.buildControl();
+    if (!this.embed || this.embed.legend !== 'hidden') { this.buildControl(); }
     this.buildLegend();
     this.wireForm();
+    if (this.embed && this.embed.fitBounds) { this.fitToData(this.embed.fitBounds); }
     this.map.on('moveend', function () { self.refresh(); });
     this.refresh(0);
+  };
+
+  /* Fit the embed's data [W, S, E, N], clear of an open corner legend. */
+  Atlas.prototype.fitToData = function (b) {
+    var topLeft = [24, 24], bottomRight = [24, 24], legend = this.embed.legend;
+    if (this.controlBox && !this.controlBox.hidden && legend !== 'below') {
+      if (/left$/.test(legend)) { topLeft[0] += LEGEND_PX; } else { bottomRight[0] += LEGEND_PX; }
+    }
+    this.map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { paddingTopLeft: topLeft,
+      paddingBottomRight: bottomRight, maxZoom: 9, animate: false });
   };
 
   Atlas.prototype.bbox = function () {
@@ -146,6 +176,7 @@
 
   Atlas.prototype.fetchData = function () {
     var self = this;
+    if (this.frozen) { this.fetchFrozen(); return; }
     if (this.inflight) { this.inflight.abort(); }
     this.inflight = new AbortController();
     var params = filterParams(this.state);
@@ -154,7 +185,7 @@
     this.container.setAttribute('data-loading', 'true');
     this.setStatus(this.labels.loading);
     fetch(this.cfg.dataUrl.split('?')[0] + '?' + params.toString(),
-      { credentials: 'same-origin', signal: this.inflight.signal })
+      { credentials: this.credentials, signal: this.inflight.signal })
       .then(function (r) {
         return r.json().then(function (body) {
           if (!r.ok) { throw new Error(body.error || ('HTTP ' + r.status)); }
@@ -167,6 +198,45 @@
         self.container.setAttribute('data-loading', 'false');
         self.setStatus(self.labels.error + ': ' + err.message);
       });
+  };
+
+  /* A frozen embed's level for the current zoom (the nearest one kept), keeping
+   * what meets the view; each level is fetched once (immutable, cached). */
+  Atlas.prototype.fetchFrozen = function () {
+    var self = this, spec = this.embed.frozen, zooms = spec.zooms;
+    var level = Math.max(zooms[0], Math.min(zooms[zooms.length - 1], this.map.getZoom()));
+    this.frozenLevel = level;
+    if (!this.frozenCache[level]) {
+      var url = spec.levels ? spec.levels[String(level)] : spec.url.replace('{z}', String(level));
+      this.container.setAttribute('data-loading', 'true');
+      this.frozenCache[level] = fetch(url, { credentials: 'omit' }).then(function (r) {
+        if (!r.ok) { throw new Error('HTTP ' + r.status); }
+        return r.json();
+      });
+    }
+    this.frozenCache[level].then(function (body) {
+      if (self.frozenLevel !== level) { return; }
+      self.data = self.inView(body);
+      self.render();
+    }).catch(function (err) {
+      self.container.setAttribute('data-loading', 'false');
+      self.setStatus(self.labels.error + ': ' + err.message);
+    });
+  };
+
+  /* ``body`` (a world-wide level) reduced to the clusters and incidents in view. */
+  Atlas.prototype.inView = function (body) {
+    var box = this.bbox().split(',').map(Number);
+    function meets(lon, lat) {
+      var inLon = box[0] <= box[2] ? lon >= box[0] && lon <= box[2]
+        : lon >= box[0] || lon <= box[2];
+      return inLon && lat >= box[1] && lat <= box[3];
+    }
+    var clusters = body.clusters.filter(function (c) { return meets(c.lon, c.lat); });
+    var features = body.features.filter(function (f) { return meets(f.lon, f.lat); });
+    var total = features.length;
+    clusters.forEach(function (c) { total += c.count; });
+    return Object.assign({}, body, { clusters: clusters, features: features, total: total });
   };
 
   /* --- drawing ------------------------------------------------------------ */
@@ -206,7 +276,14 @@
   };
 
   Atlas.prototype.openCluster = function (c) {
-    if (c.same_place || this.map.getZoom() >= this.map.getMaxZoom()) {
+    var zooms = this.frozen && this.embed.frozen.zooms;
+    if (zooms && (c.same_place || this.map.getZoom() >= zooms[zooms.length - 1])) {
+      // The reader is at the deepest level kept: its clusters stay whole.
+      L.popup().setLatLng([c.lat, c.lon]).setContent(el('div', { 'class': 'atlas-popup' }, [
+        el('h3', { text: this.labels.cluster + ' ' + c.count + ' ' + this.labels.incidents }),
+        el('p', {}, [el('a', { href: this.embed.fullMapUrl, text: this.labels.frozenCluster })])
+      ])).openOn(this.map);
+    } else if (c.same_place || this.map.getZoom() >= this.map.getMaxZoom()) {
       this.listCluster(c);
     } else {
       this.map.fitBounds([[c.bbox[1], c.bbox[0]], [c.bbox[3], c.bbox[2]]]);
@@ -222,7 +299,7 @@
     params.set('limit', '50');
     var popup = L.popup().setLatLng([c.lat, c.lon])
       .setContent(el('p', { text: this.labels.loading })).openOn(this.map);
-    fetch(this.cfg.incidentsApiUrl + '?' + params.toString(), { credentials: 'same-origin' })
+    fetch(this.cfg.incidentsApiUrl + '?' + params.toString(), { credentials: this.credentials })
       .then(function (r) { return r.json(); })
       .then(function (geo) {
         var items = geo.features.map(function (f) {
@@ -271,9 +348,13 @@
 
   Atlas.prototype.openDetails = function (f, latlng) {
     var self = this;
+    if (this.frozen) {  // as of the freeze: the level holds what the popup shows
+      L.popup().setLatLng(latlng).setContent(this.popup(f)).openOn(this.map);
+      return;
+    }
     var popup = L.popup().setLatLng(latlng)
       .setContent(el('p', { text: this.labels.loading })).openOn(this.map);
-    fetch(this.cfg.incidentApiUrl + f.id, { credentials: 'same-origin' })
+    fetch(this.cfg.incidentApiUrl + f.id, { credentials: this.credentials })
       .then(function (r) { return r.json(); })
       .then(function (feature) { popup.setContent(self.popup(feature.properties)); });
   };
@@ -289,13 +370,18 @@
 
   Atlas.prototype.buildControl = function () {
     var self = this;
+    var corner = this.embed && this.embed.legend !== 'below' ? this.embed.legend : 'topright';
     var Control = L.Control.extend({
-      options: { position: 'topright' },
+      options: { position: corner },
       onAdd: function () {
         var box = el('div', { 'class': 'atlas-control leaflet-control', role: 'region',
           'aria-label': self.labels.layers });
         L.DomEvent.disableClickPropagation(box);
         L.DomEvent.disableScrollPropagation(box);
+        if (self.embed && self.embed.legend !== 'below') {
+          var size = self.map.getSize();
+          box.hidden = size.x < FOLD_BELOW.width || size.y < FOLD_BELOW.height;
+        }
         self.controlBox = box;
         return box;
       }
@@ -361,15 +447,17 @@
 
   Atlas.prototype.fillControl = function () {
     var self = this, t = this.labels, box = this.controlBox;
+    if (!box) { return; }
     var focused = document.activeElement;
     var focusKey = focused && focused.getAttribute && focused.getAttribute('data-key');
     var focusGroup = focusKey && focused.closest('fieldset').getAttribute('data-group');
     var titles = { actor: t.actors, vector: t.vectors, country: t.countries };
-    var parts = GROUPS.map(function (group) {
+    var parts = this.groups.map(function (group) {
       var fs = el('fieldset', { 'data-group': group }, [el('legend', { text: titles[group] })]);
       self.groupItems(group).forEach(function (item) {
         var input = el('input', { type: 'checkbox', 'data-key': item.key });
         input.checked = self.isOn(group, item);
+        input.disabled = Boolean(self.frozen);  // a frozen embed's layers are as published
         input.addEventListener('change', function () { self.toggle(group, item.key, input.checked); });
         var mark = el('span', { 'class': group === 'actor' ? 'swatch' : 'symbol',
           'aria-hidden': 'true', text: item.symbol || '' });
@@ -573,8 +661,16 @@
   };
 
   Atlas.prototype.syncUrl = function () {
-    var params = filterParams(this.state), c = this.map.getCenter();
-    params.set('at', [c.lat.toFixed(4), c.lng.toFixed(4), this.map.getZoom()].join(','));
+    var params = filterParams(this.state), c = this.map.getCenter().wrap();
+    var at = [Math.max(-85, Math.min(85, c.lat)).toFixed(4), c.lng.toFixed(4),
+      Math.max(2, this.map.getZoom())].join(',');
+    if (this.embed) {  // the page is the embed's: the link to the full map follows the view
+      var link = document.getElementById('embed-full-map');
+      params.set('at', at);
+      if (link) { link.href = this.embed.fullMapUrl.split('?')[0] + '?' + params.toString(); }
+      return;
+    }
+    params.set('at', at);
     if (this.state.barometer) { params.set('barometer', '1'); }
     window.history.replaceState(null, '', window.location.pathname + '?' + params.toString());
   };
