@@ -158,7 +158,7 @@ def frozen_bodies(embed):
 def frozen_level(embed, zoom):
     """The stored ``EmbedView`` of a frozen ``embed`` at ``zoom`` (404 when none)."""
     view = db.session.get(EmbedView, (embed.id, zoom)) if embed.frozen else None
-    return view or abort(404, "No such level of this embed.")
+    return view or abort(404, _("No such level of this embed."))
 
 
 def bounds(level):

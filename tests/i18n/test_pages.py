@@ -63,7 +63,7 @@ def test_map_and_embed_scripts_get_their_strings_in_the_readers_language(app):
         en = _config_labels(_get(app, url + "?lang=en").get_data(as_text=True))
         assert (en["legend"], fr["legend"]) == ("Legend", "Légende")
         assert fr["fullScreen"] == "Plein écran" and fr["noVector"] == "Aucun vecteur"
-        assert fr["shownOf"] == "{shown} incidents affichés sur {total}"
+        assert fr["frozenCluster"] == "Ouvrir la carte complète pour les voir un par un"
 
 
 def test_embed_names_vectors_in_the_readers_language(app):
