@@ -110,6 +110,9 @@ def interface_labels():
         "fullScreen": _("Full screen"), "exitFullScreen": _("Exit full screen"),
         "previewUnavailable": _("Preview unavailable"),
         "shownOf": _("{shown} of {total} incidents shown"),
+        "field": _("{label}: {value}"),
+        "actorTypes": {k: _(v) for k, v in CODE_LABELS["actor_type"].items()},
+        "attributions": {k: _(v) for k, v in CODE_LABELS["attribution"].items()},
         "capped": _("(the newest {cap}; narrow the filters to see others)"),
     }
 
