@@ -113,6 +113,9 @@ def interface_labels():
         "fullScreen": _("Full screen"), "exitFullScreen": _("Exit full screen"),
         "frozenCluster": _("Open the full map to see them one by one"),
         "previewUnavailable": _("Preview unavailable"),
+        "field": _("{label}: {value}"),
+        "actorTypes": {k: _(v) for k, v in CODE_LABELS["actor_type"].items()},
+        "attributions": {k: _(v) for k, v in CODE_LABELS["attribution"].items()},
     }
 
 

@@ -20,9 +20,9 @@ Column.__doc__ = "A many-valued column: entry k says incident rows[k] has labels
 
 
 def quarter_codes(days):
-    """Quarter code of each day number."""
+    """Quarter code of each day number (int32: 4 MB per 1,000,000 incidents)."""
     months = np.asarray(days).astype("datetime64[D]").astype("datetime64[M]")
-    return months.astype(np.int64) // 3
+    return (months.astype(np.int64) // 3).astype(np.int32)
 
 
 def quarter_code(quarter):
