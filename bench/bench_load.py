@@ -251,6 +251,7 @@ def scenario(url, label, args):
                      ("api incident", incident_script(max_id), args.api_clients),
                      ("api list", list_script(), args.list_clients),
                      ("write", write_script(token), args.write_clients)]
+            kinds = [kind for kind in kinds if kind[2] > 0]  # 0 clients: kind left out
             rows += [row(label, *res) for res in run(base, kinds, args.seconds, workdir)]
             load_after = load_average()
         finally:
