@@ -238,7 +238,7 @@ def scenario(url, label, args):
         workdir = Path(tmp)
         token = prepare(url)
         max_id = max_incident_id(url)
-        server = GunicornServer(url, workers=args.workers,
+        server = GunicornServer(url, workers=args.workers, THREADS=args.threads,
                                 ATLAS_API_WRITE_LIMIT="1000000 per minute")
         try:
             base = server.url
@@ -251,6 +251,7 @@ def scenario(url, label, args):
                      ("api incident", incident_script(max_id), args.api_clients),
                      ("api list", list_script(), args.list_clients),
                      ("write", write_script(token), args.write_clients)]
+            kinds = [kind for kind in kinds if kind[2] > 0]  # 0 clients: kind left out
             rows += [row(label, *res) for res in run(base, kinds, args.seconds, workdir)]
             load_after = load_average()
         finally:
@@ -258,6 +259,11 @@ def scenario(url, label, args):
     print(f"<!-- {label}: load average {load[0]:.2f} before, {load_after[0]:.2f} after "
           f"(1 min) -->", flush=True)
     return rows
+
+
+def _server(args):
+    threads = f" × {args.threads} threads" if args.threads > 1 else ""
+    return f"{args.workers} workers{threads}"
 
 
 def main():
@@ -271,6 +277,8 @@ def main():
     parser.add_argument("--warmup", type=int, default=120,
                         help="at most this many seconds of unmeasured map requests first")
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads per worker (gthread when more than 1)")
     parser.add_argument("--map-clients", type=int, default=8)
     parser.add_argument("--api-clients", type=int, default=2)
     parser.add_argument("--list-clients", type=int, default=1)
@@ -285,14 +293,14 @@ def main():
     print("|---|---|---:|---:|---:|---:|", flush=True)
     for url in args.database:
         backend = "postgis" if url.startswith("postgresql") else "sqlite"
-        for line in scenario(url, f"{backend}, {args.workers} workers", args):
+        for line in scenario(url, f"{backend}, {_server(args)}", args):
             print(line, flush=True)
     for backend in args.backend or []:
         with tempfile.TemporaryDirectory() as tmp:
             url, drop = _fresh_database(backend, Path(tmp), args.incidents)
             try:
-                for line in scenario(url, f"{backend} {args.incidents:,}, "
-                                          f"{args.workers} workers", args):
+                for line in scenario(url, f"{backend} {args.incidents:,}, {_server(args)}",
+                                     args):
                     print(line, flush=True)
             finally:
                 drop()
