@@ -5,12 +5,10 @@ polygon rings oriented by the right-hand rule (exterior counterclockwise), no
 ``crs`` member. In: a FeatureCollection (or one Feature) whose properties use
 the CSV names of PRODUCT.md; the report counts features from 1.
 """
-import json
-
 import numpy as np
 import shapely
 
-from app.incidents.serialize import incident_properties
+from app.incidents.serialize import incident_properties_json
 from app.interchange.errors import FormatError
 from app.interchange.jsonstream import ARRAY, ITEM, object_members
 
@@ -46,26 +44,11 @@ def write(records, *, batch=2000):
     yield "]}\n"
 
 
-# ``json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode`` without its
-# per-call set-up: the C encoder it builds, built once (the properties hold no
-# cycles, so its circular-reference check has nothing to find).
-_encode = json.encoder.c_make_encoder(
-    None, None, json.encoder.encode_basestring, None, ":", ",", False, False, True) \
-    if json.encoder.c_make_encoder else None
-
-
-def properties_json(properties):
-    """The compact JSON text of a properties mapping (non-ASCII kept as is)."""
-    if _encode is None:
-        return json.dumps(properties, ensure_ascii=False, separators=(",", ":"))
-    return "".join(_encode(properties, 0))
-
-
 def _features(records, *, lead):
     geometries = geometry_json([r.geometry for r in records])
     return lead + ",".join(
         f'{{"type":"Feature","id":{r.id},"geometry":{g},"properties":'
-        f'{properties_json(incident_properties(r))}}}' for r, g in zip(records, geometries))
+        f'{incident_properties_json(r)}}}' for r, g in zip(records, geometries))
 
 
 def read_rows(stream):
