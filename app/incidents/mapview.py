@@ -69,6 +69,9 @@ def _aggregate(index, rows, zoom):
 def _world_cells(index, mask, zoom):
     """Every row of ``mask`` and its cells at ``zoom``, over the whole world."""
     rows = np.flatnonzero(mask)
+    if len(rows) == len(index):  # no filter: the columns themselves, no copies
+        return rows, grid.aggregate(index.lon, index.lat, index.x, index.y, zoom,
+                                    cell_px=CELL_PX)
     return rows, grid.aggregate(index.lon[rows], index.lat[rows], index.x[rows],
                                 index.y[rows], zoom, cell_px=CELL_PX)
 
