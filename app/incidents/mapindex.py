@@ -410,6 +410,7 @@ class IndexHolder:
 
     CACHE_SIZE = 32  # filter masks are 1 byte per incident: 32 MB at 1,000,000
     BODY_BYTES = 32 * 2**20  # serialized answers kept, at most
+    FEATURES = 20_000  # built features (incident, zoom) kept, at most
 
     def __init__(self):
         self.lock = threading.Lock()
@@ -418,6 +419,7 @@ class IndexHolder:
         self.cache = OrderedDict()
         self.bodies = OrderedDict()
         self.body_bytes = 0
+        self.features = OrderedDict()
         self.builds = self.patches = 0
 
     def current(self):
@@ -461,6 +463,7 @@ class IndexHolder:
                 self.cache.clear()
                 self.bodies.clear()
                 self.body_bytes = 0
+                self.features.clear()
                 self.index = index
             self.applied = counter
 
@@ -497,6 +500,25 @@ class IndexHolder:
                 self.cache.popitem(last=False)
         return value
 
+
+    def known_features(self, key, ids):
+        """``{id: feature}`` of the ``ids`` built before under ``key`` (generation, zoom)."""
+        with self.lock:
+            out = {}
+            for incident_id in ids:
+                feature = self.features.get((key, incident_id))
+                if feature is not None:
+                    self.features.move_to_end((key, incident_id))
+                    out[incident_id] = feature
+            return out
+
+    def keep_features(self, key, features):
+        """Remember built ``features`` under ``key`` (the oldest go past ``FEATURES``)."""
+        with self.lock:
+            for feature in features:
+                self.features[(key, feature["id"])] = feature
+            while len(self.features) > self.FEATURES:
+                self.features.popitem(last=False)
 
     def cached_body(self, key, compute):
         """``compute()`` (bytes) memoised under ``key`` in an LRU bounded in bytes."""
