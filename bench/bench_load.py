@@ -277,13 +277,13 @@ def main():
     parser.add_argument("--warmup", type=int, default=120,
                         help="at most this many seconds of unmeasured map requests first")
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=1,
+    parser.add_argument("--threads", type=int, default=4,
                         help="threads per worker (gthread when more than 1)")
     parser.add_argument("--map-clients", type=int, default=8)
     parser.add_argument("--api-clients", type=int, default=2)
     parser.add_argument("--list-clients", type=int, default=1)
-    parser.add_argument("--write-clients", type=int, default=2)
-    parser.add_argument("--pan", type=float, default=0.2,
+    parser.add_argument("--write-clients", type=int, default=8)
+    parser.add_argument("--pan", type=float, default=0.05,
                         help="share of map requests that are panned (uncached) views")
     args = parser.parse_args()
     if shutil.which("wrk") is None:

@@ -283,14 +283,20 @@ def create_incident(*, data, author, status="draft"):
     if status == "published" and not policy.can_publish(author):
         raise PermissionDenied("Only editors publish incidents.")
     try:
-        incident = Incident(status=status, created_by_id=author.id)
+        # The id is taken first (sequence or BEGIN IMMEDIATE, see
+        # ``_reserve_incident_ids``) so that the revision and the audit entry
+        # are built before the first INSERT: that INSERT takes the change
+        # counter's row lock (triggers, migration 0002), which every other
+        # writer waits for until this COMMIT. The window then holds statements
+        # only, no Python work.
+        incident = Incident(id=_reserve_incident_ids(1)[0], status=status,
+                            created_by_id=author.id)
         _apply(incident, data, References())
         if status == "published":
             incident.published_at = utcnow()
             incident.reviewed_by_id = author.id
-        db.session.add(incident)
-        db.session.flush()
         _record(incident, author, "create", None)
+        db.session.add(incident)
         _commit_keeping_loaded()
     except Exception:
         db.session.rollback()
