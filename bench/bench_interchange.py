@@ -124,14 +124,17 @@ def _import(csv_path, _out, _rows):
 
 
 def _parse_csv(csv_path, _out, _rows):
-    """Only the streamed CSV reading and row validation (no database writes)."""
-    from app.incidents.schema import parse_incident
+    """Only the streamed CSV reading and row validation, by chunks (no database writes)."""
+    from itertools import islice
+
+    from app.incidents.schema import parse_incidents
     from app.interchange.csv_io import read_rows
     count = 0
     with open(csv_path, "rb") as stream:
-        for _, props in read_rows(stream):
-            parse_incident(props)
-            count += 1
+        rows = read_rows(stream)
+        while chunk := [props for _, props in islice(rows, 10_000)]:
+            parse_incidents(chunk)
+            count += len(chunk)
     return count
 
 
