@@ -58,6 +58,10 @@ class Config:
         "ATLAS_TILES_ATTRIBUTION",
         '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors')
     ATLAS_MAP_FEATURE_CAP = int(os.environ.get("ATLAS_MAP_FEATURE_CAP", 5000))
+    # Where workers save the map index they build, so the next worker to start
+    # maps it instead of reading every incident ("" turns it off).
+    ATLAS_MAP_SAVED_DIR = os.environ.get("ATLAS_MAP_SAVED_DIR",
+                                         str(INSTANCE_DIR / "map-index")) or None
     ATLAS_DEMO = os.environ.get("ATLAS_DEMO", "1") != "0"
     # Sites allowed to frame embeds that name no hosts of their own (space-separated).
     ATLAS_EMBED_HOSTS = os.environ.get("ATLAS_EMBED_HOSTS", "").split()
@@ -84,6 +88,7 @@ class TestingConfig(Config):
     REMEMBER_COOKIE_SECURE = False
     ATLAS_TILES = "offline"
     ATLAS_DEMO = False
+    ATLAS_MAP_SAVED_DIR = None
 
 
 class ProductionConfig(Config):

@@ -70,9 +70,11 @@ def when_ready(server):
 def post_worker_init(worker):
     """Build the map index before this worker takes its first request.
 
-    The build reads every published incident (seconds at 1,000,000), so it is
-    paid here rather than by the first reader; meanwhile the other workers
-    serve. A thread keeps telling the arbiter the worker is alive, or a build
+    The first worker reads every published incident (seconds at 1,000,000)
+    and saves the index under ``ATLAS_MAP_SAVED_DIR``; workers started later
+    (``max_requests`` recycling, restarts) map those files and apply the
+    change log instead (tens of milliseconds). Either way it is paid here
+    rather than by the first reader; meanwhile the other workers serve. A thread keeps telling the arbiter the worker is alive, or a build
     longer than ``timeout`` would get the worker killed. A failure is logged
     and left to the first map request (which builds the index itself).
     """
@@ -89,8 +91,10 @@ def post_worker_init(worker):
     try:
         with worker.wsgi.app_context():
             index = mapindex.warm()
-        worker.log.info("map index ready: %d published incidents in %.2f s",
-                        len(index), time.perf_counter() - started)
+            built = mapindex.holder().builds
+        worker.log.info("map index ready: %d published incidents in %.2f s (%s)",
+                        len(index), time.perf_counter() - started,
+                        "built" if built else "from the saved index")
     except Exception:  # noqa: BLE001 — the first map request will build it
         worker.log.exception("map index not built at worker start")
     finally:

@@ -29,7 +29,7 @@ def map_data():
         abort(400, f"zoom: expected a whole number from 0 to {MAX_ZOOM}")
     zoom = int(raw)
     index, etag = mapview.view_etag(filters, zoom)
-    if request.if_none_match.contains(etag):
+    if request.if_none_match.contains_weak(etag):  # RFC 9110: weak comparison
         response = Response(status=304)
     else:
         response = Response(mapview.view_body(index, filters, zoom),

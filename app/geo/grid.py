@@ -94,16 +94,19 @@ def aggregate(lon, lat, x, y, zoom, *, cell_px=64):
     scale = cells_per_unit(zoom, cell_px)
     cell_x = np.floor(np.asarray(x) * scale)
     cell_y = np.floor(np.asarray(y) * scale)
-    cx = (cell_x - cell_x.min()).astype(np.int64)
-    cy = (cell_y - cell_y.min()).astype(np.int64)
+    x0, y0 = cell_x.min(), cell_y.min()
+    cx = (cell_x - x0).astype(np.int64)
+    cy = (cell_y - y0).astype(np.int64)
     width = int(cx.max()) + 1
     key = cy * width + cx
+    cells = None
     if width * (int(cy.max()) + 1) > 4 * n + 1_000_000:
         # A sparse grid (huge box at high zoom): compact the keys first.
-        _, key = np.unique(key, return_inverse=True)
+        cells, key = np.unique(key, return_inverse=True)
     counts = np.bincount(key)
     occupied = np.flatnonzero(counts)
     count = counts[occupied]
+    cell_keys = occupied if cells is None else cells[occupied]
 
     def mean(values):
         return np.bincount(key, weights=values)[occupied] / count
@@ -112,8 +115,8 @@ def aggregate(lon, lat, x, y, zoom, *, cell_px=64):
     spread = (mean(lon * lon) - mlon ** 2) + (mean(lat * lat) - mlat ** 2)
     first = np.bincount(key, weights=np.arange(n, dtype=np.float64))[occupied]
     single = np.where(count == 1, first, -1).astype(np.int64)
-    # Members of a cell share its column and row, so their mean is exact.
-    col, row = np.rint(mean(cell_x)), np.rint(mean(cell_y))
+    # A cell's column and row, back from its key.
+    col, row = cell_keys % width + x0, cell_keys // width + y0
     west, north = unit_to_lonlat(col / scale, row / scale)
     east, south = unit_to_lonlat((col + 1) / scale, (row + 1) / scale)
     # Variance below ~(3 m)² counts as one spot: well above float rounding error.

@@ -26,11 +26,16 @@ country in the list, the interval overlapping the period, confidence at least
 the minimum; ``q`` is answered by the database. The bbox test uses each
 incident's bounding box.
 """
+import json
+import os
+import shutil
 import threading
+import uuid
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 import sqlalchemy as sa
@@ -69,57 +74,81 @@ def day_number(value):
 
 @dataclass(frozen=True)
 class MultiColumn:
-    """A many-valued column: entry ``k`` says row ``rows[k]`` has label ``labels[codes[k]]``."""
+    """A many-valued column: entry ``k`` says row ``rows[k]`` has label ``labels[codes[k]]``.
+
+    Entries are sorted by row (``labels_of`` searches them)."""
 
     rows: np.ndarray
     codes: np.ndarray
     labels: tuple
 
+    def split(self, n):
+        """``(first, extra_rows, extra)``: for each of the ``n`` rows, its first label
+        code + 2 (1: no label) in one dense array; and the entries beyond each row's
+        first, with codes + 1.
+
+        Most incidents have one country and one or two vectors, so counting and
+        selecting work on the dense array plus a few extra entries, and count by
+        ``bincount(codes * mask)`` (bucket 0: outside the mask) — a boolean
+        selection of a random half of 1,000,000 rows costs four times more.
+        Computed once per column (columns are immutable).
+        """
+        cached = self.__dict__.get("_split")
+        if cached is not None and len(cached[0]) == n:
+            return cached
+        starts = np.ones(len(self.rows), dtype=bool)
+        starts[1:] = self.rows[1:] != self.rows[:-1]  # entries are sorted by row
+        first = np.ones(n, dtype=np.int32)
+        first[self.rows[starts]] = self.codes[starts] + 2
+        cached = (first, self.rows[~starts], self.codes[~starts] + 1)
+        self.__dict__["_split"] = cached
+        return cached
+
     def any_of(self, keys, n):
         """Boolean mask of the ``n`` rows having at least one of ``keys``."""
-        wanted = np.zeros(len(self.labels) + 1, dtype=bool)
+        wanted = np.zeros(len(self.labels) + 2, dtype=bool)  # by code + 2, as ``split``
         positions = {label: i for i, label in enumerate(self.labels)}
         for key in keys:
             if key in positions:
-                wanted[positions[key]] = True
-        out = np.zeros(n, dtype=bool)
-        out[self.rows[wanted[self.codes]]] = True
+                wanted[positions[key] + 2] = True
+        first, extra_rows, extra = self.split(n)
+        out = wanted[first]
+        out[extra_rows[wanted[extra + 1]]] = True
         return out
 
     def none_of(self, n):
         """Boolean mask of the ``n`` rows with no label at all."""
-        out = np.ones(n, dtype=bool)
-        out[self.rows] = False
-        return out
+        return self.split(n)[0] == 1
 
     def patched(self, new_pos, rows, codes):
         """This column after a patch: old rows moved to ``new_pos`` (-1: gone), plus
-        entries ``(rows, codes)`` for the rows written anew."""
+        entries ``(rows, codes)`` for the rows written anew; still sorted by row."""
         pos = new_pos[self.rows]
         kept = pos >= 0
-        return MultiColumn(np.concatenate([pos[kept], rows]).astype(np.int32),
-                           np.concatenate([self.codes[kept], codes]).astype(np.int32),
+        kept_rows, kept_codes = pos[kept], self.codes[kept]
+        order = np.argsort(rows, kind="stable")
+        at = np.searchsorted(kept_rows, rows[order], side="right")
+        return MultiColumn(np.insert(kept_rows, at, rows[order]).astype(np.int32),
+                           np.insert(kept_codes, at, codes[order]).astype(np.int32),
                            self.labels)
 
-    def labels_of(self, rows, n):
-        """``[sorted labels]`` of each of ``rows`` (positions among ``n`` rows).
+    def labels_of(self, rows):
+        """``[sorted labels]`` of each of ``rows``: two binary searches per row in the
+        entries (kept sorted by row), so a view's few incidents cost no query."""
+        lo = np.searchsorted(self.rows, rows, side="left").tolist()
+        hi = np.searchsorted(self.rows, rows, side="right").tolist()
+        codes = self.codes
+        return [sorted(self.labels[c] for c in codes[a:b].tolist()) for a, b in zip(lo, hi)]
 
-        One pass over the entries (a few ms at 1,000,000), so the few incidents
-        a view draws one by one need no query for their vectors or countries.
-        """
-        wanted = np.full(n, -1, dtype=np.int64)
-        wanted[rows] = np.arange(len(rows))
-        at = wanted[self.rows]
-        hit = np.flatnonzero(at >= 0)
-        out = [[] for _ in rows]
-        for i, code in zip(at[hit].tolist(), self.codes[hit].tolist()):
-            out[i].append(self.labels[code])
-        return [sorted(labels) for labels in out]
-
-    def counts(self, mask):
-        """``{label: rows in mask having it}``, for labels with at least one row."""
-        found = np.bincount(self.codes[mask[self.rows]], minlength=len(self.labels))
-        return {self.labels[i]: int(found[i]) for i in np.flatnonzero(found)}
+    def counts(self, mask, *, with_none=False):
+        """``{label: rows in mask having it}``, for labels with at least one row (and,
+        ``with_none``, the number of rows in mask having no label)."""
+        first, extra_rows, extra = self.split(len(mask))
+        found = np.bincount(first * mask, minlength=len(self.labels) + 2)
+        none, found = int(found[1]), found[2:]
+        found += np.bincount(extra * mask[extra_rows], minlength=len(self.labels) + 1)[1:]
+        counts = {self.labels[i]: int(found[i]) for i in np.flatnonzero(found)}
+        return (counts, none) if with_none else counts
 
 
 @dataclass(frozen=True)
@@ -164,11 +193,13 @@ def read_generation():
 
 
 def _read_state(conn):
-    """``(counter, window)``: the change counter and how far back the log reaches."""
+    """``(counter, window, epoch)``: the change counter, how far back the log reaches,
+    and the database's random identity (``None`` if unset: no saved index used)."""
     values = dict(conn.execute(sa.select(change_counters.c.name, change_counters.c.value)
                                .where(change_counters.c.name.in_(
-                                   ("incidents", "map_changes_window")))).all())
-    return values.get("incidents"), values.get("map_changes_window", DEFAULT_WINDOW)
+                                   ("incidents", "map_changes_window", "map_epoch")))).all())
+    return (values.get("incidents"), values.get("map_changes_window", DEFAULT_WINDOW),
+            values.get("map_epoch"))
 
 
 @contextmanager
@@ -301,12 +332,41 @@ def _new_codes(incident_ids, codes, fresh_ids, fresh_pos):
     return fresh_pos[at], codes
 
 
+def _replaced(index, rows, fresh):
+    """Columns with ``rows`` overwritten by ``fresh`` (same ids, same order): a column
+    whose values did not change is shared with ``index``, the others are copied."""
+    cols = {}
+    for name, values in fresh.items():
+        current = getattr(index, name)
+        if np.array_equal(current[..., rows], values):
+            cols[name] = current
+        else:
+            cols[name] = current.copy()
+            cols[name][..., rows] = values
+    return cols
+
+
+def _multi_patched(column, new_pos, pairs, fresh_ids, fresh_pos, same_rows):
+    """``column`` patched with ``pairs`` (``(incident_ids, codes)`` of the rows written
+    anew); shared unchanged when those rows kept exactly their labels."""
+    rows, codes = _new_codes(*pairs, fresh_ids, fresh_pos)
+    if same_rows:
+        before = column.labels_of(fresh_pos)
+        after = [[] for _ in fresh_pos]
+        for row, code in zip(np.searchsorted(fresh_pos, rows).tolist(), codes.tolist()):
+            after[row].append(column.labels[code])
+        if before == [sorted(labels) for labels in after]:
+            return column
+    return column.patched(new_pos, rows, codes)
+
+
 def patch_index(index, changed, conn, generation):
     """``index`` with the incidents ``changed`` re-read: the published ones (re)placed,
     the others removed. Returns ``index`` itself when none of them is or was published.
 
-    ``changed``: sorted unique incident ids. Milliseconds for a few changes at
-    1,000,000 (each column is copied once).
+    ``changed``: sorted unique incident ids. An edit that keeps an incident
+    published rewrites only the columns whose values changed (a title edit
+    copies none); a publish or an unpublish copies each column once.
     """
     if not len(changed):
         return index
@@ -317,22 +377,31 @@ def patch_index(index, changed, conn, generation):
     removed = at[inside][old[at[inside]] == changed[inside]]
     if not len(removed) and not len(fresh["ids"]):
         return index
-    keep = np.ones(len(old), dtype=bool)
-    keep[removed] = False
-    kept = int(keep.sum())
-    ins = np.searchsorted(old[keep], fresh["ids"])
-    new_pos = np.full(len(old), -1, dtype=np.int64)
-    new_pos[keep] = np.arange(kept) + np.searchsorted(ins, np.arange(kept), side="right")
-    fresh_pos = ins + np.arange(len(ins))
-    cols = {name: np.insert(getattr(index, name)[keep], ins, values)
-            for name, values in fresh.items() if name != "bounds"}
-    cols["bounds"] = np.insert(index.bounds[:, keep], ins, fresh["bounds"], axis=1)
-    vectors = index.vectors.patched(new_pos, *_new_codes(
-        *_vector_pairs(conn, list(index.vectors.labels), fresh["ids"]), fresh["ids"],
-        fresh_pos))
-    countries = index.countries.patched(new_pos, *_new_codes(
-        *_country_pairs(conn, np.array(index.countries.labels, dtype="U3"), fresh["ids"]),
-        fresh["ids"], fresh_pos))
+    same_rows = np.array_equal(old[removed], fresh["ids"])
+    if same_rows:  # edits only: every row stays where it is
+        fresh_pos = removed
+        new_pos_removed = np.arange(len(old))
+        new_pos_removed[removed] = -1
+        cols = _replaced(index, removed, fresh)
+    else:
+        keep = np.ones(len(old), dtype=bool)
+        keep[removed] = False
+        kept = int(keep.sum())
+        ins = np.searchsorted(old[keep], fresh["ids"])
+        new_pos_removed = np.full(len(old), -1, dtype=np.int64)
+        new_pos_removed[keep] = np.arange(kept) + np.searchsorted(ins, np.arange(kept),
+                                                                  side="right")
+        fresh_pos = ins + np.arange(len(ins))
+        cols = {name: np.insert(getattr(index, name)[..., keep], ins, values, axis=-1)
+                for name, values in fresh.items()}
+    vectors = _multi_patched(
+        index.vectors, new_pos_removed,
+        _vector_pairs(conn, list(index.vectors.labels), fresh["ids"]),
+        fresh["ids"], fresh_pos, same_rows)
+    countries = _multi_patched(
+        index.countries, new_pos_removed,
+        _country_pairs(conn, np.array(index.countries.labels, dtype="U3"), fresh["ids"]),
+        fresh["ids"], fresh_pos, same_rows)
     return MapIndex(generation=generation, vectors=vectors, countries=countries, **cols)
 
 
@@ -341,6 +410,7 @@ class IndexHolder:
 
     CACHE_SIZE = 32  # filter masks are 1 byte per incident: 32 MB at 1,000,000
     BODY_BYTES = 32 * 2**20  # serialized answers kept, at most
+    FEATURES = 20_000  # built features (incident, zoom) kept, at most
 
     def __init__(self):
         self.lock = threading.Lock()
@@ -349,6 +419,7 @@ class IndexHolder:
         self.cache = OrderedDict()
         self.bodies = OrderedDict()
         self.body_bytes = 0
+        self.features = OrderedDict()
         self.builds = self.patches = 0
 
     def current(self):
@@ -360,22 +431,39 @@ class IndexHolder:
             self.refresh()
             return self.index
 
-    def refresh(self):
-        """Bring the index up to the committed state (caller holds ``lock``)."""
+    def refresh(self, saved_dir=None):
+        """Bring the index up to the committed state (caller holds ``lock``).
+
+        With ``saved_dir``, a process with no index first maps the index saved
+        there for this database and patches it from the log; one that had to
+        build saves what it built, for the next process to start.
+        """
         with snapshot() as conn:
-            counter, window = _read_state(conn)
+            counter, window, epoch = _read_state(conn)
             if self.index is not None and counter == self.applied:
                 return
+            loaded = self.index is None and saved_dir and epoch is not None and \
+                load_saved_index(saved_dir, epoch)
+            if loaded:
+                self.index, self.applied = loaded
             index = self._patched(conn, counter, window)
+            if loaded and index is not None and not _count_matches(conn, index):
+                index = None  # saved from another history of this database (a restore)
             if index is None:
                 index = build_index(counter or 0, conn)
                 self.builds += 1
+                if saved_dir and epoch is not None:
+                    save_index(saved_dir, index, counter, epoch)
             else:
                 self.patches += 1
+            if loaded or self.index is None:  # a new process: prepare what requests use
+                index.vectors.split(len(index))
+                index.countries.split(len(index))
             if index is not self.index:
                 self.cache.clear()
                 self.bodies.clear()
                 self.body_bytes = 0
+                self.features.clear()
                 self.index = index
             self.applied = counter
 
@@ -413,6 +501,25 @@ class IndexHolder:
         return value
 
 
+    def known_features(self, key, ids):
+        """``{id: feature}`` of the ``ids`` built before under ``key`` (generation, zoom)."""
+        with self.lock:
+            out = {}
+            for incident_id in ids:
+                feature = self.features.get((key, incident_id))
+                if feature is not None:
+                    self.features.move_to_end((key, incident_id))
+                    out[incident_id] = feature
+            return out
+
+    def keep_features(self, key, features):
+        """Remember built ``features`` under ``key`` (the oldest go past ``FEATURES``)."""
+        with self.lock:
+            for feature in features:
+                self.features[(key, feature["id"])] = feature
+            while len(self.features) > self.FEATURES:
+                self.features.popitem(last=False)
+
     def cached_body(self, key, compute):
         """``compute()`` (bytes) memoised under ``key`` in an LRU bounded in bytes."""
         with self.lock:
@@ -429,12 +536,75 @@ class IndexHolder:
         return body
 
 
+def _count_matches(conn, index):
+    """Whether ``index`` holds as many incidents as the database publishes (a check
+    on an index read from disk, once per process)."""
+    statuses = policy.PUBLIC_STATUSES
+    return conn.scalar(sa.select(sa.func.count()).select_from(Incident)
+                       .where(Incident.status.in_(statuses))) == len(index)
+
+
+SAVED_ARRAYS = ("ids", "lon", "lat", "x", "y", "bounds", "start", "end", "actor",
+                "confidence", "precision")
+
+
+def save_index(directory, index, applied, epoch, keep=2):
+    """Write ``index`` under ``directory/<epoch>-<applied>/`` (``.npy`` files and
+    ``meta.json``), atomically; keep the ``keep`` newest for this database."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    tmp = directory / f".tmp-{os.getpid()}-{uuid.uuid4().hex}"
+    tmp.mkdir()
+    arrays = {name: getattr(index, name) for name in SAVED_ARRAYS}
+    for column in ("vectors", "countries"):
+        arrays[f"{column}_rows"] = getattr(index, column).rows
+        arrays[f"{column}_codes"] = getattr(index, column).codes
+    for name, array in arrays.items():
+        np.save(tmp / f"{name}.npy", np.ascontiguousarray(array))
+    (tmp / "meta.json").write_text(json.dumps({
+        "epoch": epoch, "applied": applied, "generation": index.generation,
+        "vectors": list(index.vectors.labels), "countries": list(index.countries.labels)}))
+    try:
+        os.rename(tmp, directory / f"{epoch}-{applied}")
+    except OSError:  # another worker saved the same state first
+        shutil.rmtree(tmp, ignore_errors=True)
+    # One deployment, one database: older states and other databases' files go.
+    others = [d for d in directory.glob("*-*") if not d.name.startswith(f"{epoch}-")]
+    for old in _saved(directory, epoch)[keep:] + others:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _saved(directory, epoch):
+    """This database's saved indexes, newest first."""
+    found = [d for d in Path(directory).glob(f"{epoch}-*") if (d / "meta.json").exists()]
+    return sorted(found, key=lambda d: int(d.name.rsplit("-", 1)[1]), reverse=True)
+
+
+def load_saved_index(directory, epoch):
+    """``(index, applied)`` from the newest index saved for database ``epoch``,
+    memory-mapped (read-only, shared between workers), or ``None``."""
+    for path in _saved(directory, epoch)[:1]:
+        try:
+            meta = json.loads((path / "meta.json").read_text())
+            # Plain ndarray views of the mapped files (np.memmap's own indexing is
+            # slow for the scalar reads of the features).
+            arrays = {p.stem: np.asarray(np.load(p, mmap_mode="r"))
+                      for p in path.glob("*.npy")}
+            columns = {name: MultiColumn(arrays.pop(f"{name}_rows"),
+                                         arrays.pop(f"{name}_codes"), tuple(meta[name]))
+                       for name in ("vectors", "countries")}
+            return MapIndex(generation=meta["generation"], **arrays, **columns), meta["applied"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # half-deleted or from another version: build instead
+    return None
+
+
 def warm():
     """Bring this process's index up to date now (at worker start, not at the
-    first reader's request). Returns the index."""
+    first reader's request), from the saved index when there is one. Returns it."""
     current = holder()
     with current.lock:
-        current.refresh()
+        current.refresh(saved_dir=current_app.config.get("ATLAS_MAP_SAVED_DIR"))
         return current.index
 
 
@@ -536,9 +706,7 @@ def count_rows(index, column, mask, memo):
     with ``NONE`` for rows having none; memoised in ``memo`` by mask identity."""
     key = (column, id(mask))
     if key not in memo:
-        counts = getattr(index, column).counts(mask)
-        empty = index.no_vector if column == "vectors" else index.no_country
-        none = int(np.count_nonzero(mask & empty))
+        counts, none = getattr(index, column).counts(mask, with_none=True)
         memo[key] = counts | ({NONE: none} if none else {})
     return memo[key]
 
@@ -561,11 +729,13 @@ def facets(index, m, *, groups=None, memo=None):
         return {key: counts.get(key, 0) for key in count_rows(index, column,
                                                               groups["base"], memo)}
 
-    present = np.bincount(index.actor[groups["base"]] + 1)  # [0]: no actor
-    counted = np.bincount(index.actor[groups["actor"]] + 1, minlength=len(present))
+    # Actor id + 2 times the mask: bucket 0 is outside the mask, 1 no actor.
+    shifted = index.actor + 2
+    present = np.bincount(shifted * groups["base"])
+    counted = np.bincount(shifted * groups["actor"], minlength=len(present))
     return {
-        "actors": {(int(a) - 1 if a else NONE): int(counted[a])
-                   for a in np.flatnonzero(present)},
+        "actors": {(int(a) - 2 if a > 1 else NONE): int(counted[a])
+                   for a in np.flatnonzero(present[1:]) + 1},
         "vectors": with_zeros("vectors", "vector"),
         "countries": with_zeros("countries", "country"),
     }

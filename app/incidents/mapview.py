@@ -69,6 +69,9 @@ def _aggregate(index, rows, zoom):
 def _world_cells(index, mask, zoom):
     """Every row of ``mask`` and its cells at ``zoom``, over the whole world."""
     rows = np.flatnonzero(mask)
+    if len(rows) == len(index):  # no filter: the columns themselves, no copies
+        return rows, grid.aggregate(index.lon, index.lat, index.x, index.y, zoom,
+                                    cell_px=CELL_PX)
     return rows, grid.aggregate(index.lon[rows], index.lat[rows], index.x[rows],
                                 index.y[rows], zoom, cell_px=CELL_PX)
 
@@ -99,21 +102,18 @@ def _clusters(cells):
              "bbox": [round(float(v), 6) for v in cells.bbox[i]]} for i in many]
 
 
-def _features(index, rows, zoom):
-    """The incidents drawn one by one, with what the map, popup and list need.
-
-    Everything but the title, the shape and ``precision_m`` comes from the
-    index; shapes other than points are simplified to half a pixel and snapped
-    to ~1 m (smaller JSON, same drawing).
-    """
-    if not len(rows):
-        return []
+def _read_features(index, rows, zoom):
+    """Build the features of ``rows`` (see ``_features``) from the index and the
+    database: title, ``precision_m`` and, when the bounds are not a point, the shape."""
     ids = index.ids[rows].tolist()
     details = {d.id: d for d in db.session.execute(sa.select(
-        Incident.id, Incident.title, Incident.geometry, Incident.precision_m)
-        .where(Incident.id.in_(ids)))}
-    vectors = index.vectors.labels_of(rows, len(index))
-    countries = index.countries.labels_of(rows, len(index))
+        Incident.id, Incident.title, Incident.precision_m).where(Incident.id.in_(ids)))}
+    b = index.bounds[:, rows]
+    extended = (b[0] != b[2]) | (b[1] != b[3])
+    shapes = dict(db.session.execute(sa.select(Incident.id, Incident.geometry).where(
+        Incident.id.in_(index.ids[rows[extended]].tolist()))).all()) if extended.any() else {}
+    vectors = index.vectors.labels_of(rows)
+    countries = index.countries.labels_of(rows)
     start = (mapindex.EPOCH + index.start[rows]).astype(str).tolist()
     end = (mapindex.EPOCH + index.end[rows]).astype(str).tolist()
     out, shaped = [], []
@@ -121,7 +121,8 @@ def _features(index, rows, zoom):
         d = details.get(incident_id)
         if d is None:  # changed since the index was read; the next request has it
             continue
-        kind = KINDS[d.geometry.geom_type.removeprefix("Multi")]
+        shape = shapes.get(incident_id)
+        kind = "point" if shape is None else KINDS[shape.geom_type.removeprefix("Multi")]
         actor = int(index.actor[row])
         item = {"id": incident_id, "title": d.title, "lon": round(float(index.lon[row]), 6),
                 "lat": round(float(index.lat[row]), 6), "kind": kind,
@@ -130,14 +131,37 @@ def _features(index, rows, zoom):
                 "confidence": int(index.confidence[row]), "start_date": start[k],
                 "end_date": end[k], "vectors": vectors[k], "countries": countries[k]}
         if kind != "point":
-            shaped.append((item, d.geometry))
+            shaped.append((item, shape))
         out.append(item)
     if shaped:
-        shapes = shapely.set_precision(shapely.simplify(
+        simple = shapely.set_precision(shapely.simplify(
             [g for _, g in shaped], 360.0 / (grid.TILE_PX * 2 ** zoom) / 2), COORD_GRID)
-        for (item, _), shape in zip(shaped, shapes):
+        for (item, _), shape in zip(shaped, simple):
             item["geometry"] = to_geojson(shape)
-    return sorted(out, key=lambda f: (f["start_date"], f["id"]), reverse=True)
+    return out
+
+
+def _features(index, rows, zoom):
+    """The incidents drawn one by one, with what the map, popup and list need.
+
+    Everything but the title, ``precision_m`` and the shape comes from the
+    index; shapes are simplified to half a pixel and snapped to ~1 m (smaller
+    JSON, same drawing). Built features are kept per (incident, zoom) for the
+    index's generation (``IndexHolder.features``): panning across a city
+    meets the same regional shapes again and again, and reads none of them
+    twice.
+    """
+    if not len(rows):
+        return []
+    holder = mapindex.holder()
+    key = (index.generation, zoom)
+    known = holder.known_features(key, index.ids[rows].tolist())
+    missing = rows[[i not in known for i in index.ids[rows].tolist()]]
+    if len(missing):
+        fresh = _read_features(index, missing, zoom)
+        holder.keep_features(key, fresh)
+        known.update((f["id"], f) for f in fresh)
+    return sorted(known.values(), key=lambda f: (f["start_date"], f["id"]), reverse=True)
 
 
 def _actor_names(actor_ids):

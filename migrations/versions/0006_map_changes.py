@@ -139,6 +139,11 @@ def upgrade():
         sa.PrimaryKeyConstraint('seq', 'incident_id', name=op.f('pk_map_changes')))
     op.execute(f"INSERT INTO change_counters (name, value) VALUES "
                f"('map_changes_window', {WINDOW})")
+    # This database's random identity: a map index saved to disk is reused
+    # only by processes of the database it was read from.
+    random = "(random() * 1e15)::bigint" if dialect == "postgresql" else \
+        "abs(random() % 1000000000000000)"
+    op.execute(f"INSERT INTO change_counters (name, value) VALUES ('map_epoch', {random})")
     if dialect == "postgresql":
         _drop_triggers(dialect, OLD_TABLES, "generation", [""], "bump_incidents_generation")
     else:
@@ -177,7 +182,8 @@ def downgrade():
     events = ("insert", "update", "delete", "truncate")[:4 if dialect == "postgresql" else 3]
     _drop_triggers(dialect, LOGGED, "map_", events, "log_map_changes")
     op.drop_table('map_changes')
-    op.execute("DELETE FROM change_counters WHERE name = 'map_changes_window'")
+    op.execute("DELETE FROM change_counters WHERE name IN ('map_changes_window', "
+               "'map_epoch')")
     old = _migration_0002()  # put back its counter-only triggers
     if dialect == "postgresql":
         op.execute(old.PG_FUNCTION)

@@ -60,7 +60,17 @@ def test_publish_edit_archive_are_patched_in_not_rebuilt(app, client, make_incid
     assert _map(client).get_json()["total"] == 2
     assert _map(client, vector="lawfare").get_json()["total"] == 0
 
-    assert holder.builds == 1 and holder.patches >= 3
+    # A title edit changes the answer but no column: every array is shared.
+    before = holder.index
+    service.update_incident(incident=draft, data=parse_incident(
+        {"title": "Riga, renamed"}, partial=True), expected_version=draft.version,
+        editor=editor)
+    assert [f["title"] for f in _map(client, vector="sabotage").get_json()["features"]] == [
+        "Riga, renamed"]
+    assert holder.index.generation != before.generation
+    assert holder.index.lon is before.lon and holder.index.vectors is before.vectors
+
+    assert holder.builds == 1 and holder.patches >= 4
     assert_same_as_a_fresh_build(holder.index)
 
 
@@ -95,11 +105,11 @@ def test_an_actor_renamed_changes_the_answer(app, client, make_incident):
     assert mapindex.holder().builds == 1
 
 
-def _set_window(value):
-    """How many counter steps the log keeps (the PostGIS fixture truncates the row)."""
+def _set_counter(name, value):
+    """Set a ``change_counters`` row (the PostGIS fixture truncates them between tests)."""
     counters = mapindex.change_counters
-    db.session.execute(sa.delete(counters).where(counters.c.name == "map_changes_window"))
-    db.session.execute(sa.insert(counters).values(name="map_changes_window", value=value))
+    db.session.execute(sa.delete(counters).where(counters.c.name == name))
+    db.session.execute(sa.insert(counters).values(name=name, value=value))
     db.session.commit()
 
 
@@ -112,7 +122,7 @@ def test_falling_behind_the_pruned_log_rebuilds(app, client, make_incident, make
     make_incident(title="Probe", wkt="POINT (5 50)")
     steps = mapindex.read_generation() - before  # counter steps of one new incident
     window = 3 * steps
-    _set_window(window)
+    _set_counter("map_changes_window", window)
     assert _map(client).get_json()["total"] == 2
     assert holder.builds == 1
     # Many writes while this process answers nothing: the log keeps `window` steps.
@@ -134,3 +144,34 @@ def test_falling_behind_the_pruned_log_rebuilds(app, client, make_incident, make
     assert _map(client).get_json()["total"] == count + 1
     assert holder.builds == 2 and holder.patches >= 2
     assert_same_as_a_fresh_build(holder.index)
+
+
+def test_a_starting_process_maps_the_saved_index_and_patches_it(app, client, make_incident,
+                                                               make_user, tmp_path):
+    """The first process builds and saves; the next maps the files and reads only the log."""
+    from app import create_app
+    from tests.conftest import config_for
+    app.config["ATLAS_MAP_SAVED_DIR"] = str(tmp_path)
+    _set_counter("map_epoch", 123456789)
+    editor = make_user("editor")
+    make_incident(title="Before")
+    archived = make_incident(title="Archived later", wkt="POINT (13.4 52.52)")
+    db.session.commit()
+    first = mapindex.warm()
+    assert mapindex.holder().builds == 1 and len(first) == 2
+    assert len(list(tmp_path.glob("*-*/meta.json"))) == 1
+    make_incident(title="After", wkt="POINT (21.0 52.2)")
+    service.set_status(incident=archived, status="archived",
+                       expected_version=archived.version, editor=editor)
+    db.session.commit()
+    # Another process of the same database (a new app: its own holder).
+    other = create_app(config_for(app.config["SQLALCHEMY_DATABASE_URI"],
+                                  ATLAS_MAP_SAVED_DIR=str(tmp_path)))
+    with other.app_context():
+        index = mapindex.warm()
+        holder = mapindex.holder()
+        assert holder.builds == 0 and holder.patches == 1
+        assert isinstance(holder.index.ids, np.ndarray)
+        assert_same_as_a_fresh_build(index)
+        db.session.remove()
+        db.engine.dispose()
