@@ -14,12 +14,18 @@ def _sqlite_default():
     return f"sqlite:///{INSTANCE_DIR / 'atlas.db'}"
 
 
-def _database_url():
-    url = os.environ.get("DATABASE_URL") or _sqlite_default()
+def _database_url(name="DATABASE_URL", default=_sqlite_default):
+    url = os.environ.get(name) or (default() if default else None)
     # Heroku-style URLs name the driver "postgres"; SQLAlchemy wants "postgresql".
-    if url.startswith("postgres://"):
+    if url and url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://"):]
     return url
+
+
+def _binds():
+    """The read replica's bind, when ``DATABASE_REPLICA_URL`` is set (app/ops/replica.py)."""
+    replica = _database_url("DATABASE_REPLICA_URL", None)
+    return {"replica": replica} if replica else {}
 
 
 class Config:
@@ -27,6 +33,7 @@ class Config:
 
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = _database_url()
+    SQLALCHEMY_BINDS = _binds()
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     MAX_CONTENT_LENGTH = int(os.environ.get("ATLAS_MAX_UPLOAD", 32 * 1024 * 1024))
     SESSION_COOKIE_HTTPONLY = True
@@ -51,11 +58,13 @@ class Config:
         "ATLAS_TILES_ATTRIBUTION",
         '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors')
     ATLAS_MAP_FEATURE_CAP = int(os.environ.get("ATLAS_MAP_FEATURE_CAP", 5000))
+    # Where workers save the map index they build, so the next worker to start
+    # maps it instead of reading every incident ("" turns it off).
+    ATLAS_MAP_SAVED_DIR = os.environ.get("ATLAS_MAP_SAVED_DIR",
+                                         str(INSTANCE_DIR / "map-index")) or None
     ATLAS_DEMO = os.environ.get("ATLAS_DEMO", "1") != "0"
     # Sites allowed to frame embeds that name no hosts of their own (space-separated).
     ATLAS_EMBED_HOSTS = os.environ.get("ATLAS_EMBED_HOSTS", "").split()
-    ATLAS_EMBED_FEATURE_CAP = int(os.environ.get("ATLAS_EMBED_FEATURE_CAP", 2000))
-    ATLAS_EMBED_LIVE_TTL = int(os.environ.get("ATLAS_EMBED_LIVE_TTL", 60))
 
 
 class DevelopmentConfig(Config):
@@ -77,6 +86,7 @@ class TestingConfig(Config):
     REMEMBER_COOKIE_SECURE = False
     ATLAS_TILES = "offline"
     ATLAS_DEMO = False
+    ATLAS_MAP_SAVED_DIR = None
 
 
 class ProductionConfig(Config):

@@ -53,8 +53,9 @@ def _bind_extensions(app):
     login_manager.session_protection = "strong"
     csrf.init_app(app)
     limiter.init_app(app)
-    from app.i18n import select_locale
-    babel.init_app(app, locale_selector=select_locale)
+    from app import i18n
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
@@ -85,10 +86,12 @@ def _sqlite_begin(conn):
     An IMMEDIATE transaction takes SQLite's write lock up front, waiting up to
     the busy timeout, so a read-then-write transaction can never hit "database
     is locked" when another worker committed in between. GET/HEAD/OPTIONS
-    requests only read (WAL readers never block) and keep a deferred BEGIN.
+    requests only read (WAL readers never block) and keep a deferred BEGIN, as
+    do connections opened with the ``atlas_read_only`` execution option.
     """
     from flask import has_request_context
-    safe = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+    safe = (conn.get_execution_options().get("atlas_read_only")
+            or has_request_context() and request.method in ("GET", "HEAD", "OPTIONS"))
     conn.exec_driver_sql("BEGIN" if safe else "BEGIN IMMEDIATE")
 
 
@@ -182,12 +185,36 @@ def _register_security(app):
 def _register_errors(app):
     from flask import render_template
 
+    from flask_babel import gettext as _
+
+    from app.i18n import N_
+    from app.incidents.filters import FilterError
+
+    # Werkzeug's names of the errors pages show, so that gettext finds them.
+    N_("Bad Request"), N_("Unauthorized"), N_("Forbidden"), N_("Not Found")
+    N_("Method Not Allowed"), N_("Conflict"), N_("Request Entity Too Large")
+    N_("Too Many Requests"), N_("Internal Server Error"), N_("Service Unavailable")
+
+    def wants_json():
+        return request.path.startswith("/api/") or (
+            request.accept_mimetypes.best == "application/json")
+
     @app.errorhandler(HTTPException)
     def _http_error(exc):
-        wants_json = request.path.startswith("/api/") or (
-            request.accept_mimetypes.best == "application/json")
         message = exc.description or exc.name
-        if wants_json:
+        if wants_json():
             return jsonify(error=message), exc.code
-        return render_template("error.html", code=exc.code, name=exc.name,
+        return render_template("error.html", code=exc.code, name=_(exc.name),
                                message=message), exc.code
+
+    @app.errorhandler(FilterError)
+    def _filter_error(exc):
+        """A 400 for filters that cannot be understood, wherever they are parsed.
+
+        JSON keeps ``error`` in English (clients may match on it) and adds
+        ``message`` in the reader's language; pages show the latter.
+        """
+        if wants_json():
+            return jsonify(error=str(exc), message=exc.localised()), 400
+        return render_template("error.html", code=400, name=_("Bad Request"),
+                               message=exc.localised()), 400

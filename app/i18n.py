@@ -1,6 +1,13 @@
 """Language choice: ``?lang=fr|en``, then the ``lang`` cookie set by the switch, then
-``Accept-Language``. Pages speak French or English."""
+``Accept-Language``. Pages speak French or English.
+
+Also what pages need to write in that language beyond their messages: dates
+(``format_day``, ``format_period``) and the enumerated codes of the data model
+(``code_label``), as template filters.
+"""
+from babel.dates import format_skeleton
 from flask import request
+from flask_babel import format_date, get_locale, gettext
 
 LANGUAGES = ("en", "fr")
 DEFAULT = "en"
@@ -15,3 +22,107 @@ def select_locale():
     if cookie in LANGUAGES:
         return cookie
     return request.accept_languages.best_match(LANGUAGES, default=DEFAULT)
+
+
+def N_(message):
+    """Mark ``message`` for extraction only; it is translated later with ``gettext``.
+
+    For messages built before the reader's language is known (e.g. in
+    ``FilterError``, which the CLI raises too).
+    """
+    return message
+
+
+# The enumerated codes pages show (models.py), with their labels marked for translation.
+CODE_LABELS = {
+    "status": {"draft": N_("draft"), "submitted": N_("submitted"),
+               "published": N_("published"), "rejected": N_("rejected"),
+               "archived": N_("archived")},
+    "time_precision": {"day": N_("day"), "month": N_("month"), "year": N_("year")},
+    "geo_precision": {"exact": N_("exact"), "city": N_("city-level"),
+                      "region": N_("region-level"), "country": N_("country-level")},
+    "actor_type": {"state": N_("state"), "state-affiliated": N_("state-affiliated"),
+                   "criminal": N_("criminal"), "commercial": N_("commercial"),
+                   "unknown": N_("unknown")},
+    "attribution": {"direct": N_("direct"), "proxy": N_("proxy"),
+                    "inferred": N_("inferred"), "unattributed": N_("unattributed")},
+    "action": {"create": N_("created"), "update": N_("edited"), "restore": N_("restored")},
+}
+
+
+def code_label(code, kind):
+    """The label of an enumerated ``code`` of ``kind`` in the page's language.
+
+    A revision's action may also be a status it moved to. Unknown codes are
+    shown as they are.
+    """
+    labels = CODE_LABELS.get(kind, {})
+    if code not in labels and kind == "action":
+        labels = CODE_LABELS["status"]
+    return gettext(labels[code]) if code in labels else code
+
+
+def format_day(day, precision="day"):
+    """A date as the page's language writes it, to ``precision`` (day, month, year).
+
+    ``2025-03-07``: "7 March 2025" / "7 mars 2025"; to the month "March 2025" /
+    "mars 2025"; to the year "2025".
+    """
+    if precision == "year":
+        return str(day.year)
+    if precision == "month":
+        return format_skeleton("yMMMM", day, locale=get_locale())
+    return format_date(day, "long")
+
+
+def format_period(start, end, precision="day"):
+    """An incident's interval: one date when both ends read the same, else "a – b"."""
+    first, last = format_day(start, precision), format_day(end, precision)
+    return first if first == last else f"{first} – {last}"
+
+
+def interface_labels():
+    """Every string the browser scripts show, in the page's language.
+
+    The map page and embeds send them in their config (``cfg.labels``:
+    atlas-map.js, atlas-features.js, atlas-embed.js), the editor in its
+    ``data-labels``; the scripts hold no user-visible text of their own.
+    """
+    _ = gettext
+    return {
+        "layers": _("Layers"), "actors": _("Actors"), "vectors": _("Vectors"),
+        "countries": _("Countries"),
+        "rule": _("An incident is shown when its actor is ticked, and at least one of its "
+                  "vectors, and at least one of its countries."),
+        "loading": _("Loading…"), "inView": _("incidents in view"),
+        "clusters": _("clusters"), "single": _("shown one by one"),
+        "cluster": _("Cluster of"), "incidents": _("incidents"), "zoomIn": _("Zoom in"),
+        "open": _("Open the incident"), "actor": _("Actor"),
+        "attribution": _("Attribution"), "confidence": _("confidence"),
+        "vectorsLabel": _("Vectors"), "countriesLabel": _("Countries"),
+        "location": _("Location"), "unknownActor": _("Unknown actor"),
+        "error": _("Could not load the map data"),
+        "barometer": _("Incidents per target country"), "play": _("Play"),
+        "pause": _("Pause"), "exact": _("exact"), "city": _("city-level"),
+        "region": _("region-level"), "country": _("country-level"),
+        "near": _("Incidents here"), "more": _("more — zoom in or narrow the filters"),
+        "noActor": _("No actor"), "noVector": _("No vector"), "noCountry": _("No country"),
+        "noneRule": _("Incidents without an actor, a vector or a country are under "
+                      "“No actor”, “No vector” and “No country”."),
+        "legend": _("Legend"),
+        "fullScreen": _("Full screen"), "exitFullScreen": _("Exit full screen"),
+        "frozenCluster": _("Open the full map to see them one by one"),
+        "previewUnavailable": _("Preview unavailable"),
+        "field": _("{label}: {value}"),
+        "actorTypes": {k: _(v) for k, v in CODE_LABELS["actor_type"].items()},
+        "attributions": {k: _(v) for k, v in CODE_LABELS["attribution"].items()},
+    }
+
+
+def init_app(app):
+    """Template filters ``code_label``, ``format_day``, ``format_period``; the global
+    ``interface_labels`` (the editor's scripts read it from the page)."""
+    app.add_template_global(interface_labels)
+    app.add_template_filter(code_label)
+    app.add_template_filter(format_day)
+    app.add_template_filter(format_period)

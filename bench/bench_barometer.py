@@ -1,22 +1,30 @@
-"""Benchmark the barometer: SQL GROUP BY aggregates vs aggregating rows in Python.
+"""Benchmark the barometer: numpy over the map's index vs SQL GROUP BY vs Python.
 
-Run from the repository root::
+Run from the repository root, on an already seeded database (``bench/seed_db.py``;
+the shared 1,000,000-incident ones by default), under the shared lock::
 
-    .venv/bin/python bench/bench_barometer.py [--sizes 100000 1000000] [--database URL]
+    flock /work/benchdata/bench.lock .venv/bin/python bench/bench_barometer.py \\
+        [--database URL]
 
-Seeds synthetic published incidents with ``demo seed`` (seed 1) into a fresh SQLite
-file under ``bench/out/`` (or the given empty PostgreSQL+PostGIS database), growing it
-to each size in turn, and times at each size:
+Reads only. Times, on the published incidents of the database:
 
-* *barometer (SQL)*: ``app.barometer.service.barometer`` — everything the page shows
-  (series, country figures with trends, vectors and actors overall and per country),
-  six ``GROUP BY`` queries; best of 3.
-* *filtered (SQL)*: the same with ``vector=information&min_confidence=50``; best of 3.
-* *naive (Python)*: only the per-country-and-quarter counts and index, computed by
-  fetching every published incident's (id, start date, confidence) and every
-  (incident, country) row and summing them in Python dicts; one run.
+* *index load*: the first ``mapindex.holder().current()`` of a process — the
+  one-off load the barometer shares with the map (again after each change).
+* *barometer*: ``app.barometer.service.barometer`` — everything the page shows
+  (series, country figures with trends, vectors and actors overall and per
+  country) — with the index loaded; best of 3. *filtered*: the same with
+  ``vector=information&min_confidence=50``.
+* *page*: ``GET /barometer`` (and the filtered one) through the test client:
+  figures, choropleth, template; best of 3.
+* *SQL*: the previous implementation, six ``GROUP BY`` queries
+  (``tests/barometer/sql_reference.py``); one run each.
+* *naive*: only the per-country-and-quarter counts and index, fetching every
+  published incident's (id, start date, confidence) and every (incident,
+  country) row and summing them in Python dicts; one run.
+* *same*: index figures == SQL figures (every field, both variants) and the naive
+  counts agree.
 
-Prints a Markdown table for ``bench/README.md``.
+Prints a Markdown table row for ``bench/README.md``.
 """
 from __future__ import annotations
 
@@ -35,12 +43,10 @@ import sqlalchemy as sa  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
-from config import TestingConfig  # noqa: E402
+from seed_db import bench_config  # noqa: E402
 
-
-def make_app(url):
-    config = type("BenchConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": url})
-    return create_app(config)
+DEFAULT_URL = "sqlite:////work/benchdata/sqlite-1000000.db"
+FILTERED = {"vector": "information", "min_confidence": "50"}
 
 
 def best_of(function, repeat=3):
@@ -50,6 +56,12 @@ def best_of(function, repeat=3):
         function()
         best = min(best, time.perf_counter() - started)
     return best
+
+
+def once(function):
+    started = time.perf_counter()
+    value = function()
+    return value, time.perf_counter() - started
 
 
 def naive_country_quarters():
@@ -70,74 +82,57 @@ def naive_country_quarters():
     return out
 
 
-def measure(size):
+def page(client, query):
+    response = client.get("/barometer?" + query)
+    assert response.status_code == 200, response.status_code
+    return response
+
+
+def measure(app):
     from app.barometer import service
+    from app.incidents import mapindex
     from app.incidents.filters import parse_filters
-    everything, filtered = parse_filters({}), parse_filters(
-        {"vector": "information", "min_confidence": "50"})
-    sql = best_of(lambda: service.barometer(everything))
-    sql_filtered = best_of(lambda: service.barometer(filtered))
-    started = time.perf_counter()
-    naive = naive_country_quarters()
-    naive_s = time.perf_counter() - started
-    b = service.barometer(everything)
-    sql_rows = {(f.iso_a3, *b.quarter): f.count for f in b.countries}
-    same = all(naive[key][0] == n for key, n in sql_rows.items())
-    return sql, sql_filtered, naive_s, same, len(b.countries)
-
-
-def grow_to(size, author):
-    from app.demo.seed import seed
-    from app.incidents.models import Incident
-    have = db.session.scalar(sa.select(sa.func.count()).select_from(Incident))
-    if have < size:
-        started = time.perf_counter()
-        seed(count=size - have, seed_value=size, author=author)
-        print(f"seeded {size - have:,} in {time.perf_counter() - started:.0f} s",
-              file=sys.stderr)
+    from tests.barometer import sql_reference
+    everything, filtered = parse_filters({}), parse_filters(FILTERED)
+    query = "&".join(f"{k}={v}" for k, v in FILTERED.items())
+    r = {}
+    with app.app_context():
+        r["incidents"] = db.session.scalar(sa.text(
+            "SELECT count(*) FROM incidents WHERE status = 'published'"))
+        _, r["load"] = once(lambda: mapindex.holder().current())
+        r["fast"] = best_of(lambda: service.barometer(everything))
+        r["fast_f"] = best_of(lambda: service.barometer(filtered))
+    client = app.test_client()
+    r["page"] = best_of(lambda: page(client, "lang=en"))
+    r["page_f"] = best_of(lambda: page(client, "lang=en&" + query))
+    with app.app_context():
+        fast, fast_f = service.barometer(everything), service.barometer(filtered)
+        sql, r["sql"] = once(lambda: sql_reference.barometer(everything))
+        sql_f, r["sql_f"] = once(lambda: sql_reference.barometer(filtered))
+        naive, r["naive"] = once(naive_country_quarters)
+    r["same"] = (fast == sql and fast_f == sql_f and all(
+        naive[(f.iso_a3, *fast.quarter)][0] == f.count for f in fast.countries))
+    return r
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
-    parser.add_argument("--database", help="an empty PostgreSQL+PostGIS URL")
-    parser.add_argument("--keep", action="store_true",
-                        help="reuse bench/out/barometer.db from a previous run")
+    parser.add_argument("--database", default=DEFAULT_URL,
+                        help="a seeded database URL (read only)")
     args = parser.parse_args()
-    url = args.database
-    if not url:
-        out = ROOT / "bench" / "out"
-        out.mkdir(exist_ok=True)
-        path = out / "barometer.db"
-        if not args.keep:
-            path.unlink(missing_ok=True)
-        url = f"sqlite:///{path}"
-    app = make_app(url)
-    with app.app_context():
-        from flask_migrate import upgrade
-
-        from app.auth.service import create_user
-        from app.incidents.taxonomy import load_reference_data
-        upgrade()
-        load_reference_data()
-        from app.auth.models import User
-        author = db.session.scalar(sa.select(User).filter_by(email="bench@example.org")) \
-            or create_user(email="bench@example.org", password="bench password 1",
-                           role="editor")
-        rows = []
-        for size in args.sizes:
-            grow_to(size, author)
-            rows.append((size, *measure(size)))
+    r = measure(create_app(bench_config(args.database)))
     model = subprocess.run(["sh", "-c", "lscpu | sed -n 's/^Model name: *//p'"],
                            capture_output=True, text=True).stdout.strip()
-    print(f"\n{model}, Python {platform.python_version()}, {url.split(':')[0]}, "
-          f"{datetime.date.today()}\n")
-    print("| incidents | barometer (SQL) s | filtered (SQL) s | naive country×quarter (Python) s "
-          "| naive / SQL | same counts | countries |")
-    print("|---:|---:|---:|---:|---:|---|---:|")
-    for size, sql, sql_f, naive, same, countries in rows:
-        print(f"| {size:,} | {sql:.2f} | {sql_f:.2f} | {naive:.2f} | {naive / sql:.1f}x | "
-              f"{'yes' if same else 'NO'} | {countries} |")
+    load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    print(f"\n{model}, Python {platform.python_version()}, "
+          f"{args.database.split(':')[0]}, {datetime.date.today()}; {load}\n")
+    print("| backend | incidents | index load s | barometer s | filtered s | page s "
+          "| filtered page s | SQL s | SQL filtered s | naive s | same |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    print(f"| {args.database.split(':')[0]} | {r['incidents']:,} | {r['load']:.2f} "
+          f"| {r['fast']:.3f} | {r['fast_f']:.3f} | {r['page']:.3f} | {r['page_f']:.3f} "
+          f"| {r['sql']:.2f} | {r['sql_f']:.2f} | {r['naive']:.2f} "
+          f"| {'yes' if r['same'] else 'NO'} |")
 
 
 if __name__ == "__main__":

@@ -1,26 +1,37 @@
-"""Load on loopback: readers on map data and the API, contributors writing via the API.
+"""Load on loopback: readers of the map and the API, contributors writing drafts.
 
 Starts the real server (``gunicorn -c gunicorn.conf.py``, several workers) on a
-fresh database seeded with synthetic incidents, then runs a bounded closed-loop
-load from separate processes for a fixed time and prints a Markdown table row per
-scenario: throughput and p50/p95 latency per request kind.
+database, then drives it with ``wrk`` (C, one thread per request kind, so the
+load generator takes little of the CPU the server needs), all kinds at once:
 
-    .venv/bin/python bench/bench_load.py --backend sqlite --backend postgis \
-        --incidents 20000 --seconds 20 --readers 6 --writers 2 --workers 4
+- **map data**: ``GET /api/v1/map?bbox=&zoom=&…filters…``, what
+  ``static/js/atlas-map.js`` asks for each view: world, continent and city
+  views under a few filter sets (the permalinks of a viral article), and a
+  share of panned views (a fresh bbox each time, as a reader dragging the map);
+- **api incident**: ``GET /api/v1/incidents/<random id>`` (the popup's details);
+- **api list**: ``GET /api/v1/incidents?bbox=<a cluster>&status=published&limit=50``
+  (what the map asks when a cluster is clicked);
+- **write**: ``POST /api/v1/incidents`` with a Bearer token: a new draft, as a
+  contributor's script would;
+- **healthz** (baseline, same server, just before): ``GET /healthz``, the bare
+  request cost plus ``SELECT 1``.
 
-The load generator shares the machine's cores with the server, so these are
-conservative figures. The baseline row ("healthz") measures the bare server
-(a request that only runs ``SELECT 1``) in the same run.
+Databases: ``--database URL`` uses an existing (large, seeded) one, migrated
+and given contributor tokens here, so use a copy; ``--incidents N`` seeds a
+fresh one per backend instead. Needs ``wrk`` (``apt-get install wrk``).
+
+    createdb -T atlas_bench_map atlas_bench_prod
+    flock /work/benchdata/bench.lock .venv/bin/python bench/bench_load.py \\
+        --database postgresql://postgres@127.0.0.1:5432/atlas_bench_prod --seconds 30
 """
 import argparse
-import json
-import multiprocessing
+import os
 import random
-import statistics
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -32,163 +43,267 @@ from tests.ops.liveproc import GunicornServer, flask_cli  # noqa: E402
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PASSWORD = "bench password 123"
 
+# Views as Leaflet asks for them on a 1400×800 px map (bench/README.md, "## Map").
+VIEWS = {
+    "world": ((-180.0, -85.0, 180.0, 85.0), 2),
+    "continent": ((-25.0, 34.0, 45.0, 66.0), 4),
+    "paris": ((2.1, 48.7, 2.6, 49.0), 11),
+    "berlin": ((13.1, 52.35, 13.7, 52.65), 11),
+}
+FILTER_SETS = ("", "vector=cyber", "vector=information&vector=cyber&from=2024-01-01",
+               "actor=1&min_confidence=40")
+CLUSTERS = ((2.2, 48.8, 2.5, 48.95), (13.2, 52.4, 13.6, 52.6), (20.9, 52.1, 21.2, 52.35))
 
-def _get(url, headers=None):
-    request = urllib.request.Request(url, headers=headers or {})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        response.read()
-        return response.status
-
-
-def _post(url, token, n):
-    lon, lat = random.uniform(-10, 30), random.uniform(36, 60)
-    body = json.dumps({"type": "Feature",
-                       "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                       "properties": {"title": f"load {n}", "start_date": "2025-05-01",
-                                      "vectors": ["cyber"], "actor": "Load Actor",
-                                      "confidence": 50}}).encode()
-    request = urllib.request.Request(url, data=body, method="POST", headers={
-        "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        response.read()
-        return response.status
-
-
-def _map_data_url(base):
-    west, south = random.uniform(-10, 25), random.uniform(36, 58)
-    return (f"{base}/api/v1/incidents?bbox={west:.3f},{south:.3f},{west + 6:.3f},"
-            f"{south + 4:.3f}&limit=200")
+LUA_DONE = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %d %d %d %d %d %d %d %d %d\\n", summary.requests,
+    summary.duration, latency:percentile(50), latency:percentile(95),
+    e.connect, e.read, e.write, e.status, e.timeout))
+end
+"""
 
 
-def reader(base, max_id, until, out):
-    """Alternate map-data (bbox, 200 features max) and single-incident API reads."""
-    samples, errors, n = [], 0, 0
-    while time.time() < until:
-        kind = "map data" if n % 2 == 0 else "api read"
-        url = _map_data_url(base) if kind == "map data" else \
-            f"{base}/api/v1/incidents/{random.randint(1, max_id)}"
-        started = time.perf_counter()
-        try:
-            _get(url)
-        except Exception as exc:  # noqa: BLE001 — counted, the run goes on
-            errors += 1
-            print(f"{kind} error: {exc}", file=sys.stderr)
-        samples.append((kind, time.perf_counter() - started))
-        n += 1
-    out.put((samples, errors))
+def _lua_list(items):
+    return "{" + ", ".join(f'"{item}"' for item in items) + "}"
 
 
-def writer(base, token, until, out):
-    """Create draft incidents through the API, one after the other."""
-    samples, errors, n = [], 0, 0
-    while time.time() < until:
-        started = time.perf_counter()
-        try:
-            ok = _post(base + "/api/v1/incidents", token, n) == 201
-            errors += not ok
-        except Exception as exc:  # noqa: BLE001
-            errors += 1
-            print(f"write error: {exc}", file=sys.stderr)
-        samples.append(("write", time.perf_counter() - started))
-        n += 1
-    out.put((samples, errors))
+def map_script(pan_share):
+    """Canonical views (cache-friendly) and, with probability ``pan_share``, a panned one."""
+    canonical = []
+    for (west, south, east, north), zoom in VIEWS.values():
+        for filters in FILTER_SETS:
+            query = f"bbox={west},{south},{east},{north}&zoom={zoom}"
+            canonical.append(f"/api/v1/map?{query}" + (f"&{filters}" if filters else ""))
+    pans = [(VIEWS[name][0], VIEWS[name][1]) for name in ("continent", "paris", "berlin")]
+    pan_rows = ", ".join("{%s, %s, %s, %s, %d}" % (*box, zoom) for box, zoom in pans)
+    return f"""
+local canonical = {_lua_list(canonical)}
+local pans = {{{pan_rows}}}
+local filters = {_lua_list(FILTER_SETS)}
+math.randomseed(os.time())
+request = function()
+  if math.random() < {pan_share} then
+    local p = pans[math.random(#pans)]
+    local dx, dy = (math.random() - 0.5) * (p[3] - p[1]) * 0.3, (math.random() - 0.5) * (p[4] - p[2]) * 0.3
+    local path = string.format("/api/v1/map?bbox=%.5f,%.5f,%.5f,%.5f&zoom=%d",
+      p[1] + dx, p[2] + dy, p[3] + dx, p[4] + dy, p[5])
+    local f = filters[math.random(#filters)]
+    if f ~= "" then path = path .. "&" .. f end
+    return wrk.format("GET", path)
+  end
+  return wrk.format("GET", canonical[math.random(#canonical)])
+end
+""" + LUA_DONE
 
 
-def baseline(base, until, out):
-    samples, errors = [], 0
-    while time.time() < until:
-        started = time.perf_counter()
-        try:
-            _get(base + "/healthz")
-        except Exception:  # noqa: BLE001
-            errors += 1
-        samples.append(("healthz", time.perf_counter() - started))
-    out.put((samples, errors))
+def incident_script(max_id):
+    return f"""
+math.randomseed(os.time() + 1)
+request = function()
+  return wrk.format("GET", "/api/v1/incidents/" .. math.random({max_id}))
+end
+""" + LUA_DONE
 
 
-def _run(procs_args, seconds):
-    ctx = multiprocessing.get_context("fork")
-    out = ctx.Queue()
-    until = time.time() + seconds
-    procs = [ctx.Process(target=fn, args=(*args, until, out)) for fn, args in procs_args]
-    for proc in procs:
-        proc.start()
-    results = [out.get(timeout=seconds + 120) for _ in procs]
-    for proc in procs:
-        proc.join()
-    samples = [s for r in results for s in r[0]]
-    return samples, sum(r[1] for r in results)
+def list_script():
+    boxes = [",".join(str(v) for v in box) for box in CLUSTERS]
+    return f"""
+local boxes = {_lua_list(boxes)}
+math.randomseed(os.time() + 2)
+request = function()
+  return wrk.format("GET", "/api/v1/incidents?status=published&limit=50&bbox=" .. boxes[math.random(#boxes)])
+end
+""" + LUA_DONE
 
 
-def _summarise(label, samples, errors, seconds):
-    rows = []
-    for kind in sorted({k for k, _ in samples}):
-        times = sorted(t for k, t in samples if k == kind)
-        p95 = times[int(0.95 * (len(times) - 1))]
-        rows.append(f"| {label} | {kind} | {len(times) / seconds:,.0f} | "
-                    f"{statistics.median(times) * 1000:.0f} | {p95 * 1000:.0f} | {errors} |")
-    return rows
+def write_script(token):
+    return f"""
+local n = 0
+math.randomseed(os.time() + 3)
+request = function()
+  n = n + 1
+  local body = string.format('{{"type": "Feature", "geometry": {{"type": "Point", ' ..
+    '"coordinates": [%.5f, %.5f]}}, "properties": {{"title": "load %d", ' ..
+    '"start_date": "2025-05-01", "vectors": ["cyber"], "actor": "Load Actor", ' ..
+    '"confidence": 50}}}}', -10 + math.random() * 40, 36 + math.random() * 24, n)
+  return wrk.format("POST", "/api/v1/incidents", {{["Authorization"] = "Bearer {token}",
+    ["Content-Type"] = "application/json"}}, body)
+end
+""" + LUA_DONE
 
 
-def _database(backend, workdir):
+def healthz_script():
+    return 'request = function() return wrk.format("GET", "/healthz") end\n' + LUA_DONE
+
+
+def start_wrk(base, script, connections, seconds, workdir, name):
+    """Start one ``wrk`` process (one thread) running ``script``; return it."""
+    path = workdir / f"{name.replace(' ', '_')}.lua"
+    path.write_text(script)
+    return subprocess.Popen(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
+         "-s", str(path), base], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def result(proc):
+    """``(requests, seconds, p50 ms, p95 ms, errors)`` from a finished ``wrk``."""
+    out, _ = proc.communicate()
+    line = next((ln for ln in out.splitlines() if ln.startswith("RESULT ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk printed no result:\n{out}")
+    requests, duration, p50, p95, *errors = (int(v) for v in line.split()[1:])
+    if not requests:
+        print(f"<!-- wrk got no answer:\n{out} -->", file=sys.stderr)
+    return requests, duration / 1e6, p50 / 1000, p95 / 1000, sum(errors)
+
+
+def run(base, kinds, seconds, workdir):
+    """Run every ``(name, script, connections)`` at once; return their results."""
+    procs = [(name, start_wrk(base, script, conns, seconds, workdir, name))
+             for name, script, conns in kinds]
+    return [(name, *result(proc)) for name, proc in procs]
+
+
+def row(label, name, requests, seconds, p50, p95, errors):
+    return (f"| {label} | {name} | {requests / seconds:,.0f} | {p50:.0f} | {p95:.0f} | "
+            f"{errors} |")
+
+
+def load_average():
+    return os.getloadavg()
+
+
+def _fresh_database(backend, workdir, incidents):
     if backend == "sqlite":
-        return f"sqlite:///{workdir / 'load.db'}", lambda: None
-    name = f"atlas_load_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
+        url = f"sqlite:///{workdir / 'load.db'}"
+        drop = lambda: None  # noqa: E731
+    else:
+        name = f"atlas_load_{uuid.uuid4().hex[:8]}"
+        admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    return PG_ADMIN.rsplit("/", 1)[0] + "/" + name, drop
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+
+        def drop():
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+    flask_cli(url, "db", "upgrade")
+    flask_cli(url, "setup", ATLAS_DEMO="1", ATLAS_DEMO_COUNT=incidents, ATLAS_PASSWORD=PASSWORD)
+    return url, drop
 
 
-def scenario(backend, args):
+def prepare(url):
+    """Migrate and ANALYZE ``url``, give it a contributor with an API token; return the token.
+
+    ANALYZE: a freshly seeded database has no planner statistics (autovacuum
+    would gather them later); without them PostgreSQL chose a full scan of the
+    status index for every bbox query.
+    """
+    flask_cli(url, "db", "upgrade")
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("ANALYZE"))
+    finally:
+        engine.dispose()
+    email = f"load-{uuid.uuid4().hex[:6]}@example.org"
+    flask_cli(url, "user", "create", email, "--role", "contributor", ATLAS_PASSWORD=PASSWORD)
+    return flask_cli(url, "token", "create", email).stdout.strip()
+
+
+def max_incident_id(url):
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.scalar(sa.text("SELECT max(id) FROM incidents")) or 1
+    finally:
+        engine.dispose()
+
+
+def warm_up(base, args, workdir):
+    """Until map data answers fast: every worker builds its index on first use."""
+    deadline = time.monotonic() + args.warmup
+    while True:
+        (_, requests, seconds, _, p95, errors), = run(
+            base, [("map data", map_script(0), args.map_clients)], 8, workdir)
+        print(f"<!-- warm-up: {requests / seconds:.0f} map req/s, p95 {p95:.0f} ms, "
+              f"{errors} errors -->", flush=True)
+        if (requests and p95 < 200 and not errors) or time.monotonic() > deadline:
+            return
+
+
+def scenario(url, label, args):
     with tempfile.TemporaryDirectory() as tmp:
-        url, drop = _database(backend, Path(tmp))
+        workdir = Path(tmp)
+        token = prepare(url)
+        max_id = max_incident_id(url)
+        server = GunicornServer(url, workers=args.workers, THREADS=args.threads,
+                                ATLAS_API_WRITE_LIMIT="1000000 per minute")
         try:
-            flask_cli(url, "db", "upgrade")
-            flask_cli(url, "setup", ATLAS_DEMO="1", ATLAS_DEMO_COUNT=args.incidents,
-                      ATLAS_PASSWORD=PASSWORD)
-            tokens = []
-            for i in range(args.writers):
-                flask_cli(url, "user", "create", f"w{i}@example.org", "--role",
-                          "contributor", ATLAS_PASSWORD=PASSWORD)
-                tokens.append(flask_cli(url, "token", "create",
-                                        f"w{i}@example.org").stdout.strip())
-            server = GunicornServer(url, workers=args.workers,
-                                    ATLAS_API_WRITE_LIMIT="100000 per minute")
-            try:
-                label = f"{backend}, {args.workers} workers"
-                base = server.url
-                samples, errors = _run([(baseline, (base,))] * args.readers, args.seconds / 2)
-                rows = _summarise(label, samples, errors, args.seconds / 2)
-                work = [(reader, (base, args.incidents))] * args.readers + \
-                    [(writer, (base, t)) for t in tokens]
-                samples, errors = _run(work, args.seconds)
-                rows += _summarise(label, samples, errors, args.seconds)
-            finally:
-                server.stop()
+            base = server.url
+            warm_up(base, args, workdir)
+            load = load_average()
+            rows = [row(label, *res) for res in run(
+                base, [("healthz (baseline)", healthz_script(), args.map_clients)],
+                max(5, int(args.seconds // 3)), workdir)]
+            kinds = [("map data", map_script(args.pan), args.map_clients),
+                     ("api incident", incident_script(max_id), args.api_clients),
+                     ("api list", list_script(), args.list_clients),
+                     ("write", write_script(token), args.write_clients)]
+            kinds = [kind for kind in kinds if kind[2] > 0]  # 0 clients: kind left out
+            rows += [row(label, *res) for res in run(base, kinds, args.seconds, workdir)]
+            load_after = load_average()
         finally:
-            drop()
+            server.stop()
+    print(f"<!-- {label}: load average {load[0]:.2f} before, {load_after[0]:.2f} after "
+          f"(1 min) -->", flush=True)
     return rows
+
+
+def _server(args):
+    threads = f" × {args.threads} threads" if args.threads > 1 else ""
+    return f"{args.workers} workers{threads}"
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", action="append", choices=["sqlite", "postgis"])
+    parser.add_argument("--database", action="append", default=[],
+                        help="an existing database URL (a copy: it is migrated and written)")
+    parser.add_argument("--backend", action="append", choices=["sqlite", "postgis"],
+                        help="seed a fresh database of --incidents on this backend")
     parser.add_argument("--incidents", type=int, default=20_000)
-    parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--readers", type=int, default=6)
-    parser.add_argument("--writers", type=int, default=2)
+    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--warmup", type=int, default=120,
+                        help="at most this many seconds of unmeasured map requests first")
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads per worker (gthread when more than 1)")
+    parser.add_argument("--map-clients", type=int, default=8)
+    parser.add_argument("--api-clients", type=int, default=2)
+    parser.add_argument("--list-clients", type=int, default=1)
+    parser.add_argument("--write-clients", type=int, default=2)
+    parser.add_argument("--pan", type=float, default=0.2,
+                        help="share of map requests that are panned (uncached) views")
     args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("bench_load needs wrk: apt-get install wrk")
+    random.seed(1)
     print("| server | requests | per second | p50 ms | p95 ms | errors |")
-    print("|---|---|---:|---:|---:|---:|")
-    for backend in args.backend or ["sqlite", "postgis"]:
-        for row in scenario(backend, args):
-            print(row, flush=True)
+    print("|---|---|---:|---:|---:|---:|", flush=True)
+    for url in args.database:
+        backend = "postgis" if url.startswith("postgresql") else "sqlite"
+        for line in scenario(url, f"{backend}, {_server(args)}", args):
+            print(line, flush=True)
+    for backend in args.backend or []:
+        with tempfile.TemporaryDirectory() as tmp:
+            url, drop = _fresh_database(backend, Path(tmp), args.incidents)
+            try:
+                for line in scenario(url, f"{backend} {args.incidents:,}, {_server(args)}",
+                                     args):
+                    print(line, flush=True)
+            finally:
+                drop()
 
 
 if __name__ == "__main__":

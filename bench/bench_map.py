@@ -9,13 +9,22 @@ Each URL names a seeded database (see ``seed_db.py``). Measured through the
 Flask test client (routing, parsing, JSON included; no network), wall clock,
 one thread. Data requests: 30 per view, each panned a little (so the bbox
 changes as when a reader drags the map); "cold" requests clear the per-filter
-cache first, as when every request brings new filters. The naive folium
-baseline (one ``folium.Marker`` with popup and tooltip per incident) and a SQL
-``GROUP BY`` grid run in the same process and run.
+cache first, as when every request brings new filters. *Repeat*: the same
+URL again (answered from the per-process LRU of serialized bodies) and with
+``If-None-Match`` (a 304), against ``/healthz`` in the same run. *Change*: one
+published incident edited, then the next map request's refresh (an
+incremental patch), and one draft edited (the published set unchanged), against
+the full index build. The naive folium baseline (one ``folium.Marker`` with
+popup and tooltip per incident) and a SQL ``GROUP BY`` grid run in the same
+process and run.
+
+The database must be a copy you may write to: the run applies the migrations
+and the *change* rows edit one incident (put back afterwards).
 """
 import gzip
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -67,16 +76,24 @@ def data_url(view, filters, i):
     return f"/api/v1/map?bbox={bbox}&zoom={zoom}" + (f"&{filters}" if filters else "")
 
 
+def _clear_caches():
+    holder = mapindex.holder()
+    holder.cache.clear()
+    holder.bodies.clear()
+    holder.body_bytes = 0
+
+
 def bench_data(app, client):
     """p50/p95 (ms) per view, filtered or not, panning and cold; items per response."""
     rows = []
     for view in VIEWS:
         for label, filters in (("no filters", ""), ("filters", FILTERS)):
             client.get(data_url(view, filters, 0))  # warm the per-filter cache
-            pan = timed(lambda i: client.get(data_url(view, filters, i)), REQUESTS)
+            # Each pan moves the bbox: a new answer (no body from the LRU).
+            pan = timed(lambda i: client.get(data_url(view, filters, i + 1)), REQUESTS)
 
             def cold(i):
-                mapindex.holder().cache.clear()
+                _clear_caches()
                 client.get(data_url(view, filters, i))
             with app.app_context():
                 cold_times = timed(cold, REQUESTS // 2)
@@ -87,14 +104,88 @@ def bench_data(app, client):
     return rows
 
 
+def bench_repeat(client):
+    """p50/p95 (ms): a view asked again (LRU body), with If-None-Match (304), /healthz."""
+    rows = []
+    for view, filters in (("world", ""), ("city", ""), ("city", FILTERS)):
+        url = data_url(view, filters, 0)
+        etag = client.get(url).headers["ETag"]
+        again = timed(lambda i: client.get(url), REQUESTS)
+        not_modified = timed(lambda i: client.get(url, headers={"If-None-Match": etag}),
+                             REQUESTS)
+        assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+        rows.append((f"{view}, {'filters' if filters else 'no filters'}",
+                     percentile(again, 50), percentile(again, 95),
+                     percentile(not_modified, 50), percentile(not_modified, 95)))
+    health = timed(lambda i: client.get("/healthz"), REQUESTS)
+    rows.append(("/healthz", percentile(health, 50), percentile(health, 95), None, None))
+    return rows
+
+
 def bench_index_build(app):
-    """Seconds to build the index (what a process pays after any change); keeps it."""
+    """Seconds to build the index (first use, or a process further behind than the log),
+    and to start from the index saved to disk instead (map the files, patch, check)."""
     with app.app_context():
+        holder = mapindex.holder()
         t0 = time.perf_counter()
-        index = mapindex.build_index(mapindex.read_generation())
+        with holder.lock:
+            holder.refresh()
         seconds = time.perf_counter() - t0
-        mapindex.holder().index = index
-        return seconds, len(index)
+        assert holder.builds == 1
+        with tempfile.TemporaryDirectory() as saved:
+            epoch = db.session.scalar(sa.text(
+                "SELECT value FROM change_counters WHERE name = 'map_epoch'"))
+            db.session.commit()
+            mapindex.save_index(saved, holder.index, holder.applied, epoch)
+            starting = mapindex.IndexHolder()
+            t0 = time.perf_counter()
+            with starting.lock:
+                starting.refresh(saved_dir=saved)
+            start_s = time.perf_counter() - t0
+            assert starting.builds == 0 and len(starting.index) == len(holder.index)
+        return seconds, len(holder.index), start_s
+
+def _refresh_ms(app, sql, params):
+    """Run ``sql`` in its own committed transaction, then time the index refresh."""
+    with app.app_context():
+        db.session.execute(sa.text(sql), params)
+        db.session.commit()
+        holder = mapindex.holder()
+        t0 = time.perf_counter()
+        with holder.lock:
+            holder.refresh()
+        ms = (time.perf_counter() - t0) * 1000
+        db.session.commit()
+        return ms, holder.index.generation
+
+
+def bench_changes(app, repeat=7):
+    """ms to bring the index up to date after one change of each kind (p50, max)."""
+    with app.app_context():
+        ids = db.session.scalars(sa.text(
+            "SELECT id FROM incidents WHERE status = 'published' ORDER BY id DESC LIMIT 2"
+        )).all()
+        db.session.commit()
+        holder = mapindex.holder()
+    published, drafted = ids
+    builds = holder.builds
+    edit = "UPDATE incidents SET confidence = (confidence + 1) % 101 WHERE id = :id"
+    status = "UPDATE incidents SET status = :status WHERE id = :id"
+    times = {"edit": [], "unpublish": [], "republish": [], "draft": []}
+    for _ in range(repeat):
+        times["edit"].append(_refresh_ms(app, edit, {"id": published})[0])
+    for _ in range(3):
+        times["unpublish"].append(_refresh_ms(app, status, {"status": "draft",
+                                                            "id": drafted})[0])
+        generation = holder.index.generation
+        for _ in range(repeat):
+            ms, after = _refresh_ms(app, edit, {"id": drafted})
+            assert after == generation  # the published set did not change
+            times["draft"].append(ms)
+        times["republish"].append(_refresh_ms(app, status, {"status": "published",
+                                                            "id": drafted})[0])
+    assert holder.builds == builds  # patched every time, never rebuilt
+    return {kind: (percentile(v, 50), max(v)) for kind, v in times.items()}
 
 
 def bench_sql_group_by(app):
@@ -127,16 +218,19 @@ def bench_folium_naive(app, counts=(1000, 10000)):
 
 
 def run(url, naive=True):
-    app = create_app(bench_config(url))
+    # No saved index: the build is measured, and the bench saves to a temporary dir.
+    app = create_app(type("MapBench", (bench_config(url),), {"ATLAS_MAP_SAVED_DIR": None}))
     client = app.test_client()
     with app.app_context():
         from flask_migrate import upgrade
         upgrade()
         count = db.session.scalar(sa.text("SELECT count(*) FROM incidents"))
-    build_s, indexed = bench_index_build(app)
+    build_s, indexed, start_s = bench_index_build(app)
     page = bench_page(client)
     return {"url": url, "count": count, "indexed": indexed, "build_s": build_s,
-            "page": page, "data": bench_data(app, client),
+            "start_s": start_s,
+            "page": page, "data": bench_data(app, client), "repeat": bench_repeat(client),
+            "changes": bench_changes(app),
             "group_by_ms": bench_sql_group_by(app),
             "naive": bench_folium_naive(app) if naive and count >= 10000 else []}
 
@@ -162,6 +256,25 @@ def print_tables(results):
         for view, label, p50, p95, c50, c95, items, total in r["data"]:
             print(f"| {backend(r['url'])} | {r['count']:,} | {view} | {label} | {p50:.1f} | "
                   f"{p95:.1f} | {c50:.1f} | {c95:.1f} | {items} | {total:,} |")
+    print()
+    print("| backend | incidents | request | again p50 | again p95 | 304 p50 | 304 p95 |")
+    print("|---|---:|---|---:|---:|---:|---:|")
+    for r in results:
+        for name, a50, a95, n50, n95 in r["repeat"]:
+            tail = f"{n50:.2f} | {n95:.2f}" if n50 is not None else "— | —"
+            print(f"| {backend(r['url'])} | {r['count']:,} | {name} | {a50:.2f} | {a95:.2f} |"
+                  f" {tail} |")
+    print()
+    print("| backend | incidents | full build | start from saved index |"
+          " edit a published incident | unpublish one | publish one |"
+          " edit a draft (no published change) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        c = r["changes"]
+        cells = " | ".join(f"{c[k][0]:.1f} / {c[k][1]:.1f} ms"
+                           for k in ("edit", "unpublish", "republish", "draft"))
+        print(f"| {backend(r['url'])} | {r['count']:,} | {r['build_s'] * 1000:,.0f} ms | "
+              f"{r['start_s'] * 1000:,.0f} ms | {cells} |")
     print()
     print("| naive folium (one Marker each) | build | raw | gzip |")
     print("|---:|---:|---:|---:|")

@@ -19,7 +19,7 @@ def admin_required(view):
     @login_required
     def wrapper(*args, **kwargs):
         if not current_user.has_role("admin"):
-            abort(403, "Administrators only.")
+            abort(403, _("Administrators only."))
         return view(*args, **kwargs)
     return wrapper
 
@@ -36,7 +36,7 @@ def users():
 @admin_required
 def unlock(user_id):
     """Unlock an account locked by failed sign-ins (CSRF-protected form)."""
-    user = db.session.get(User, user_id) or abort(404, f"No user {user_id}.")
+    user = db.session.get(User, user_id) or abort(404, _("No user %(id)s.", id=user_id))
     accounts.unlock(user, by=current_user)
     flash(_("%(email)s can sign in again.", email=user.email), "info")
     return redirect(url_for("admin.users"))

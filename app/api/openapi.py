@@ -136,11 +136,11 @@ def _list_parameters():
     return [
         query("bbox", {"type": "string", "pattern": r"^-?[0-9.]+,-?[0-9.]+,-?[0-9.]+,-?[0-9.]+$"},
               "W,S,E,N in degrees; W > E crosses the antimeridian"),
-        query("actor", {"type": "string"}, "actor id or name", array=True),
+        query("actor", {"type": "string"}, "actor id or name; `none`: no actor", array=True),
         query("vector", {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,39}$"},
-              "vector slug", array=True),
-        query("country", {"type": "string", "pattern": "^[A-Za-z]{3}$"},
-              "ISO 3166-1 alpha-3", array=True),
+              "vector slug; `none`: no vector", array=True),
+        query("country", {"type": "string", "pattern": "^([A-Za-z]{3}|none)$"},
+              "ISO 3166-1 alpha-3; `none`: no target country", array=True),
         query("from", {"type": "string", "format": "date"}, "YYYY, YYYY-MM or YYYY-MM-DD"),
         query("to", {"type": "string", "format": "date"}, "YYYY, YYYY-MM or YYYY-MM-DD"),
         query("min_confidence", {"type": "integer", "minimum": 0, "maximum": 100}, "0–100"),
@@ -196,7 +196,8 @@ def _paths():
                                    "clusters (counts), single incidents, facet counts per "
                                    "layer, the per-country barometer and the data period. "
                                    "`total` equals the clusters' counts plus the incidents "
-                                   "sent.",
+                                   "sent. The `ETag` names the data's generation and the "
+                                   "query: `If-None-Match` gets a 304.",
                     "parameters": [p for p in _list_parameters()
                                    if p["name"] not in ("limit", "cursor", "status")] + [
                         {"name": "zoom", "in": "query", "required": False,
@@ -214,7 +215,7 @@ def _paths():
                                 "facets": {"type": "object"},
                                 "barometer": {"type": "object"},
                                 "period": {"type": ["object", "null"]}}}}}},
-                        "400": ERRORS["400"]}}},
+                        "304": not_modified, "400": ERRORS["400"]}}},
         "/openapi.json": {
             "get": {"operationId": "openapi", "summary": "This document",
                     "responses": {"200": {"description": "OpenAPI 3.1",

@@ -6,7 +6,7 @@ from app.api.auth import api_viewer, require_token
 from app.geo.geometry import GeometryError, check_json_text
 from app.api.limits import write_limit
 from app.incidents import search, service
-from app.incidents.filters import FilterError, parse_filters, url_args
+from app.incidents.filters import parse_filters, url_args
 from app.incidents.schema import ValidationError, parse_incident
 from app.incidents.serialize import feature_collection, incident_feature
 
@@ -31,10 +31,7 @@ def list_incidents():
     Published only for the public; a contributor also gets their own drafts and
     an editor everything but archived incidents. ``cursor`` pages by id.
     """
-    try:
-        filters = parse_filters(request.args)
-    except FilterError as exc:
-        abort(400, str(exc))
+    filters = parse_filters(request.args)  # FilterError: a 400 (app error handler)
     limit = _int_arg("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     cursor = _int_arg("cursor", None, 0, 2**62)
     viewer = api_viewer()

@@ -13,7 +13,7 @@ from werkzeug.exceptions import NotFound
 from app.barometer import index as idx
 from app.barometer.models import (SECTION_SLUGS, ReportPick, ReportSection,
                                   ReportSectionRevision)
-from app.barometer.service import barometer, quarter_rows
+from app.barometer.service import barometer, quarter_series
 from app.extensions import db
 from app.incidents.filters import IncidentFilters
 from app.incidents.models import Incident
@@ -104,5 +104,5 @@ def set_picks(*, quarter, incident_ids, editor):
 def report_quarters(*, today=None):
     """Every past quarter with published incidents, newest first (each has a report)."""
     today = today or date.today()
-    series = idx.quarter_series(quarter_rows(IncidentFilters()))
+    series = quarter_series(IncidentFilters())
     return [q for q, _n, _i in reversed(series) if idx.quarter_bounds(q)[1] < today]

@@ -1,86 +1,24 @@
-"""Barometer figures: SQL ``GROUP BY`` aggregates of published incidents.
+"""Barometer figures, counted over the map's in-memory index of published incidents.
 
-Every query starts from ``search.filter_conditions`` seen by an anonymous
-viewer, so the barometer counts published incidents only, whoever asks, and
-honours the filters shared with the map. The arithmetic on the rows lives in
-``app.barometer.index``.
+The index (``app.incidents.mapindex``) holds exactly the published incidents
+and is rebuilt whenever any incident, vector or country link changes, so the
+figures are current after every committed change; ``mapindex.masks`` applies
+the filters shared with the map (the same semantics as the SQL filters). The
+counting is ``app.barometer.columns`` (numpy), the arithmetic on the counts
+``app.barometer.index``. At 1,000,000 incidents this answers in tens of
+milliseconds once the index is loaded, where six SQL ``GROUP BY`` queries took
+12.6 s on SQLite (bench/README.md, "## Barometer").
 """
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import sqlalchemy as sa
 
-from app.barometer import index as idx
+from app.barometer import columns, index as idx
 from app.extensions import db
-from app.incidents import taxonomy
-from app.incidents.models import (Actor, Incident, Vector, incident_countries,
-                                  incident_vectors)
-from app.incidents.search import filter_conditions
-
-
-def _public(filters):
-    """The filters, restricted to what the public may see (published incidents)."""
-    return filter_conditions(replace(filters, statuses=()), None,
-                             default_statuses=("published",))
-
-
-def _country_join(stmt, filters):
-    """Join incidents to their target countries (only the asked ones, if any)."""
-    stmt = stmt.join(incident_countries, incident_countries.c.incident_id == Incident.id)
-    if filters.countries:
-        stmt = stmt.where(incident_countries.c.iso_a3.in_(filters.countries))
-    return stmt
-
-
-def _in_quarter(quarter):
-    first, last = idx.quarter_bounds(quarter)
-    return Incident.start_date.between(first, last)
-
-
-# Grouping by day, not by an expression of the date, lets the database read only the
-# covering index; the few thousand day rows are folded into quarters in Python.
-
-def country_quarter_rows(filters, quarters):
-    """``(iso_a3, year, quarter, count, confidence_sum)`` per country for ``quarters``."""
-    stmt = _country_join(sa.select(
-        incident_countries.c.iso_a3, Incident.start_date, sa.func.count(),
-        sa.func.sum(Incident.confidence)), filters).where(
-        *_public(filters), sa.or_(*(_in_quarter(q) for q in quarters)))
-    stmt = stmt.group_by(incident_countries.c.iso_a3, Incident.start_date)
-    return idx.fold_into_quarters(db.session.execute(stmt), keys=1)
-
-
-def quarter_rows(filters):
-    """``(year, quarter, count, confidence_sum)`` over all incidents, per quarter."""
-    stmt = sa.select(Incident.start_date, sa.func.count(), sa.func.sum(Incident.confidence)
-                     ).where(*_public(filters)).group_by(Incident.start_date)
-    return idx.fold_into_quarters(db.session.execute(stmt), keys=0)
-
-
-def vector_rows(filters, quarter, *, by_country=False):
-    """``([iso_a3,] slug, count)`` for incidents starting in ``quarter``."""
-    keys = [Vector.slug]
-    stmt = sa.select(Incident.id).join(
-        incident_vectors, incident_vectors.c.incident_id == Incident.id).join(
-        Vector, Vector.id == incident_vectors.c.vector_id)
-    if by_country:
-        stmt = _country_join(stmt, filters)
-        keys.insert(0, incident_countries.c.iso_a3)
-    stmt = stmt.with_only_columns(*keys, sa.func.count()).where(
-        *_public(filters), _in_quarter(quarter)).group_by(*keys)
-    return [tuple(r) for r in db.session.execute(stmt)]
-
-
-def actor_rows(filters, quarter, *, by_country=False):
-    """``([iso_a3,] actor name, count)`` for incidents starting in ``quarter``."""
-    keys = [Actor.name]
-    stmt = sa.select(Incident.id).join(Actor, Actor.id == Incident.actor_id)
-    if by_country:
-        stmt = _country_join(stmt, filters)
-        keys.insert(0, incident_countries.c.iso_a3)
-    stmt = stmt.with_only_columns(*keys, sa.func.count()).where(
-        *_public(filters), _in_quarter(quarter)).group_by(*keys)
-    return [tuple(r) for r in db.session.execute(stmt)]
+from app.incidents import mapindex, taxonomy
+from app.incidents.models import Actor
 
 
 @dataclass
@@ -97,7 +35,8 @@ class Barometer:
     actors_by_country: dict
 
 
-def _nested(rows):
+def nested_top(rows):
+    """``{iso_a3: [(key, count)] largest first}`` from ``(iso_a3, key, count)`` rows."""
     out = {}
     for iso, key, count in rows:
         out.setdefault(iso, []).append((key, count))
@@ -111,22 +50,75 @@ def default_quarter(quarters, today):
     return (over or quarters)[-1] if quarters else None
 
 
+@dataclass(frozen=True)
+class _Selection:
+    """The index, its incidents' quarter codes and the rows the filters keep."""
+
+    index: object
+    quarter_of_row: np.ndarray
+    selected: np.ndarray
+
+
+def _select(filters):
+    holder = mapindex.holder()
+    index = holder.current()
+    # One conversion of 1,000,000 start days per index generation, not per page.
+    quarter_of_row = holder.cached(("barometer-quarters", index.generation),
+                                   lambda: columns.quarter_codes(index.start))
+    selected = mapindex.masks(index, filters).all()
+    if filters.bbox:
+        selected &= mapindex.bbox_mask(index, filters.bbox)
+    return _Selection(index, quarter_of_row, selected)
+
+
+def quarter_series(filters):
+    """``[(quarter, count, index)]`` in time order for incidents matching ``filters``."""
+    s = _select(filters)
+    return idx.quarter_series(columns.quarter_rows(
+        s.quarter_of_row, s.index.confidence, s.selected))
+
+
+def _actor_names(rows):
+    """``(…, actor id, count)`` rows with the actor's name in place of its id."""
+    names = dict(db.session.execute(sa.select(Actor.id, Actor.name)).all())
+    return [(*row[:-2], names.get(row[-2], str(row[-2])), row[-1]) for row in rows]
+
+
 def barometer(filters, quarter=None, *, today=None):
-    """The barometer for ``quarter`` (default: see ``default_quarter``)."""
-    series = idx.quarter_series(quarter_rows(filters))
+    """The barometer for ``quarter`` (default: see ``default_quarter``).
+
+    Counts published incidents only, whoever asks; the country figures and
+    the per-country breakdowns keep only the asked countries when the
+    filters name some. A ``bbox`` keeps incidents whose bounding box meets it
+    (as the map's clusters), not the exact geometry test of the SQL search.
+    """
+    s = _select(filters)
+    index = s.index
+    series = idx.quarter_series(columns.quarter_rows(
+        s.quarter_of_row, index.confidence, s.selected))
     quarters = [q for q, _count, _index in series]
     if quarter is None:
         quarter = default_quarter(quarters, today or date.today())
     if quarter is None:
         return Barometer(None, [], [], [], [], [], {}, {})
+    countries, vectors = index.countries, index.vectors  # many-valued: see columns.Column
+    wanted = (np.isin(np.array(countries.labels), list(filters.countries))
+              if filters.countries else None)
+    in_quarter = s.selected & (s.quarter_of_row == columns.quarter_code(quarter))
+    actors = columns.single_column(index.actor, in_quarter)
+    figures = columns.country_quarter_rows(
+        countries, s.quarter_of_row, index.confidence, s.selected,
+        [quarter, idx.previous_quarter(quarter), idx.year_before(quarter)], wanted)
     return Barometer(
         quarter=quarter, quarters=quarters, series=series,
-        countries=idx.country_figures(country_quarter_rows(filters, [
-            quarter, idx.previous_quarter(quarter), idx.year_before(quarter)]), quarter),
-        vectors=idx.top(vector_rows(filters, quarter), limit=100),
-        actors=idx.top(actor_rows(filters, quarter), limit=100),
-        vectors_by_country=_nested(vector_rows(filters, quarter, by_country=True)),
-        actors_by_country=_nested(actor_rows(filters, quarter, by_country=True)))
+        countries=idx.country_figures(figures, quarter),
+        vectors=idx.top(columns.label_counts(vectors, in_quarter), limit=100),
+        actors=idx.top(_actor_names(columns.value_counts(index.actor, in_quarter)),
+                       limit=100),
+        vectors_by_country=nested_top(
+            columns.pair_counts(countries, vectors, in_quarter, wanted)),
+        actors_by_country=nested_top(_actor_names(
+            columns.pair_counts(countries, actors, in_quarter, wanted))))
 
 
 def vector_labels(lang):

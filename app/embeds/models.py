@@ -1,9 +1,10 @@
 """An embed: a saved view of the map that other sites may frame.
 
 ``filters`` is the shared filter query string (``app.incidents.filters.to_query``).
-A *frozen* embed keeps, in ``frozen_data``, the GeoJSON FeatureCollection it
-showed at ``as_of`` (see the README for why it is materialised), and
-``frozen_etag`` its SHA-256.
+A *frozen* embed keeps, in ``EmbedView`` rows, the aggregated map data it showed
+at ``as_of`` — one ``/api/v1/map`` answer for the whole world per zoom level
+(see the README for why it is materialised) — and in ``frozen_etag`` a SHA-256
+over them all, the version in the levels' immutable URLs.
 """
 from datetime import datetime
 
@@ -35,7 +36,6 @@ class Embed(db.Model):
     legend_position: Mapped[str] = mapped_column(sa.String(12), default="bottomleft")
     frozen: Mapped[bool] = mapped_column(default=False)
     as_of: Mapped[datetime | None]
-    frozen_data: Mapped[str | None] = mapped_column(sa.Text)
     frozen_etag: Mapped[str | None] = mapped_column(sa.String(64))
     allowed_hosts: Mapped[list] = mapped_column(JSONList, default=list)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
@@ -48,3 +48,18 @@ class Embed(db.Model):
     @property
     def is_revoked(self):
         return self.revoked_at is not None
+
+
+class EmbedView(db.Model):
+    """One frozen level of an embed: the map data of the whole world at ``zoom``.
+
+    ``body`` is the JSON of ``mapview.map_view`` for the embed's filters (clusters,
+    single incidents with what their popups show, facets) as of the freeze;
+    ``etag`` its SHA-256. Written once, never changed: re-freezing replaces them.
+    """
+
+    __tablename__ = "embed_views"
+    embed_id: Mapped[int] = mapped_column(sa.ForeignKey("embeds.id"), primary_key=True)
+    zoom: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    body: Mapped[str] = mapped_column(sa.Text)
+    etag: Mapped[str] = mapped_column(sa.String(64))

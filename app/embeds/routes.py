@@ -1,23 +1,26 @@
 """Embed pages for other sites, their data, PNG and download, oEmbed, and the builder."""
 import base64
 import functools
+import json
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import (abort, current_app, flash, jsonify, redirect, render_template,
                    request, url_for)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.embeds import bp, service
 from app.embeds.forms import EmbedForm
+from app.i18n import interface_labels
 from app.incidents import taxonomy
 from app.incidents.filters import FilterError
 from app.maps.embed_page import (iframe_html, inline_assets, responsive_snippet,
                                  script_hashes, stable_ids)
 from app.maps.static_map import render_png
-from app.maps.threat_map import FEATURE_LIST_SCRIPT, build_threat_map, page_parts
+from app.maps.threat_map import build_threat_map, page_parts
 from config import BASE_DIR
 
 BASEMAP = BASE_DIR / "geodata" / "countries-110m.geojson"
@@ -46,10 +49,7 @@ def cookieless(view):
 def _lookup(key):
     """The saved embed for ``key``; ``map`` is a live embed of the query's filters."""
     if key == "map":
-        try:
-            return service.adhoc(request.query_string.decode())
-        except FilterError as exc:
-            abort(400, str(exc))
+        return service.adhoc(request.query_string.decode())  # FilterError: a 400
     return service.get_active(key)
 
 
@@ -68,24 +68,53 @@ def _url(endpoint, embed, **extra):
     return url + ("&" if "?" in url else "?") + query if query else url
 
 
-def _data_url(embed):
-    if embed.frozen and embed.frozen_etag:
-        return _url("embeds.data", embed, v=embed.frozen_etag[:16])
-    return _url("embeds.data", embed)
+def _level_url(embed):
+    """A frozen embed's level URL, ``{z}`` standing for the zoom; versioned, immutable."""
+    url = url_for("embeds.level", key=embed.key, zoom=0, v=embed.frozen_etag[:16])
+    return url.replace("/z/0.json", "/z/{z}.json")
 
 
-def _map_config(embed, *, data_url, basemap_url):
-    """The map page's config dict, plus the embed-only options read by atlas-embed.js."""
+def _full_map_url(embed):
+    """The full map with the embed's filters, and its view when it has one."""
+    args = embed.filters
+    where = service.view(embed)
+    if where:
+        at = f"at={where['center'][0]:.4f},{where['center'][1]:.4f},{where['zoom']}"
+        args = f"{args}&{at}" if args else at
+    return url_for("main.map_page", _external=True) + ("?" + args if args else "")
+
+
+def _map_config(embed, *, inline=None, basemap_url):
+    """The map page's config for ``atlas-map.js``, with its embed mode (``embed``).
+
+    A live embed asks ``/api/v1/map`` for each view, like the full map; a frozen one
+    reads its stored levels at their immutable URLs, a downloaded one the levels
+    ``inline`` (``{zoom: JSON text}``) as data URIs.
+    """
+    lang = str(get_locale())
+    zooms = sorted(inline) if inline else service.frozen_levels(embed)
+    mode = {"query": embed.filters, "legend": embed.legend_position,
+            "layers": list(embed.layers), "fullMapUrl": _full_map_url(embed)}
+    if inline:
+        mode["frozen"] = {"zooms": zooms, "levels": {
+            str(z): _data_uri(inline[z].encode(), "application/json") for z in zooms}}
+    elif zooms:
+        mode["frozen"] = {"zooms": zooms, "url": _level_url(embed)}
+    if embed.fit_to_data or embed.zoom is None:
+        fit = max(zooms[0], min(zooms[-1], service.FIT_ZOOM)) if zooms else service.FIT_ZOOM
+        level = json.loads(inline[fit]) if inline else service.level_for_view(embed, fit)
+        mode["fitBounds"] = service.bounds(level)
     return {
-        "dataUrl": data_url,
+        "dataUrl": url_for("api.map_data"),
+        "incidentsApiUrl": url_for("api.list_incidents"),
+        "incidentApiUrl": url_for("api.get_incident", incident_id=0).rsplit("0", 1)[0],
         "incidentUrl": url_for("incidents.show", incident_id=0,
                                _external=True).rsplit("0", 1)[0],
         "basemapUrl": basemap_url,
-        "cap": current_app.config["ATLAS_EMBED_FEATURE_CAP"],
-        "vectors": taxonomy.vector_styles(),
-        "countries": taxonomy.country_names(),
-        "embed": {"legend": embed.legend_position, "layers": list(embed.layers),
-                  "fit": bool(embed.fit_to_data)},
+        "vectors": taxonomy.vector_styles(lang),
+        "countries": taxonomy.country_names(lang),
+        "labels": interface_labels(),
+        "embed": mode,
     }
 
 
@@ -93,19 +122,15 @@ def _folium_map(embed, config, tiles):
     view = service.view(embed)
     m = build_threat_map(config=config, tiles=tiles,
                          tiles_attribution=current_app.config["ATLAS_TILES_ATTRIBUTION"],
-                         static_url=lambda f: url_for("static", filename=f),
-                         script=FEATURE_LIST_SCRIPT, **view)
+                         static_url=lambda f: url_for("static", filename=f), **view)
     return stable_ids(m)
 
 
 def _page(embed, *, standalone=False, config=None, tiles=None):
-    config = config or _map_config(embed, data_url=_data_url(embed),
-                                   basemap_url=url_for("main.basemap"))
+    config = config or _map_config(embed, basemap_url=url_for("main.basemap"))
     m = _folium_map(embed, config, tiles or current_app.config["ATLAS_TILES"])
-    full_map = url_for("main.map_page", _external=True) + (
-        "?" + embed.filters if embed.filters else "")
     return render_template("embeds/embed.html", embed=embed, parts=page_parts(m, ""),
-                           standalone=standalone, full_map_url=full_map,
+                           standalone=standalone, full_map_url=_full_map_url(embed),
                            png_url=_url("embeds.png", embed, _external=True),
                            oembed_url=url_for("embeds.oembed", format="json",
                                               url=_page_url(embed), _external=True))
@@ -141,16 +166,16 @@ def show(key):
     return _cacheable(response, 3600 if embed.frozen else 300)
 
 
-@bp.get("/embed/<key>/data.json")
+@bp.get("/embed/<key>/z/<int:zoom>.json")
 @cookieless
-def data(key):
-    """The embed's GeoJSON: frozen data is immutable at its versioned URL."""
+def level(key, zoom):
+    """One frozen level of the map data: immutable at its versioned URL."""
     embed = _lookup(key)
-    body, etag = service.data_body(embed)
-    response = current_app.response_class(body, mimetype="application/geo+json")
-    versioned = embed.frozen and request.args.get("v") == (embed.frozen_etag or "")[:16]
-    max_age = YEAR if versioned else (3600 if embed.frozen else 60)
-    return _cacheable(response, max_age, immutable=versioned, etag=etag)
+    view = service.frozen_level(embed, zoom)
+    response = current_app.response_class(view.body, mimetype="application/json")
+    versioned = request.args.get("v") == (embed.frozen_etag or "")[:16]
+    return _cacheable(response, YEAR if versioned else 3600, immutable=versioned,
+                      etag=view.etag)
 
 
 def _size_arg(name, default, hi=2400):
@@ -158,7 +183,8 @@ def _size_arg(name, default, hi=2400):
     if not raw:
         return default
     if not raw.isdigit() or not 16 <= int(raw) <= hi:
-        abort(400, f"{name}: expected a whole number of pixels from 16 to {hi}")
+        abort(400, _("%(name)s: expected a whole number of pixels from 16 to %(hi)s",
+                     name=name, hi=hi))
     return int(raw)
 
 
@@ -169,7 +195,7 @@ def png(key):
     embed = _lookup(key)
     width, height = _size_arg("width", PNG_SIZE[0]), _size_arg("height", PNG_SIZE[1])
     view = service.view(embed)
-    image = render_png(service.features(embed)["features"], basemap=BASEMAP,
+    image = render_png(service.png_features(embed), basemap=BASEMAP,
                        width=width, height=height, **view)
     response = current_app.response_class(image, mimetype="image/png")
     return _cacheable(response, 86400 if embed.frozen else 300)
@@ -180,8 +206,7 @@ def png(key):
 def download(key):
     """The embed as one HTML file that works offline (scripts, styles, data inlined)."""
     embed = _lookup(key)
-    body, _etag = service.data_body(embed)
-    config = _map_config(embed, data_url=_data_uri(body, "application/json"),
+    config = _map_config(embed, inline=service.frozen_bodies(embed) or service.snapshot(embed),
                          basemap_url=_data_uri(BASEMAP.read_bytes(), "application/json"))
     page = inline_assets(_page(embed, standalone=True, config=config, tiles="offline"),
                          _read_static)
@@ -232,10 +257,10 @@ def _embed_for_url(url):
 def oembed():
     """oEmbed 1.0 (JSON only): a ``rich`` iframe for map and embed URLs of this site."""
     if request.args.get("format", "json") != "json":
-        abort(501, "Only format=json is supported.")
+        abort(501, _("Only format=json is supported."))
     embed = _embed_for_url(request.args.get("url"))
     if embed is None:
-        abort(404, "No map or embed at that URL.")
+        abort(404, _("No map or embed at that URL."))
     width = min(OEMBED_SIZE[0], _size_arg("maxwidth", OEMBED_SIZE[0], 10_000))
     height = min(OEMBED_SIZE[1], _size_arg("maxheight", OEMBED_SIZE[1], 10_000))
     src = _page_url(embed)
@@ -262,7 +287,7 @@ def editor_required(view):
     @login_required
     def wrapped(*args, **kwargs):
         if not current_user.is_editor:
-            abort(403, "Only editors build embeds.")
+            abort(403, _("Only editors build embeds."))
         return view(*args, **kwargs)
     return wrapped
 
@@ -281,7 +306,9 @@ def _save(form, embed=None):
         if embed is None:
             return service.create(data=data, author=current_user), None
         return service.update(embed=embed, data=data), None
-    except (service.EmbedError, FilterError) as exc:
+    except FilterError as exc:
+        return embed, exc.localised()
+    except service.EmbedError as exc:
         return embed, str(exc)
 
 

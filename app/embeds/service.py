@@ -1,27 +1,27 @@
 """Embeds: create, edit, freeze, revoke, and the data an embed shows.
 
 Readers of an embed are anonymous people on other sites: an embed shows
-published incidents only, whoever built it (``policy.visibility_clause(None)``
-through ``search.find_incidents``).
+published incidents only, whoever built it — the data of ``/api/v1/map``
+(``mapview.map_view``), which holds nothing else. A live embed asks that API
+itself; a frozen one reads the levels stored here at its freeze.
 """
 import hashlib
 import json
 import re
 import secrets
-import time
-
 from urllib.parse import parse_qsl, urlencode
 
 import sqlalchemy as sa
 from flask import abort, current_app
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from app.auth.models import utcnow
-from app.embeds.models import LAYER_GROUPS, LEGEND_POSITIONS, Embed
+from app.embeds.models import LAYER_GROUPS, LEGEND_POSITIONS, Embed, EmbedView
 from app.extensions import db
-from app.incidents import search
+from app.incidents import mapview
 from app.incidents.filters import parse_filters, to_query
-from app.incidents.serialize import feature_collection
+from app.incidents.models import Actor, Incident
 
 # A CSP host-source: optional scheme, host (or *.host), optional port. Nothing that
 # could end the directive or add another (no spaces, ';', ',' or quotes).
@@ -68,53 +68,58 @@ def view(embed):
     return {"center": (embed.center_lat, embed.center_lon), "zoom": embed.zoom}
 
 
-def features(embed):
-    """The GeoJSON FeatureCollection ``embed`` shows now (frozen: as of ``as_of``)."""
-    if embed.frozen and embed.frozen_data is not None:
-        return json.loads(embed.frozen_data)
-    return _live_collection(filters_of(embed))
+# Frozen embeds keep one world-wide level of map data per zoom from 2 (the map's
+# least zoom) to FROZEN_MAX_ZOOM (or the embed's own zoom, when deeper): a reader
+# zooms freely, and past the deepest level the clusters of that level stay whole.
+FROZEN_MIN_ZOOM = 2
+FROZEN_MAX_ZOOM = 8
+FROZEN_DEEPEST_ZOOM = 12  # an embed set at a city's zoom keeps its own level too
+FIT_ZOOM = 4  # the level a fitted embed's view and PNG are computed from
 
 
-# What the map draws, its popups and its list read: an embed sends nothing else
-# (no summaries or sources), so a viral article's readers download a third as much.
-SHOWN_PROPERTIES = ("id", "title", "start_date", "end_date", "actor", "actor_id",
-                    "actor_type", "attribution", "confidence", "vectors", "countries",
-                    "geo_precision", "location_name")
+def frozen_zooms(embed):
+    """The zoom levels a frozen ``embed`` keeps (ascending)."""
+    deepest = max(FROZEN_MAX_ZOOM, min(embed.zoom or 0, FROZEN_DEEPEST_ZOOM))
+    return list(range(FROZEN_MIN_ZOOM, deepest + 1))
 
 
-def _live_collection(filters):
-    cap = current_app.config["ATLAS_EMBED_FEATURE_CAP"]
-    found = search.find_incidents(filters, None, limit=cap + 1, newest_first=True)
-    members = {"count": min(len(found), cap)}
-    if len(found) > cap:
-        members["next"] = True  # the map says "the newest N" when truncated
-    collection = feature_collection(found[:cap], **members)
-    for feature in collection["features"]:
-        props = feature["properties"]
-        feature["properties"] = {k: props[k] for k in SHOWN_PROPERTIES}
-    return collection
+def live_level(embed, zoom):
+    """The map data of ``embed``'s filters over the whole world at ``zoom``, now."""
+    return mapview.map_view(filters_of(embed), zoom)
 
 
-def data_body(embed):
-    """``(bytes, etag)`` of the embed's data as JSON.
+def _popup_details(ids):
+    """``{id: {actor, actor_type, attribution, location_name}}`` for a frozen popup."""
+    out = {}
+    ids = sorted(ids)
+    for start in range(0, len(ids), 5000):
+        rows = db.session.execute(
+            sa.select(Incident.id, Actor.name, Actor.type, Incident.attribution,
+                      Incident.location_name)
+            .outerjoin(Actor, Actor.id == Incident.actor_id)
+            .where(Incident.id.in_(ids[start:start + 5000])))
+        for row in rows:
+            out[row.id] = {"actor": row.name, "actor_type": row.type,
+                           "attribution": row.attribution,
+                           "location_name": row.location_name}
+    return out
 
-    Live data is computed at most once per ``ATLAS_EMBED_LIVE_TTL`` seconds per
-    filters and process (the time it may be cached downstream anyway), so a
-    viral article costs the database one query a minute, not one per reader.
+
+def snapshot(embed):
+    """``{zoom: JSON text}``: every level ``embed`` shows now, popups included.
+
+    What a frozen embed keeps, and what a downloaded embed carries inline: each
+    level is the whole world's ``/api/v1/map`` answer at that zoom, its single
+    incidents completed with the rest of what their popup shows, so a frozen
+    reader never asks the live API anything.
     """
-    if embed.frozen and embed.frozen_data is not None:
-        return embed.frozen_data.encode(), embed.frozen_etag
-    cache = current_app.extensions.setdefault("atlas_embed_live", {})
-    now = time.monotonic()
-    hit = cache.get(embed.filters)
-    if hit and hit[0] > now:
-        return hit[1], hit[2]
-    body = _dumps(features(embed)).encode()
-    if len(cache) > 1000:
-        cache.clear()
-    cache[embed.filters] = (now + current_app.config["ATLAS_EMBED_LIVE_TTL"], body,
-                            hashlib.sha256(body).hexdigest())
-    return cache[embed.filters][1:]
+    levels = {zoom: live_level(embed, zoom) for zoom in frozen_zooms(embed)}
+    ids = {f["id"] for level in levels.values() for f in level["features"]}
+    details = _popup_details(ids)
+    for level in levels.values():
+        for feature in level["features"]:
+            feature.update(details.get(feature["id"], {}))
+    return {zoom: _dumps(level) for zoom, level in levels.items()}
 
 
 def _dumps(value):
@@ -123,10 +128,72 @@ def _dumps(value):
 
 def freeze(embed):
     """Materialise what ``embed`` shows now, so it never changes afterwards."""
-    body = _dumps(_live_collection(filters_of(embed)))
-    embed.frozen_data = body
-    embed.frozen_etag = hashlib.sha256(body.encode()).hexdigest()
+    db.session.execute(sa.delete(EmbedView).where(EmbedView.embed_id == embed.id))
+    digest = hashlib.sha256()
+    for zoom, body in snapshot(embed).items():
+        etag = hashlib.sha256(body.encode()).hexdigest()
+        digest.update(etag.encode())
+        db.session.add(EmbedView(embed_id=embed.id, zoom=zoom, body=body, etag=etag))
+    embed.frozen_etag = digest.hexdigest()
     embed.as_of = utcnow()
+
+
+def frozen_levels(embed):
+    """The zoom levels a frozen ``embed`` keeps, ascending (empty when live)."""
+    if not embed.frozen or embed.id is None:
+        return []
+    return list(db.session.scalars(sa.select(EmbedView.zoom)
+                                   .where(EmbedView.embed_id == embed.id)
+                                   .order_by(EmbedView.zoom)))
+
+
+def frozen_bodies(embed):
+    """``{zoom: JSON text}`` of a frozen ``embed``'s stored levels (empty when live)."""
+    if not embed.frozen or embed.id is None:
+        return {}
+    return dict(db.session.execute(sa.select(EmbedView.zoom, EmbedView.body)
+                                   .where(EmbedView.embed_id == embed.id)).all())
+
+
+def frozen_level(embed, zoom):
+    """The stored ``EmbedView`` of a frozen ``embed`` at ``zoom`` (404 when none)."""
+    view = db.session.get(EmbedView, (embed.id, zoom)) if embed.frozen else None
+    return view or abort(404, _("No such level of this embed."))
+
+
+def bounds(level):
+    """``[west, south, east, north]`` of what a level draws, or ``None`` when empty.
+
+    From the clusters' mean positions (their cells are as wide as the zoom is
+    shallow) and the incidents' points: the view an embed fitted to its data opens on.
+    """
+    points = [(c["lon"], c["lat"]) for c in level["clusters"]]
+    points += [(f["lon"], f["lat"]) for f in level["features"]]
+    if not points:
+        return None
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    return [min(lons), min(lats), max(lons), max(lats)]
+
+
+def level_for_view(embed, zoom):
+    """The map data ``embed`` shows at ``zoom``: frozen (nearest level kept) or live."""
+    levels = frozen_levels(embed)
+    if levels:
+        nearest = max(levels[0], min(levels[-1], zoom))
+        return json.loads(frozen_level(embed, nearest).body)
+    return live_level(embed, zoom)
+
+
+def png_features(embed):
+    """GeoJSON features of the embed's PNG: its clusters as points, and its incidents."""
+    zoom = FIT_ZOOM if embed.fit_to_data or embed.zoom is None else embed.zoom
+    level = level_for_view(embed, zoom)
+    out = [{"type": "Feature", "geometry": {"type": "Point",
+                                            "coordinates": [c["lon"], c["lat"]]}}
+           for c in level["clusters"]]
+    out += [{"type": "Feature", "geometry": f.get("geometry") or {
+        "type": "Point", "coordinates": [f["lon"], f["lat"]]}} for f in level["features"]]
+    return out
 
 
 def _apply(embed, data):
@@ -145,24 +212,29 @@ def _apply(embed, data):
                                                 data["zoom"]):
         raise EmbedError("view: give a centre and a zoom, or fit to the data")
     embed.frozen = bool(data.get("frozen"))
-    if refreeze:
-        freeze(embed)
-    elif not embed.frozen:
-        embed.frozen_data = embed.frozen_etag = embed.as_of = None
+    if not embed.frozen:
+        embed.frozen_etag = embed.as_of = None
+        if embed.id is not None:
+            db.session.execute(sa.delete(EmbedView).where(EmbedView.embed_id == embed.id))
+    return refreeze
 
 
 def create(*, data, author):
     """Create an embed with a new unguessable key; ``data`` as the builder form gives."""
     embed = Embed(key=secrets.token_urlsafe(16), created_by_id=author.id)
-    _apply(embed, data)
+    refreeze = _apply(embed, data)
     db.session.add(embed)
+    db.session.flush()  # its id, for the frozen levels
+    if refreeze:
+        freeze(embed)
     db.session.commit()
     return embed
 
 
 def update(*, embed, data):
     """Change an embed's settings (re-freezing when its filters change)."""
-    _apply(embed, data)
+    if _apply(embed, data):
+        freeze(embed)
     db.session.commit()
     return embed
 
@@ -176,7 +248,7 @@ def revoke(*, embed):
 
 def get(embed_id):
     """An embed by id for the builder (404 when missing)."""
-    return db.session.get(Embed, embed_id) or abort(404, "No such embed.")
+    return db.session.get(Embed, embed_id) or abort(404, _("No such embed."))
 
 
 def get_all():
@@ -188,9 +260,9 @@ def get_active(key):
     """The embed to serve for ``key``: 404 when unknown, 410 when revoked."""
     embed = db.session.scalar(sa.select(Embed).where(Embed.key == key))
     if embed is None:
-        abort(404, "No such embed.")
+        abort(404, _("No such embed."))
     if embed.is_revoked:
-        abort(410, "This embed was withdrawn by its publisher.")
+        abort(410, _("This embed was withdrawn by its publisher."))
     return embed
 
 

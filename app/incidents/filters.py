@@ -10,24 +10,43 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
+from app.i18n import N_
+
 MAX_Q = 200
+# ``actor=none``, ``vector=none``, ``country=none``: incidents with no actor, no
+# vector, no target country — so ticking layers can reach every incident.
+NONE = "none"
 _ISO3 = re.compile(r"^[A-Z]{3}$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
 class FilterError(ValueError):
-    """A filter value that cannot be understood; the message says which and why."""
+    """A filter value that cannot be understood; the message says which and why.
+
+    ``str(exc)`` is the English message: the JSON API's stable ``error`` and the
+    CLI's output. ``exc.localised()`` is the same in the reader's language, for
+    pages and the API's ``message``.
+    """
+
+    def __init__(self, message, **params):
+        self.message, self.params = message, params
+        super().__init__(message % params if params else message)
+
+    def localised(self):
+        """The message in the current request's language (English outside one)."""
+        return gettext(self.message, **self.params)
 
 
 @dataclass(frozen=True)
 class IncidentFilters:
     """What a researcher asked to see. Empty tuples and ``None`` mean "any"."""
 
-    actors: tuple = ()          # actor ids (int) or names (str)
-    vectors: tuple = ()         # vector slugs
-    countries: tuple = ()       # ISO 3166-1 alpha-3
+    actors: tuple = ()          # actor ids (int) or names (str), or NONE
+    vectors: tuple = ()         # vector slugs, or NONE
+    countries: tuple = ()       # ISO 3166-1 alpha-3, or NONE
     date_from: date | None = None
     date_to: date | None = None
     min_confidence: int | None = None
@@ -51,7 +70,8 @@ def parse_date(text, *, end=False, name="date"):
     """Parse ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; ``end`` picks the period's last day."""
     m = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", text.strip())
     if not m:
-        raise FilterError(f"{name}: {text!r} is not a date (use YYYY, YYYY-MM or YYYY-MM-DD)")
+        raise FilterError(N_("%(name)s: '%(value)s' is not a date (use YYYY, YYYY-MM or "
+                            "YYYY-MM-DD)"), name=name, value=text)
     year, month, day = int(m[1]), m[2], m[3]
     try:
         if month is None:
@@ -62,27 +82,28 @@ def parse_date(text, *, end=False, name="date"):
             return date(year, month, last if end else 1)
         return date(year, month, int(day))
     except ValueError as exc:
-        raise FilterError(f"{name}: {text!r} is not a real date ({exc})") from None
+        raise FilterError(N_("%(name)s: '%(value)s' is not a real date (%(reason)s)"),
+                          name=name, value=text, reason=str(exc)) from None
 
 
 def parse_bbox(text):
     """Parse ``W,S,E,N`` in degrees. ``W > E`` means the box crosses the antimeridian."""
     parts = text.split(",")
     if len(parts) != 4:
-        raise FilterError("bbox: expected four numbers W,S,E,N")
+        raise FilterError(N_("bbox: expected four numbers W,S,E,N"))
     try:
         west, south, east, north = (float(p) for p in parts)
     except ValueError:
-        raise FilterError("bbox: expected four numbers W,S,E,N") from None
+        raise FilterError(N_("bbox: expected four numbers W,S,E,N")) from None
     for v in (west, south, east, north):
         if v != v or v in (float("inf"), float("-inf")):
-            raise FilterError("bbox: numbers must be finite")
+            raise FilterError(N_("bbox: numbers must be finite"))
     # Leaflet reports longitudes past ±180 when the world wraps; clamp them.
     west, east = max(-180.0, min(180.0, west)), max(-180.0, min(180.0, east))
     if not (-90 <= south <= 90 and -90 <= north <= 90):
-        raise FilterError("bbox: latitudes must be within -90..90")
+        raise FilterError(N_("bbox: latitudes must be within -90..90"))
     if south > north:
-        raise FilterError("bbox: south must not be greater than north")
+        raise FilterError(N_("bbox: south must not be greater than north"))
     return (west, south, east, north)
 
 
@@ -92,37 +113,44 @@ def parse_filters(args):
         args = MultiDict(args)
     actors = []
     for value in _values(args, "actor"):
+        if value.lower() == NONE:
+            actors.append(NONE)
+            continue
         # isdigit() alone accepts "²" or "٣", which int() refuses or misreads.
         actors.append(int(value) if value.isascii() and value.isdigit() else value)
     vectors = []
     for value in _values(args, "vector"):
         if not _SLUG.match(value):
-            raise FilterError(f"vector: {value!r} is not a vector slug")
+            raise FilterError(N_("vector: '%(value)s' is not a vector slug"), value=value)
         vectors.append(value)
     countries = []
     for value in _values(args, "country"):
+        if value.lower() == NONE:
+            countries.append(NONE)
+            continue
         if not _ISO3.match(value.upper()):
-            raise FilterError(f"country: {value!r} is not an ISO 3166-1 alpha-3 code")
+            raise FilterError(N_("country: '%(value)s' is not an ISO 3166-1 alpha-3 code"),
+                              value=value)
         countries.append(value.upper())
     date_from = args.get("from")
     date_to = args.get("to")
     date_from = parse_date(date_from, name="from") if date_from else None
     date_to = parse_date(date_to, end=True, name="to") if date_to else None
     if date_from and date_to and date_from > date_to:
-        raise FilterError("from must not be after to")
+        raise FilterError(N_("from must not be after to"))
     min_conf = args.get("min_confidence")
     if min_conf not in (None, ""):
         try:
             min_conf = int(min_conf)
         except ValueError:
-            raise FilterError("min_confidence: expected a whole number 0–100") from None
+            raise FilterError(N_("min_confidence: expected a whole number 0–100")) from None
         if not 0 <= min_conf <= 100:
-            raise FilterError("min_confidence: expected a whole number 0–100")
+            raise FilterError(N_("min_confidence: expected a whole number 0–100"))
     else:
         min_conf = None
     q = (args.get("q") or "").strip() or None
     if q and len(q) > MAX_Q:
-        raise FilterError(f"q: at most {MAX_Q} characters")
+        raise FilterError(N_("q: at most %(max)s characters"), max=MAX_Q)
     bbox = args.get("bbox")
     statuses = tuple(_values(args, "status"))
     return IncidentFilters(

@@ -6,6 +6,9 @@ few incidents drawn one by one are read from the database (titles, shapes).
 A cluster always holds two incidents or more: a lone incident in its cell is
 sent as itself.
 """
+import hashlib
+import json
+
 import numpy as np
 import shapely
 import sqlalchemy as sa
@@ -14,8 +17,8 @@ from app.extensions import db
 from app.geo import grid
 from app.geo.geometry import to_geojson
 from app.incidents import mapindex
-from app.incidents.models import (Actor, Incident, Vector, incident_countries,
-                                  incident_vectors)
+from app.incidents.filters import NONE
+from app.incidents.models import GEO_PRECISIONS, Actor, Incident
 from app.incidents.search import bbox_parts
 
 CELL_PX = 64          # cluster cell size on screen
@@ -31,11 +34,13 @@ KINDS = {"Point": "point", "LineString": "line", "Polygon": "polygon",
 def _summary(index, filters):
     """What does not change when the view pans: the filter mask, facets, barometer."""
     m = mapindex.masks(index, filters)
-    full = m.all()
-    per_country = index.countries.counts(full)
+    groups, memo = mapindex.group_masks(m), {}
+    full = groups[None]
+    per_country = dict(mapindex.count_rows(index, "countries", full, memo))
+    per_country.pop(NONE, None)
     return {
         "mask": full,
-        "facets": mapindex.facets(index, m),
+        "facets": mapindex.facets(index, m, groups=groups, memo=memo),
         "barometer": {"counts": per_country,
                       "breaks": grid.quantile_breaks(list(per_country.values()),
                                                      BAROMETER_CLASSES)},
@@ -94,59 +99,75 @@ def _clusters(cells):
              "bbox": [round(float(v), 6) for v in cells.bbox[i]]} for i in many]
 
 
-def _keys_of(ids, incident_col, key_col, join=None):
-    """``{incident_id: [sorted keys]}`` from an association table, for a few incidents."""
-    out = {i: [] for i in ids}
-    stmt = sa.select(incident_col, key_col)
-    if join is not None:
-        stmt = stmt.join(*join)
-    for incident_id, key in db.session.execute(
-            stmt.where(incident_col.in_(ids)).order_by(incident_col, key_col)):
-        out[incident_id].append(key)
-    return out
-
-
 def _features(index, rows, zoom):
-    """The incidents drawn one by one, with what the map, popup and list need."""
-    ids = [int(i) for i in index.ids[rows]]
-    if not ids:
+    """The incidents drawn one by one, with what the map, popup and list need.
+
+    Everything but the title, the shape and ``precision_m`` comes from the
+    index; shapes other than points are simplified to half a pixel and snapped
+    to ~1 m (smaller JSON, same drawing).
+    """
+    if not len(rows):
         return []
-    tolerance = 360.0 / (grid.TILE_PX * 2 ** zoom) / 2  # half a pixel, in degrees
-    vectors = _keys_of(ids, incident_vectors.c.incident_id, Vector.slug,
-                       join=(Vector, Vector.id == incident_vectors.c.vector_id))
-    countries = _keys_of(ids, incident_countries.c.incident_id,
-                         incident_countries.c.iso_a3)
-    details = db.session.execute(sa.select(
-        Incident.id, Incident.title, Incident.geometry, Incident.geo_precision,
-        Incident.precision_m, Incident.actor_id, Incident.confidence,
-        Incident.start_date, Incident.end_date, Incident.rep_x, Incident.rep_y)
-        .where(Incident.id.in_(ids))).all()
-    # Shapes simplified to half a pixel and snapped to ~1 m: smaller JSON, same drawing.
-    shapes = shapely.set_precision(shapely.simplify([d.geometry for d in details], tolerance),
-                                   COORD_GRID)
-    out = []
-    for d, shape in zip(details, shapes):
+    ids = index.ids[rows].tolist()
+    details = {d.id: d for d in db.session.execute(sa.select(
+        Incident.id, Incident.title, Incident.geometry, Incident.precision_m)
+        .where(Incident.id.in_(ids)))}
+    vectors = index.vectors.labels_of(rows)
+    countries = index.countries.labels_of(rows)
+    start = (mapindex.EPOCH + index.start[rows]).astype(str).tolist()
+    end = (mapindex.EPOCH + index.end[rows]).astype(str).tolist()
+    out, shaped = [], []
+    for k, (incident_id, row) in enumerate(zip(ids, rows.tolist())):
+        d = details.get(incident_id)
+        if d is None:  # changed since the index was read; the next request has it
+            continue
         kind = KINDS[d.geometry.geom_type.removeprefix("Multi")]
-        item = {"id": d.id, "title": d.title, "lon": round(d.rep_x, 6),
-                "lat": round(d.rep_y, 6), "kind": kind, "geo_precision": d.geo_precision,
-                "precision_m": d.precision_m, "actor_id": d.actor_id,
-                "confidence": d.confidence, "start_date": d.start_date.isoformat(),
-                "end_date": d.end_date.isoformat(), "vectors": vectors[d.id],
-                "countries": countries[d.id]}
+        actor = int(index.actor[row])
+        item = {"id": incident_id, "title": d.title, "lon": round(float(index.lon[row]), 6),
+                "lat": round(float(index.lat[row]), 6), "kind": kind,
+                "geo_precision": GEO_PRECISIONS[index.precision[row]],
+                "precision_m": d.precision_m, "actor_id": actor if actor >= 0 else None,
+                "confidence": int(index.confidence[row]), "start_date": start[k],
+                "end_date": end[k], "vectors": vectors[k], "countries": countries[k]}
         if kind != "point":
-            item["geometry"] = to_geojson(shape)
+            shaped.append((item, d.geometry))
         out.append(item)
+    if shaped:
+        shapes = shapely.set_precision(shapely.simplify(
+            [g for _, g in shaped], 360.0 / (grid.TILE_PX * 2 ** zoom) / 2), COORD_GRID)
+        for (item, _), shape in zip(shaped, shapes):
+            item["geometry"] = to_geojson(shape)
     return sorted(out, key=lambda f: (f["start_date"], f["id"]), reverse=True)
 
 
 def _actor_names(actor_ids):
-    if not actor_ids:
+    ids = [a for a in actor_ids if a != NONE]
+    if not ids:
         return {}
     return dict(db.session.execute(sa.select(Actor.id, Actor.name)
-                                   .where(Actor.id.in_(list(actor_ids)))).all())
+                                   .where(Actor.id.in_(ids))).all())
 
 
-def map_view(filters, zoom):
+def view_etag(filters, zoom):
+    """``(index, etag)`` of the view: the index's content generation and the
+    normalised query (parsed filters, bbox included, and zoom).
+
+    Costs one primary-key lookup when the index is current, so a client that
+    has the answer gets its ``304`` for about the price of ``/healthz``.
+    """
+    index = mapindex.holder().current()
+    digest = hashlib.blake2b(repr((filters, zoom)).encode(), digest_size=12).hexdigest()
+    return index, f"{index.generation:x}-{digest}"
+
+
+def view_body(index, filters, zoom):
+    """The view's JSON answer as bytes, from the per-process LRU when seen before."""
+    key = (index.generation, filters, zoom)
+    return mapindex.holder().cached_body(key, lambda: json.dumps(
+        map_view(filters, zoom, index=index), separators=(",", ":")).encode())
+
+
+def map_view(filters, zoom, *, index=None):
     """The JSON-ready data of the map for ``filters`` (with bbox) at ``zoom``.
 
     Returns clusters (two incidents or more, with their count, mean position
@@ -156,7 +177,7 @@ def map_view(filters, zoom):
     anywhere) and the period covered.
     """
     holder = mapindex.holder()
-    index = holder.current()
+    index = index or holder.current()
     key = (index.generation, mapindex.without_view(filters))
     summary = holder.cached(key, lambda: _summary(index, filters))
     rows, cells = _view_cells(holder, key, index, summary["mask"], filters.bbox or WORLD,
@@ -170,9 +191,10 @@ def map_view(filters, zoom):
         "clusters": _clusters(cells),
         "features": _features(index, singles, zoom),
         "facets": {
-            "actors": sorted(({"id": a, "name": names.get(a, str(a)), "count": c}
-                              for a, c in facets["actors"].items()),
-                             key=lambda a: a["name"].lower()),
+            # "none" (no actor) comes last, with no name: the page labels it.
+            "actors": sorted(({"id": a, "name": None if a == NONE else names.get(a, str(a)),
+                               "count": c} for a, c in facets["actors"].items()),
+                             key=lambda a: (a["name"] is None, (a["name"] or "").lower())),
             "vectors": facets["vectors"],
             "countries": facets["countries"],
         },

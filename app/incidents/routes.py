@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from app.geo.gazetteer import search_places
 from app.geo.geometry import GeometryError, check_json_text, parse_geometry, to_geojson
 from app.incidents import bp, policy, search, service
-from app.incidents.filters import FilterError, parse_filters
+from app.incidents.filters import parse_filters
 from app.incidents.forms import BatchForm, choices, IncidentForm, RestoreForm, StatusForm
 from app.incidents.schema import ValidationError, parse_incident
 from app.incidents.taxonomy import actor_names, country_names, vector_choices
@@ -159,10 +159,7 @@ def mine():
 def review():
     """The review queue: counts per status, filters, batch actions (editors)."""
     _require(policy.can_publish(current_user))
-    try:
-        filters = parse_filters(request.args)
-    except FilterError as exc:
-        abort(400, str(exc))
+    filters = parse_filters(request.args)  # FilterError: a 400 (app error handler)
     incidents = search.find_incidents(filters, current_user, limit=QUEUE_LIMIT,
                                       newest_first=True, default_statuses=("submitted",))
     return render_template("incidents/review.html", incidents=incidents, filters=filters,

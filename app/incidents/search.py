@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.incidents import policy
+from app.incidents.filters import NONE
 from app.incidents.models import (Actor, Incident, Vector, incident_countries,
                                   incident_vectors)
 
@@ -50,6 +51,15 @@ def refine_to_bbox(incidents, bbox, dialect):
     return [inc for inc, ok in zip(incidents, keep) if ok]
 
 
+def _any_or_none(keys, incident_col, having_any):
+    """Incidents in ``having_any``, or — when ``keys`` hold ``NONE`` — with no row in
+    ``incident_col``'s table."""
+    cond = Incident.id.in_(having_any)
+    if NONE in keys:
+        cond = sa.or_(cond, ~sa.exists().where(incident_col == Incident.id))
+    return cond
+
+
 def filter_conditions(filters, viewer, *, default_statuses=("published",)):
     """All SQL conditions for ``filters`` as seen by ``viewer`` (a list to ``and_``)."""
     conds = [policy.visibility_clause(viewer)]
@@ -58,16 +68,19 @@ def filter_conditions(filters, viewer, *, default_statuses=("published",)):
         conds.append(Incident.status.in_(statuses))
     if filters.actors:
         ids = [a for a in filters.actors if isinstance(a, int)]
-        names = [a.lower() for a in filters.actors if isinstance(a, str)]
+        names = [a.lower() for a in filters.actors if isinstance(a, str) and a != NONE]
         by_name = sa.select(Actor.id).where(sa.func.lower(Actor.name).in_(names))
-        conds.append(sa.or_(Incident.actor_id.in_(ids), Incident.actor_id.in_(by_name)))
+        conds.append(sa.or_(Incident.actor_id.in_(ids), Incident.actor_id.in_(by_name),
+                            *[Incident.actor_id.is_(None)] * (NONE in filters.actors)))
     if filters.vectors:
-        conds.append(Incident.id.in_(
+        conds.append(_any_or_none(
+            filters.vectors, incident_vectors.c.incident_id,
             sa.select(incident_vectors.c.incident_id)
             .join(Vector, Vector.id == incident_vectors.c.vector_id)
             .where(Vector.slug.in_(filters.vectors))))
     if filters.countries:
-        conds.append(Incident.id.in_(
+        conds.append(_any_or_none(
+            filters.countries, incident_countries.c.incident_id,
             sa.select(incident_countries.c.incident_id)
             .where(incident_countries.c.iso_a3.in_(filters.countries))))
     # Intervals overlap the requested period: an incident from March to June

@@ -4,6 +4,7 @@ import tempfile
 
 from flask import (Response, abort, current_app, render_template, request, send_file,
                    stream_with_context)
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.incidents import policy
@@ -16,7 +17,8 @@ from app.main.routes import parse_request_filters
 def download(fmt):
     """The incidents of the filtered view in ``fmt``, streamed as they are read."""
     if fmt not in export.EXPORT_FORMATS:
-        abort(404, f"No export format {fmt!r}; use one of {', '.join(export.EXPORT_FORMATS)}.")
+        abort(404, _("No export format %(fmt)s; use one of %(names)s.", fmt=fmt,
+                     names=", ".join(export.EXPORT_FORMATS)))
     filters = parse_request_filters()
     filename = f"incidents.{export.EXTENSIONS[fmt]}"
     if fmt == "gpkg":
@@ -46,7 +48,7 @@ def _gpkg_download(filters, filename):
 def upload():
     """Upload a file: preview (dry run) or import it all or nothing, with the full report."""
     if not policy.can_create(current_user):
-        abort(403, "Only contributors, editors and admins import incidents.")
+        abort(403, _("Only contributors, editors and admins import incidents."))
     form = ImportForm()
     result, problem = None, None
     if form.validate_on_submit():

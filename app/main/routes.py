@@ -8,19 +8,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.extensions import db
+from app.i18n import interface_labels
 from app.incidents import taxonomy
-from app.incidents.filters import FilterError, parse_filters, url_args
+from app.incidents.filters import parse_filters, url_args
 from app.main import bp
 from app.maps.threat_map import build_threat_map, page_parts
 from config import BASE_DIR
 
 
 def parse_request_filters():
-    """The shared filters from the query string, or a 400 saying what is wrong."""
-    try:
-        return parse_filters(request.args)
-    except FilterError as exc:
-        abort(400, str(exc))
+    """The shared filters from the query string; ``FilterError`` becomes a 400 saying
+    what is wrong, in the reader's language (app error handler)."""
+    return parse_filters(request.args)
 
 
 def parse_view(text):
@@ -32,28 +31,6 @@ def parse_view(text):
     if not (-85 <= lat <= 85 and -180 <= lon <= 180 and 2 <= zoom <= 18):
         return None
     return (lat, lon), int(zoom)
-
-
-def map_labels():
-    """The map's interface strings in the page's language, for ``atlas-map.js``."""
-    return {
-        "layers": _("Layers"), "actors": _("Actors"), "vectors": _("Vectors"),
-        "countries": _("Countries"),
-        "rule": _("An incident is shown when its actor is ticked, and at least one of its "
-                  "vectors, and at least one of its countries."),
-        "loading": _("Loading…"), "inView": _("incidents in view"),
-        "clusters": _("clusters"), "single": _("shown one by one"),
-        "cluster": _("Cluster of"), "incidents": _("incidents"), "zoomIn": _("Zoom in"),
-        "open": _("Open the incident"), "actor": _("Actor"),
-        "attribution": _("Attribution"), "confidence": _("confidence"),
-        "vectorsLabel": _("Vectors"), "countriesLabel": _("Countries"),
-        "location": _("Location"), "unknownActor": _("Unknown actor"),
-        "error": _("Could not load the map data"),
-        "barometer": _("Incidents per target country"), "play": _("Play"),
-        "pause": _("Pause"), "exact": _("exact"), "city": _("city-level"),
-        "region": _("region-level"), "country": _("country-level"),
-        "near": _("Incidents here"), "more": _("more — zoom in or narrow the filters"),
-    }
 
 
 @bp.route("/")
@@ -70,7 +47,7 @@ def map_page():
         "basemapUrl": url_for("main.basemap"),
         "vectors": taxonomy.vector_styles(lang),
         "countries": taxonomy.country_names(lang),
-        "labels": map_labels(),
+        "labels": interface_labels(),
     }
     view = parse_view(request.args.get("at"))
     where = {"center": view[0], "zoom": view[1]} if view else {}

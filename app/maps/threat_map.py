@@ -15,7 +15,6 @@ import re
 import folium
 from branca.element import MacroElement
 from folium.elements import JSCSSMixin
-from folium.plugins import MarkerCluster
 from jinja2 import Template
 
 from app.maps.assets import use_local_assets
@@ -23,7 +22,6 @@ from app.maps.assets import use_local_assets
 EUROPE_CENTER = (50.0, 15.0)
 EUROPE_ZOOM = 4
 AGGREGATED_SCRIPT = "js/atlas-map.js"
-FEATURE_LIST_SCRIPT = "js/atlas-features.js"
 
 
 def script_json(value):
@@ -41,7 +39,8 @@ class ThreatLayer(JSCSSMixin, MacroElement):
     """Loads the map data from the API and draws it with the atlas layer control.
 
     ``config`` is a JSON-able dict read by ``AtlasMap.init`` (data URL,
-    taxonomy, labels). It is embedded with ``script_json``.
+    taxonomy, labels; ``embed`` for an embed's mode). It is embedded with
+    ``script_json``.
     """
 
     _template = Template("""
@@ -50,21 +49,18 @@ class ThreatLayer(JSCSSMixin, MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, config, script_url, common_url, *, browser_clusters=False):
+    def __init__(self, config, script_url, common_url):
         super().__init__()
         self._name = "ThreatLayer"
         self.config_json = script_json(config)
-        # The map page's clusters are computed by the server; an embed's capped
-        # feature list is clustered in the browser by Leaflet.markercluster.
+        # Clusters are computed by the server (live) or stored (frozen embeds):
+        # no clustering plugin in the browser.
         self.default_js = [("atlas_common", common_url), ("atlas_map", script_url)]
         self.default_css = []
-        if browser_clusters:
-            self.default_js = list(MarkerCluster.default_js) + self.default_js
-            self.default_css = list(MarkerCluster.default_css)
 
 
 def build_threat_map(*, config, tiles, tiles_attribution, static_url,
-                     center=EUROPE_CENTER, zoom=EUROPE_ZOOM, script=AGGREGATED_SCRIPT):
+                     center=EUROPE_CENTER, zoom=EUROPE_ZOOM):
     """Build the map shell.
 
     Parameters
@@ -79,10 +75,6 @@ def build_threat_map(*, config, tiles, tiles_attribution, static_url,
         ``filename -> URL`` under the app's static folder.
     center, zoom : tuple of float (lat, lon), int
         The initial view.
-    script : str
-        The drawing script under the static folder: ``js/atlas-map.js`` draws the
-        server's aggregated views (the map page); ``js/atlas-features.js`` draws a
-        plain, capped FeatureCollection (embeds, whose frozen data is stored).
     """
     m = folium.Map(location=list(center), zoom_start=zoom, tiles=None,
                    control_scale=True, world_copy_jump=True)
@@ -93,8 +85,8 @@ def build_threat_map(*, config, tiles, tiles_attribution, static_url,
         folium.TileLayer(tiles=tiles, attr=tiles_attribution, name="Basemap",
                          control=False).add_to(m)
     config = dict(config, offline=tiles == "offline")
-    ThreatLayer(config, static_url(script), static_url("js/atlas-common.js"),
-                browser_clusters=script == FEATURE_LIST_SCRIPT).add_to(m)
+    ThreatLayer(config, static_url(AGGREGATED_SCRIPT),
+                static_url("js/atlas-common.js")).add_to(m)
     use_local_assets(m, static_url)
     return m
 

@@ -108,13 +108,18 @@ class CopyReport:
         yield f"geometries identical: {self.geometries_checked}"
 
 
+# The schema version is the target's own; the change counters and the map change
+# log are bookkeeping of the target's triggers, which fill them as rows arrive.
+NOT_COPIED = frozenset({"alembic_version", "change_counters", "map_changes"})
+
+
 def copy_database(metadata, source, target):
     """Copy every table of ``metadata`` from engine ``source`` to engine ``target``.
 
     ``target`` must already carry the schema and hold no users or incidents.
     Runs in one target transaction: a failed copy or check leaves it untouched.
     """
-    tables = [t for t in metadata.sorted_tables if t.name != "alembic_version"]
+    tables = [t for t in metadata.sorted_tables if t.name not in NOT_COPIED]
     report = CopyReport()
     with source.connect() as src, target.begin() as dst:
         _refuse_non_empty(dst, metadata)
@@ -123,6 +128,11 @@ def copy_database(metadata, source, target):
             report.rows[table.name] = _copy_table(src, dst, table)
         _reset_sequences(dst, tables)
         _verify(src, dst, tables, metadata, report)
+    # Fresh planner statistics: without them PostgreSQL guessed ~1,000 published
+    # incidents out of 1,000,000 and ANDed a full status-index scan into every
+    # bbox query (82 ms instead of 2 ms for a city); autovacuum gets there later.
+    with target.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text("ANALYZE"))
     return report
 
 

@@ -111,7 +111,7 @@ def queue():
     tips = service.open_tips(current_user)
     by = request.args.get("group", "evidence")
     if by not in ("evidence", "country"):
-        abort(400, "group: expected evidence or country")
+        abort(400, _("group: expected evidence or country"))
     groups = (service.group_by_evidence(tips) if by == "evidence"
               else service.group_by_country(tips))
     return render_template("tips/queue.html", groups=groups, group=by, count=len(tips),

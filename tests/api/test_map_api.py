@@ -173,3 +173,43 @@ def test_low_zoom_views_take_the_cells_meeting_the_bbox(client, make_incident):
     east = _get(client, zoom="5", bbox="20,50,30,58")
     assert [f["title"] for f in east["features"]] == ["Vilnius"] and east["total"] == 1
     assert _get(client, zoom="5")["total"] == 3
+
+
+def test_repeated_views_get_304_and_a_publish_changes_the_etag(client, make_incident):
+    make_incident(title="One")
+    first = client.get("/api/v1/map", query_string={"bbox": WORLD, "zoom": "4"})
+    etag = first.headers["ETag"]
+    assert "no-cache" in first.headers["Cache-Control"]
+    again = client.get("/api/v1/map", query_string={"bbox": WORLD, "zoom": "4"},
+                       headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    other = client.get("/api/v1/map", query_string={"bbox": WORLD, "zoom": "5"},
+                       headers={"If-None-Match": etag})
+    assert other.status_code == 200 and other.headers["ETag"] != etag
+    make_incident(title="Two", wkt="POINT (13.4 52.52)")
+    changed = client.get("/api/v1/map", query_string={"bbox": WORLD, "zoom": "4"},
+                         headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.get_json()["total"] == 2
+
+
+def test_none_layers_reach_incidents_with_no_actor_vector_or_country(client, make_incident):
+    alpha = make_incident(title="Alpha in Paris", actor="Alpha", vectors=["cyber"])
+    make_incident(title="Nobody at sea", actor=None, vectors=[], countries=[],
+                  wkt="POINT (-140 -40)")
+    data = _get(client, zoom="2")
+    assert data["facets"]["actors"][-1] == {"id": "none", "name": None, "count": 1}
+    assert data["facets"]["vectors"] == {"cyber": 1, "none": 1}
+    assert data["facets"]["countries"] == {"FRA": 1, "none": 1}
+    assert "none" not in data["barometer"]["counts"]
+
+    def titles(**params):
+        return sorted(f["title"] for f in _get(client, zoom="12", **params)["features"])
+
+    for group in ("actor", "vector", "country"):
+        assert titles(**{group: "none"}) == ["Nobody at sea"]
+    assert titles(actor=[str(alpha.actor_id), "none"]) == ["Alpha in Paris", "Nobody at sea"]
+    assert titles(actor="none", vector="cyber") == []
+    assert titles(vector=["cyber", "none"], country="none") == ["Nobody at sea"]
+    # The list API reads the same filters from the database.
+    listed = client.get("/api/v1/incidents?actor=none&vector=none&country=NONE").get_json()
+    assert [f["properties"]["title"] for f in listed["features"]] == ["Nobody at sea"]

@@ -111,7 +111,7 @@ def test_picks_must_be_published_incidents(client, auth, make_user, make_inciden
     refused = client.post("/reports/2025-Q2/picks?lang=fr", data={
         "csrf_token": token, "incident_ids": f"{shown.id}, {draft.id}"})
     assert refused.status_code == 400
-    assert f"Ce ne sont pas des incidents publiés : {draft.id}" in refused.get_data(
+    assert f"Ce ne sont pas des incidents publiés\u00a0: {draft.id}" in refused.get_data(
         as_text=True)
     assert reports.picked_incidents((2025, 2)) == []
     saved = client.post("/reports/2025-Q2/picks", data={

@@ -1,6 +1,10 @@
-"""Barometer aggregates in SQL, on SQLite and PostGIS, on a crafted data set."""
+"""The barometer on a crafted data set, on SQLite and PostGIS: its figures, and the
+same figures as the SQL ``GROUP BY`` reference (tests/barometer/sql_reference.py)."""
+import pytest
+
 from app.barometer import service
 from app.incidents.filters import parse_filters
+from tests.barometer import sql_reference
 
 FRA_POINT = "POINT (2.35 48.86)"
 DEU_POINT = "POINT (13.4 52.52)"
@@ -48,6 +52,31 @@ def test_barometer_honours_shared_filters_and_chosen_quarter(app, make_incident)
     b = service.barometer(parse_filters({}), quarter=(2025, 1))
     assert [(f.iso_a3, f.count, f.index, f.trend_year) for f in b.countries] == [
         ("FRA", 1, 0.6, None)]
+
+
+@pytest.mark.parametrize("args", [
+    {}, {"vector": "information"}, {"country": "DEU,FRA"}, {"actor": "actor a"},
+    {"min_confidence": "50", "from": "2025-04", "to": "2025-06"}, {"q": "Incident"},
+    {"country": "POL"}, {"bbox": "0,40,10,55"}])
+def test_figures_equal_the_sql_reference(app, make_incident, args):
+    _crafted(make_incident)
+    make_incident(start_date="2025-05-01", wkt="LINESTRING (13 52, 21 52)", confidence=30,
+                  vectors=["cyber", "sabotage"], actor="Actor B")
+    filters = parse_filters(args)
+    for quarter in (None, (2025, 1), (2024, 2), (2023, 1)):
+        assert service.barometer(filters, quarter) == sql_reference.barometer(filters, quarter)
+
+
+def test_figures_follow_every_change(app, make_incident):
+    from app.incidents import service as incidents
+    _crafted(make_incident)
+    assert service.barometer(parse_filters({})).countries[0].count == 2
+    extra = make_incident(start_date="2025-04-20", wkt=FRA_POINT, confidence=90)
+    fra = service.barometer(parse_filters({})).countries[0]
+    assert (fra.iso_a3, fra.count, fra.index) == ("FRA", 3, 2.1)
+    incidents.set_status(incident=extra, status="archived", reason="Duplicate",
+                         expected_version=extra.version, editor=extra.created_by)
+    assert service.barometer(parse_filters({})).countries[0].count == 2
 
 
 def test_barometer_of_nothing_is_empty(app):

@@ -1,5 +1,6 @@
 """Embeds in real Chromium, framed by a page of another origin (a second port)."""
 import threading
+from urllib.parse import parse_qs, urlsplit
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -118,3 +119,93 @@ def test_downloaded_embed_works_offline(page, live_app, live_server, tmp_path):
     assert page.locator(".leaflet-marker-icon").count() == 1
     assert page.locator(".leaflet-overlay-pane path").count() > 50  # the basemap
     assert [u for u in page.watch.requests if u.startswith("http")] == []
+
+
+def _publish(editor, title, wkt, **fields):
+    return incidents.create_incident(data=parse_incident({
+        "title": title, "start_date": "2025-03-01", "wkt": wkt, "vectors": ["cyber"],
+        "actor": "A", **fields}), author=editor, status="published")
+
+
+def _open_in_frame(page, host_site, live_server, embed):
+    """The embed in an 800×500 iframe of the host site, once interactive."""
+    from app.extensions import db
+    db.session.commit()  # end the test thread's SQLite transaction before the server reads
+    host_site.body = (f'<!doctype html><iframe id="ok" src="{live_server.url}/embed/'
+                      f'{embed.key}" width="800" height="500"></iframe>').encode()
+    page.goto(host_site.origin + "/")
+    frame = page.frame_locator("#ok")
+    frame.locator(".folium-map[data-embed-ready=true]").wait_for(timeout=20000)
+    return frame
+
+
+def test_live_embed_draws_the_servers_clusters(page, live_app, live_server, host_site):
+    editor = create_user(email="ed@example.org", password="correct horse battery",
+                         role="editor")
+    for i in range(5):
+        _publish(editor, f"Paris {i}", f"POINT (2.3{i} 48.8{i})")
+    _publish(editor, "Riga", "POINT (24.11 56.95)")
+    embed = _embed(editor, allowed_hosts=[host_site.origin], fit_to_data=False,
+                   center_lat=52.0, center_lon=12.0, zoom=4)
+    frame = _open_in_frame(page, host_site, live_server, embed)
+    # One cluster of five computed by the server, and Riga on its own.
+    assert frame.locator(".atlas-cluster-icon").all_inner_texts() == ["5"]
+    assert frame.locator(".atlas-marker[title='Riga']").count() == 1
+    assert any("/api/v1/map?" in u and "zoom=4" in u for u in page.watch.requests)
+    assert frame.locator("#atlas-list").count() == 0  # no list twin in an embed
+    # Clicking the cluster zooms in (a new server view), and the full-map link follows.
+    frame.locator(".atlas-cluster").click()
+    frame.locator(".folium-map[data-renders='2'][data-loading=false]").wait_for(timeout=10000)
+    href = frame.locator("#embed-full-map").get_attribute("href")
+    assert href.startswith(live_server.url + "/map?at=")
+    at = parse_qs(urlsplit(href).query)["at"][0]
+    assert int(at.rsplit(",", 1)[1]) > 4
+    # Readers get no cookie, and the embed asks nothing of anyone but the app.
+    assert page.context.cookies() == []
+    assert {u.split("/")[2] for u in page.watch.foreign_requests()} == {
+        host_site.origin.split("/")[2]}
+
+
+def test_frozen_embed_is_unchanged_after_an_edit_and_an_archive(page, live_app,
+                                                                live_server, host_site):
+    editor = create_user(email="ed@example.org", password="correct horse battery",
+                         role="editor")
+    kept = _publish(editor, "Before edit", "POINT (2.35 48.86)")
+    gone = _publish(editor, "Will be archived", "POINT (24.11 56.95)")
+    # Legend open bottom-left (an 800×500 frame): the fitted view keeps clear of it.
+    embed = _embed(editor, allowed_hosts=[host_site.origin], frozen=True)
+    incidents.update_incident(incident=kept, data=parse_incident(
+        {"title": "After edit"}, partial=True), expected_version=kept.version, editor=editor)
+    incidents.set_status(incident=gone, status="archived", expected_version=gone.version,
+                         editor=editor)
+    _publish(editor, "Published later", "POINT (13.4 52.52)")
+    frame = _open_in_frame(page, host_site, live_server, embed)
+    titles = frame.locator(".atlas-marker").evaluate_all("els => els.map(e => e.title)")
+    assert sorted(titles) == ["Before edit", "Will be archived"]
+    # The popup is the frozen one too: the live API is never asked.
+    frame.locator(".atlas-marker[title='Before edit']").click()
+    assert frame.locator(".atlas-popup h3").inner_text() == "Before edit"
+    assert "Actor: A" in frame.locator(".atlas-popup").inner_text()
+    assert not [u for u in page.watch.requests if "/api/v1/" in u]
+    assert any(f"/embed/{embed.key}/z/" in u for u in page.watch.requests)
+    assert frame.locator(".atlas-control input:not([disabled])").count() == 0
+
+
+@pytest.mark.parametrize("lang, legend, actors, full_screen", [
+    ("en", "Legend", "Actors", "Full screen"),
+    ("fr", "Légende", "Acteurs", "Plein écran")])
+def test_embed_scripts_speak_the_readers_language(page, live_app, live_server, lang, legend,
+                                                  actors, full_screen):
+    """atlas-map.js (embed mode) and atlas-embed.js show only the labels the page sends."""
+    editor = create_user(email="ed@example.org", password="correct horse battery",
+                         role="editor")
+    incidents.create_incident(data=parse_incident({
+        "title": "Leak", "start_date": "2025-03-01", "wkt": "POINT (24.11 56.95)",
+        "vectors": ["cyber"], "actor": "A"}), author=editor, status="published")
+    page.set_viewport_size({"width": 400, "height": 300})  # the legend starts folded
+    page.goto(f"{live_server.url}/embed/map?lang={lang}")
+    page.wait_for_selector(".folium-map[data-embed-ready=true]", timeout=20000)
+    assert page.locator(".embed-legend-toggle").text_content() == legend
+    assert page.locator("fieldset[data-group=actor] legend").text_content() == actors
+    assert page.locator(".leaflet-control-zoom-fullscreen").get_attribute("title") == full_screen
+    assert page.watch.errors == []

@@ -214,3 +214,59 @@ def test_actor_and_layer_names_are_text(page, live_app, live_server):
     assert page.locator("img[src=x]").count() == 0
     assert page.watch.dialogs == [] and page.watch.errors == []
     assert page.watch.foreign_requests() == []
+
+
+def test_none_layers_hold_incidents_without_actor_vector_or_country(page, live_app,
+                                                                    live_server):
+    """Every incident sits under some layer of each group, so the rule reaches all."""
+    editor = _editor()
+    _publish(editor, title="Alpha info FRA", actor="Alpha", countries=["FRA"],
+             wkt="POINT (2.35 48.86)")
+    _publish(editor, title="Anonymous", actor=None, vectors=[], countries=["DEU"],
+             wkt="POINT (13.4 52.52)")
+    _publish(editor, title="At sea", actor="Alpha", vectors=["cyber"], countries=[],
+             wkt="POINT (-20 40)")
+    _open(page, live_server.url + "/map?at=45,0,3")
+    assert len(_list_titles(page)) == 3
+    labels = page.locator(".atlas-control fieldset[data-group=actor] label").all_inner_texts()
+    assert labels[-1].split("\n")[0].strip().startswith("No actor")
+    assert _box(page, "vector", "none").is_checked()
+    _after_render(page, lambda: _box(page, "actor", "none").uncheck())
+    assert _list_titles(page) == ["Alpha info FRA", "At sea"]
+    assert "actor=" in page.url and "none" not in page.url.split("actor=")[1].split("&")[0]
+    _after_render(page, lambda: _box(page, "country", "none").uncheck())
+    assert _list_titles(page) == ["Alpha info FRA"]
+    # Only the "none" layers on: what has no actor, vector or country at all.
+    page.goto(live_server.url + "/map?at=45,0,3&vector=none")
+    page.wait_for_selector(".folium-map[data-atlas-ready=true]", timeout=15000)
+    assert _list_titles(page) == ["Anonymous"]
+    assert _box(page, "vector", "none").is_checked()
+    assert not _box(page, "vector", "information").is_checked()
+    assert page.watch.errors == [] and page.watch.foreign_requests() == []
+
+
+def test_popup_speaks_the_readers_language(page, live_app, live_server):
+    """Labels from the page, dates written per locale and to the incident's precision."""
+    editor = _editor()
+    _publish(editor, title="Leak", wkt="POINT (2 48)", end_date="2025-03-04",
+             geo_precision="city")
+    _publish(editor, title="Campaign", wkt="POINT (24 56)", start_date="2024-11",
+             time_precision="month")
+    for lang, leak, campaign, actor in [
+            ("en", "March 1, 2025 – March 4, 2025", "November 2024",
+             "Actor: Test Actor (unknown)"),
+            ("fr", "1 mars 2025 – 4 mars 2025", "novembre 2024",
+             "Acteur\u00a0: Test Actor (inconnu)")]:
+        _open(page, f"{live_server.url}/map?lang={lang}")
+        seen = {}
+        markers = page.locator(".leaflet-marker-icon.atlas-marker")
+        for i in range(markers.count()):
+            markers.nth(i).click()
+            page.wait_for_selector(".leaflet-popup .atlas-popup h3")
+            texts = page.locator(".leaflet-popup .atlas-popup p").all_inner_texts()
+            seen[page.locator(".leaflet-popup .atlas-popup h3").inner_text()] = texts
+            page.evaluate("() => AtlasMap.instances[0].map.closePopup()")
+            page.wait_for_selector(".leaflet-popup", state="detached")
+        assert seen["Leak"][0] == leak and seen["Campaign"][0] == campaign
+        assert seen["Leak"][1] == actor
+    assert page.watch.errors == []

@@ -1,5 +1,7 @@
 """Embed pages, data, PNG, download, oEmbed and the builder, over HTTP."""
+import base64
 import io
+import json
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -62,43 +64,71 @@ def test_embed_page_has_chrome_links_and_discovery(client, make_embed):
 def test_unknown_and_revoked_keys(client, make_embed):
     from app.embeds import service
     assert client.get("/embed/nope-nope").status_code == 404
-    embed = make_embed()
+    embed = make_embed(frozen=True)
+    assert client.get(f"/embed/{embed.key}/z/2.json").status_code == 200
+    assert client.get(f"/embed/{embed.key}/z/19.json").status_code == 404
     service.revoke(embed=embed)
     assert client.get(f"/embed/{embed.key}").status_code == 410
-    assert client.get(f"/embed/{embed.key}/data.json").status_code == 410
+    assert client.get(f"/embed/{embed.key}/z/2.json").status_code == 410
 
 
-def test_frozen_data_is_immutable_with_etag(client, make_embed, make_incident):
+def _config(html):
+    return json.loads(re.search(r"AtlasMap\.init\([^,]+, (\{.*\})\);", html)[1])
+
+
+def test_frozen_levels_are_immutable_with_etag(client, make_embed, make_incident):
     make_incident(title="Frozen one")
     embed = make_embed(frozen=True)
-    html = client.get(f"/embed/{embed.key}").get_data(as_text=True)
-    data_url = re.search(r'"dataUrl":"([^"]+)"', html)[1]
-    assert "v=" in data_url
-    response = client.get(data_url)
+    config = _config(client.get(f"/embed/{embed.key}").get_data(as_text=True))
+    frozen = config["embed"]["frozen"]
+    assert frozen["zooms"] == list(range(2, 9))
+    assert f"v={embed.frozen_etag[:16]}" in frozen["url"] and "{z}" in frozen["url"]
+    response = client.get(frozen["url"].replace("{z}", "8"))
     assert response.status_code == 200
-    assert response.json["features"][0]["properties"]["title"] == "Frozen one"
+    assert [f["title"] for f in response.json["features"]] == ["Frozen one"]
     cache = response.headers["Cache-Control"]
     assert "max-age=31536000" in cache and "immutable" in cache and "public" in cache
-    assert response.headers["ETag"] == f'"{embed.frozen_etag}"'
-    again = client.get(data_url, headers={"If-None-Match": response.headers["ETag"]})
+    assert "Set-Cookie" not in response.headers
+    again = client.get(frozen["url"].replace("{z}", "8"),
+                       headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304 and again.get_data() == b""
+    # Without the current version the URL is not immutable (an old copy may differ).
+    plain = client.get(f"/embed/{embed.key}/z/8.json")
+    assert "immutable" not in plain.headers["Cache-Control"]
+    # Only what the map and its popups show: no summary, no sources.
+    assert "summary" not in response.json["features"][0]
+    assert config["embed"]["fitBounds"] == [2.35, 48.86, 2.35, 48.86]
 
 
-def test_live_data_is_short_lived(client, make_embed, make_incident):
-    make_incident(title="Live one")
-    response = client.get(f"/embed/{make_embed().key}/data.json")
-    assert "max-age=60" in response.headers["Cache-Control"]
-    assert [f["properties"]["title"] for f in response.json["features"]] == ["Live one"]
-    # Computed once per minute per filters: a new incident shows after the TTL.
-    make_incident(title="Live two")
-    again = client.get(f"/embed/{make_embed().key}/data.json")
-    assert again.get_data() == response.get_data()
-    cache = client.application.extensions["atlas_embed_live"]
-    cache[""] = (0, *cache[""][1:])  # the minute is over
-    fresh = client.get(f"/embed/{make_embed().key}/data.json")
-    assert len(fresh.json["features"]) == 2
-    # Only what the map shows: no summary, no sources.
-    assert "summary" not in response.json["features"][0]["properties"]
+def test_live_embed_asks_the_map_api_with_its_filters(client, make_embed, make_incident):
+    make_incident(title="Live one", vectors=["cyber"])
+    embed = make_embed(filters="vector=cyber", legend_position="topright",
+                       layers=["actor", "vector"])
+    config = _config(client.get(f"/embed/{embed.key}").get_data(as_text=True))
+    assert config["dataUrl"] == "/api/v1/map"
+    mode = config["embed"]
+    assert (mode["query"], mode["legend"], mode["layers"]) == (
+        "vector=cyber", "topright", ["actor", "vector"])
+    assert "frozen" not in mode
+    assert mode["fullMapUrl"] == "http://localhost/map?vector=cyber"
+    assert config["labels"]["legend"] == "Legend"
+    data = client.get(f"/api/v1/map?{mode['query']}&bbox=-180,-85,180,85&zoom=2")
+    assert data.json["total"] == 1 and "Set-Cookie" not in data.headers
+
+
+def test_embed_strings_follow_the_language(client, make_embed):
+    embed = make_embed()
+    html = client.get(f"/embed/{embed.key}?lang=fr").get_data(as_text=True)
+    labels = _config(html)["labels"]
+    assert (labels["legend"], labels["fullScreen"]) == ("Légende", "Plein écran")
+
+
+def test_full_map_link_carries_the_view(client, make_embed):
+    embed = make_embed(filters="vector=cyber", fit_to_data=False, center_lat=50.0,
+                       center_lon=10.0, zoom=5)
+    html = client.get(f"/embed/{embed.key}").get_data(as_text=True)
+    assert 'href="http://localhost/map?vector=cyber&amp;at=50.0000,10.0000,5"' in html
+    assert "fitBounds" not in _config(html)["embed"]
 
 
 def _red_pixels(image):
@@ -134,7 +164,11 @@ def test_download_is_one_offline_file(client, make_embed, make_incident):
     assert not re.search(r'<script[^>]+src=', html)
     assert not re.search(r'<link[^>]+stylesheet', html)
     assert "data:application/json;base64," in html
-    assert "AtlasMap.init(" in html and "Leaflet" in html and "MarkerClusterGroup" in html
+    assert "AtlasMap.init(" in html and "Leaflet" in html and "MarkerClusterGroup" not in html
+    levels = _config(html)["embed"]["frozen"]["levels"]
+    assert sorted(levels, key=int) == [str(z) for z in range(2, 9)]
+    level = json.loads(base64.b64decode(levels["8"].split(",", 1)[1]))
+    assert [f["title"] for f in level["features"]] == ["Offline one"]
 
 
 # --- oEmbed 1.0 -------------------------------------------------------------------

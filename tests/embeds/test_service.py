@@ -9,8 +9,14 @@ from app.incidents.filters import FilterError
 from app.incidents.schema import parse_incident
 
 
-def _titles(embed):
-    return sorted(f["properties"]["title"] for f in service.features(embed)["features"])
+PLACES = iter(f"POINT ({lon} {lat})" for lon, lat in
+              [(2.35, 48.86), (24.11, 56.95), (13.4, 52.52), (21.01, 52.23), (-3.7, 40.42),
+               (12.5, 41.9), (16.37, 48.21), (4.35, 50.85)] * 10)
+
+
+def _titles(embed, zoom=8):
+    """Titles of the single incidents ``embed`` shows at ``zoom`` (frozen or live)."""
+    return sorted(f["title"] for f in service.level_for_view(embed, zoom)["features"])
 
 
 def test_keys_are_unguessable_and_distinct(make_embed):
@@ -42,36 +48,66 @@ def test_frame_ancestors_fall_back_to_site_hosts(app, make_embed):
 
 
 def test_live_embed_shows_published_only(make_embed, make_incident):
-    make_incident(title="Public")
-    make_incident(title="Secret draft", status="draft")
+    make_incident(title="Public", wkt=next(PLACES))
+    make_incident(title="Secret draft", status="draft", wkt=next(PLACES))
     assert _titles(make_embed()) == ["Public"]
 
 
+def test_live_embed_is_the_map_data_of_its_filters(make_embed, make_incident):
+    """Clusters come from the server's index, as on the full map."""
+    for i in range(6):
+        make_incident(title=f"Paris {i}", wkt=f"POINT (2.3{i} 48.8{i})", vectors=["cyber"])
+    make_incident(title="Riga", wkt="POINT (24.11 56.95)", vectors=["information"])
+    level = service.level_for_view(make_embed(filters="vector=cyber"), 4)
+    assert [c["count"] for c in level["clusters"]] == [6] and level["features"] == []
+    assert level["total"] == 6
+    wide = service.level_for_view(make_embed(), 4)
+    assert wide["total"] == 7 and [f["title"] for f in wide["features"]] == ["Riga"]
+
+
 def test_frozen_embed_is_unchanged_after_edits_and_archiving(make_embed, make_incident):
-    kept = make_incident(title="Before edit")
-    gone = make_incident(title="Will be archived")
+    kept = make_incident(title="Before edit", wkt=next(PLACES))
+    gone = make_incident(title="Will be archived", wkt=next(PLACES))
     embed = make_embed(frozen=True)
-    before = service.data_body(embed)
+    before = service.frozen_bodies(embed)
+    assert sorted(before) == list(range(2, 9))
     editor = kept.created_by
     incidents.update_incident(incident=kept, data=parse_incident(
         {"title": "After edit"}, partial=True), expected_version=kept.version, editor=editor)
     incidents.set_status(incident=gone, status="archived", expected_version=gone.version,
                          editor=editor)
-    make_incident(title="Published later")
-    assert service.data_body(embed) == before
+    make_incident(title="Published later", wkt=next(PLACES))
+    assert service.frozen_bodies(embed) == before
     assert _titles(embed) == ["Before edit", "Will be archived"]
+    # The popup's details are frozen too: nothing is asked of the live API.
+    feature = json.loads(before[8])["features"][0]
+    assert {"actor", "actor_type", "attribution", "location_name"} <= set(feature)
     live = make_embed()
     assert _titles(live) == ["After edit", "Published later"]
 
 
+def test_frozen_levels_cover_every_zoom(make_embed, make_incident):
+    for _ in range(3):
+        make_incident(title="Same place")  # one cluster at every zoom
+    embed = make_embed(frozen=True, fit_to_data=False, center_lat=48.86, center_lon=2.35,
+                       zoom=11)
+    assert service.frozen_levels(embed) == list(range(2, 12))
+    assert service.level_for_view(embed, 18)["zoom"] == 11  # deeper: the deepest kept
+    assert service.level_for_view(embed, 0)["zoom"] == 2
+    assert service.bounds(service.level_for_view(embed, 4)) == [2.35, 48.86, 2.35, 48.86]
+
+
 def test_changing_filters_refreezes(make_embed, make_incident):
-    make_incident(title="Cyber", vectors=["cyber"])
-    make_incident(title="Info", vectors=["information"])
+    make_incident(title="Cyber", vectors=["cyber"], wkt=next(PLACES))
+    make_incident(title="Info", vectors=["information"], wkt=next(PLACES))
     embed = make_embed(frozen=True, filters="vector=cyber")
+    version = embed.frozen_etag
     assert _titles(embed) == ["Cyber"]
     service.update(embed=embed, data={**_settings(embed), "filters": "vector=information"})
     assert _titles(embed) == ["Info"]
-    assert json.loads(embed.frozen_data)["type"] == "FeatureCollection"
+    assert embed.frozen_etag != version
+    service.update(embed=embed, data={**_settings(embed), "frozen": False})
+    assert service.frozen_levels(embed) == [] and embed.as_of is None
 
 
 def _settings(embed):

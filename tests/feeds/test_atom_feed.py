@@ -65,7 +65,7 @@ def test_feed_rejects_bad_filters_with_a_message(client):
 def test_feed_title_speaks_french(client, make_incident):
     feed = _feed(client, "?lang=fr")
     assert feed.get("{http://www.w3.org/XML/1998/namespace}lang") == "fr"
-    assert feed.find(A + "title").text == "Atlas des menaces hybrides : nouveaux incidents"
+    assert feed.find(A + "title").text == "Atlas des menaces hybrides\u00a0: nouveaux incidents"
 
 
 def test_map_page_links_the_feed_for_its_filters(client):

@@ -1,5 +1,17 @@
-"""Every user-facing message in the code has a French translation, compiled."""
+"""Every user-facing string goes through the catalogue, and has a French translation.
+
+Three scans fail on text a reader would see untranslated: Python (flash
+messages, page errors, form labels and validator messages given as plain
+literals), templates (text outside ``_()``), and the browser scripts (text not
+taken from ``interface_labels``). Then every extracted message must have a
+French translation, compiled.
+"""
+import ast
+import re
+from html.parser import HTMLParser
 from pathlib import Path
+
+from app.i18n import interface_labels
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
@@ -9,7 +21,8 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parents[2]
 FR = ROOT / "app" / "translations" / "fr" / "LC_MESSAGES"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None,
-            "_l": None}
+            "_l": None, "N_": None}
+APP = ROOT / "app"
 
 
 def extracted_messages():
@@ -48,3 +61,180 @@ def test_compiled_catalog_matches_the_po_file():
     with open(FR / "messages.mo", "rb") as f:
         mo = {m.id: m.string for m in read_mo(f) if m.id}
     assert mo == po, "messages.mo is stale: run `make translations`"
+
+
+# --- Python -------------------------------------------------------------------
+
+MARKERS = {"_", "_l", "gettext", "lazy_gettext", "ngettext", "N_"}
+VALIDATORS = {"DataRequired", "InputRequired", "Length", "NumberRange", "Regexp", "Email",
+              "EqualTo", "URL", "AnyOf", "NoneOf"}
+
+
+def _call_name(node):
+    return getattr(node.func, "id", getattr(node.func, "attr", None))
+
+
+def _shown_arguments(call):
+    """The arguments of ``call`` a reader sees: flash text, abort text, labels, messages."""
+    name = _call_name(call)
+    if name == "flash":
+        return call.args[:1]
+    if name == "abort":
+        return call.args[1:2]
+    if name and name.endswith("Field"):
+        return call.args[:1] + [k.value for k in call.keywords
+                                if k.arg in ("label", "description")]
+    if name in VALIDATORS:
+        return ([k.value for k in call.keywords if k.arg == "message"]
+                + (call.args[1:2] if name == "EqualTo" else []))
+    return []
+
+
+def plain_python_strings(root=APP):
+    """``path:line: text`` of reader-facing literals not passed through gettext.
+
+    The JSON API (app/api) is left out on purpose: its ``error`` texts are
+    English, a stable contract (see README, "Languages").
+    """
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if (root / "api") in path.parents:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not isinstance(node, ast.Call):
+                continue
+            for arg in _shown_arguments(node):
+                if isinstance(arg, ast.JoinedStr) or (
+                        isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+                    found.append(f"{path.relative_to(root)}:{node.lineno}: {ast.unparse(arg)}")
+    return found
+
+
+def test_python_shows_no_plain_string():
+    assert plain_python_strings() == []
+
+
+def test_python_scan_finds_a_plain_flash_and_label(tmp_path):
+    (tmp_path / "routes.py").write_text(
+        'flash("Saved.")\nflash(_("Saved."))\nabort(404, f"No {x}")\n'
+        'name = StringField("Name", validators=[DataRequired(message="Say it")])\n')
+    assert [line.split(": ", 1)[0] for line in plain_python_strings(tmp_path)] == [
+        "routes.py:1", "routes.py:3", "routes.py:4", "routes.py:4"]
+
+
+# --- templates ----------------------------------------------------------------
+
+# Names and formats that read the same in both languages.
+SAME_IN_BOTH = re.compile(
+    r"Hybrid Threat Atlas|openapi\.json|application/json|OpenAPI|JSON|CSV|UTC|DISARM|UUID"
+    r"|\b[a-z]+-page\b")
+SHOWN_ATTRIBUTES = {"title", "placeholder", "alt", "aria-label", "label"}
+
+
+class _TextFinder(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.found, self.in_code = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        self.in_code += tag in ("script", "style")
+        self.found += [(f"{k}=", v) for k, v in attrs if k in SHOWN_ATTRIBUTES and v]
+
+    def handle_endtag(self, tag):
+        self.in_code -= tag in ("script", "style")
+
+    def handle_data(self, data):
+        if not self.in_code:
+            self.found.append(("", data))
+
+
+def plain_template_text(text):
+    """Words of a template outside Jinja expressions, tags and comments."""
+    for pattern in (r"{#.*?#}", r"{%.*?%}", r"{{.*?}}"):
+        text = re.sub(pattern, " ", text, flags=re.S)
+    finder = _TextFinder()
+    finder.feed(text)
+    return [where + text.strip() for where, text in finder.found
+            if re.search(r"[^\W\d_]{2}", SAME_IN_BOTH.sub("", text))]
+
+
+def test_templates_show_no_plain_text():
+    found = {str(p.relative_to(APP)): plain_template_text(p.read_text())
+             for p in sorted((APP / "templates").rglob("*.html"))}
+    assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_template_scan_finds_text_and_attributes():
+    assert plain_template_text(
+        '<p>{{ _("Fine") }} Hello</p><img alt="A map"><b title="{{ _(\'x\') }}">·</b>'
+        "<script>var a = 'code';</script>{# a comment #}{% if x %}JSON{% endif %}") == [
+        "Hello", "alt=A map"]
+
+
+# --- browser scripts ------------------------------------------------------------
+
+SCRIPTS = APP / "static" / "js"
+LITERAL = re.compile(r"'((?:[^'\\\n]|\\.)*)'" + r'|"((?:[^"\\\n]|\\.)*)"')
+# Code, not text: the strict-mode pragma, CSS classes and selectors, DOM/HTTP names.
+TECHNICAL = {"use strict", "Point", "AbortError", "Content-Type", "Enter", "HTTP "}
+
+
+def _script_code(text):
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    text = re.sub(r"(?m)^\s*//.*$", "", text)
+    # English fallbacks whose keys must all come from interface_labels (checked below).
+    return re.sub(r"var DEFAULT_LABELS = \{.*?\};", "", text, flags=re.S)
+
+
+def plain_script_strings(text):
+    """String literals of a script that read like prose (words, or words joined by spaces)."""
+    found = []
+    for m in LITERAL.finditer(_script_code(text)):
+        value = m[1] if m[1] is not None else m[2]
+        if value in TECHNICAL or not re.search(r"[A-Za-z]{2}", value):
+            continue
+        spaced = value != value.strip()      # a piece of a sentence: ' of '
+        css = re.fullmatch(r"[#.]?[a-z][\w-]*( [#.]?[a-z][\w-]*)*", value)
+        if spaced or (re.search(r"[A-Za-z] +[A-Za-z]", value) and not css) or re.match(
+                r"[A-Z][a-z]", value):
+            found.append(value)
+    return found
+
+
+def test_scripts_show_no_plain_text():
+    found = {p.name: plain_script_strings(p.read_text()) for p in sorted(SCRIPTS.glob("*.js"))}
+    assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_script_scan_finds_prose_and_spares_code():
+    assert plain_script_strings(
+        "el('p', { 'class': 'help swatch', text: 'Open the incident' });\n"
+        "x = n + ' of ' + m; y = 'Legend'; z = '#atlas-list tbody'; 'use strict';") == [
+        "Open the incident", " of ", "Legend"]
+
+
+def test_scripts_use_only_labels_the_pages_send(app):
+    with app.test_request_context("/?lang=fr"):
+        sent = interface_labels()
+    with app.app_context(), app.test_request_context("/?lang=en"):
+        english = interface_labels()
+    used = set()
+    for path in SCRIPTS.glob("*.js"):
+        code = path.read_text()
+        used |= set(re.findall(r"\blabels\.(\w+)", code))
+        if path.name != "editor.js":  # elsewhere ``t`` is the labels (editor: a technique)
+            used |= set(re.findall(r"\bt\.(\w+)", code))
+        defaults = re.search(r"var DEFAULT_LABELS = \{(.*?)\};", code, flags=re.S)
+        if defaults:
+            used |= set(re.findall(r"(\w+):", defaults[1]))
+    assert used - set(sent) == set()
+    assert sent["legend"] == "Légende" and sent["rule"] != english["rule"]
+
+
+def test_french_typography():
+    """A no-break space before « : ; ? ! » and inside « guillemets », never a plain one."""
+    with open(FR / "messages.po", "rb") as f:
+        strings = [m.string for m in read_po(f) if m.id and isinstance(m.string, str)]
+    plain = [s for s in strings if re.search(r" [:;?!»]|« ", s)]
+    assert plain == []
+    assert any("\u00a0:" in s for s in strings)

@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from app.incidents.filters import FilterError, parse_filters, to_query
+from app.incidents.filters import NONE, FilterError, parse_filters, to_query
 
 
 def test_filters_round_trip_through_the_url():
@@ -37,3 +37,10 @@ def test_filters_round_trip_through_the_url():
 def test_bad_filters_say_what_is_wrong(args, message):
     with pytest.raises(FilterError, match=message):
         parse_filters(MultiDict(args))
+
+
+def test_none_selects_what_has_no_actor_vector_or_country_and_round_trips():
+    filters = parse_filters({"actor": "None,3", "vector": "none", "country": "NONE,fra"})
+    assert filters.actors == (NONE, 3)
+    assert filters.vectors == (NONE,) and filters.countries == ("FRA", NONE)
+    assert parse_filters(MultiDict(to_query(filters))) == filters

@@ -1,35 +1,28 @@
-/* Hybrid Threat Atlas — embed-only behaviour on top of atlas-map.js.
+/* Hybrid Threat Atlas — the embed page's chrome around atlas-map.js (embed mode).
  *
- * Reads cfg.embed ({legend, layers, fit}) from the map's config: places the
- * legend (a corner, below the map, or hidden; folded behind a button in a small
- * frame so it never covers the map), keeps only the chosen layer groups, fits
- * the view to the data, and adds a fullscreen button (works inside an iframe
- * with allow="fullscreen"). Sets data-embed-ready on the map when interactive.
+ * atlas-map.js draws the map (live from /api/v1/map, or a frozen embed's stored
+ * levels), its layer control in the embed's legend corner, and fits the view.
+ * This adds what only an embed page has: the button that unfolds the legend
+ * (atlas-map.js starts it folded in a small frame, so it never covers the map),
+ * or the legend moved below the map, and a
+ * fullscreen button (works inside an iframe with allow="fullscreen"). Strings
+ * come from the map's translated labels. Sets data-embed-ready on the map when
+ * interactive.
  */
 (function () {
   'use strict';
 
-  var NARROW = 600, LOW = 360;  // px: a frame narrower or lower starts with the legend folded
-
   function placeLegend(atlas, opts) {
-    var container = atlas.map.getContainer();
-    var control = container.querySelector('.atlas-control');
+    var control = atlas.controlBox;
     if (!control) { return; }
-    Array.prototype.forEach.call(control.querySelectorAll('fieldset[data-group]'), function (fs) {
-      if (opts.layers.indexOf(fs.getAttribute('data-group')) < 0) { fs.remove(); }
-    });
-    if (opts.legend === 'hidden') { control.remove(); return; }
     if (opts.legend === 'below') {
       document.getElementById('embed-legend').appendChild(control);
       return;
     }
-    var v = opts.legend.indexOf('top') === 0 ? 'top' : 'bottom';
-    var h = opts.legend.slice(v.length);
-    var corner = container.querySelector('.leaflet-' + v + '.leaflet-' + h);
     var toggle = document.createElement('button');
     toggle.type = 'button';
     toggle.className = 'embed-legend-toggle leaflet-control';
-    toggle.textContent = 'Legend';
+    toggle.textContent = atlas.labels.legend;
     toggle.setAttribute('aria-expanded', 'false');
     L.DomEvent.disableClickPropagation(toggle);
     toggle.addEventListener('click', function () {
@@ -37,17 +30,8 @@
       control.hidden = !open;
       toggle.setAttribute('aria-expanded', String(open));
     });
-    control.hidden = container.clientWidth < NARROW || container.clientHeight < LOW;
     toggle.setAttribute('aria-expanded', String(!control.hidden));
-    corner.appendChild(toggle);
-    corner.appendChild(control);
-  }
-
-  function fitToData(atlas) {
-    var bounds = L.latLngBounds([]);
-    if (atlas.layerGroup.getBounds) { bounds.extend(atlas.layerGroup.getBounds()); }
-    bounds.extend(atlas.shapes.getBounds());
-    if (bounds.isValid()) { atlas.map.fitBounds(bounds, { padding: [24, 24], maxZoom: 9 }); }
+    control.parentNode.insertBefore(toggle, control);
   }
 
   function onReady(atlas, callback) {
@@ -62,15 +46,13 @@
   }
 
   var atlas = window.AtlasMap && window.AtlasMap.instances[0];
-  if (!atlas) { return; }
-  var opts = atlas.cfg.embed || { legend: 'bottomleft', layers: ['actor', 'vector', 'country'], fit: true };
+  if (!atlas || !atlas.embed) { return; }
   if (L.control.fullscreen) {
-    L.control.fullscreen({ position: 'topleft', title: 'Full screen',
-      titleCancel: 'Exit full screen' }).addTo(atlas.map);
+    L.control.fullscreen({ position: 'topleft', title: atlas.labels.fullScreen,
+      titleCancel: atlas.labels.exitFullScreen }).addTo(atlas.map);
   }
+  placeLegend(atlas, atlas.embed);
   onReady(atlas, function () {
-    placeLegend(atlas, opts);
-    if (opts.fit) { fitToData(atlas); }
     atlas.map.getContainer().setAttribute('data-embed-ready', 'true');
   });
 }());

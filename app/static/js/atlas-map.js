@@ -7,9 +7,20 @@
  *
  * Cross-filter rule (applied by the server, so counts stay true): an incident
  * is shown when its actor's layer is on, AND at least one of its vectors'
- * layers is on, AND at least one of its countries' layers is on. The layer
- * state lives in the URL (actor=, vector=, country=: the layers that are on;
- * absent: all on), so every view is a permalink.
+ * layers is on, AND at least one of its countries' layers is on. Each group
+ * has a "none" layer (actor=none, vector=none, country=none) for incidents
+ * with no actor, no vector or no country, so the rule reaches every incident.
+ * The layer state lives in the URL (actor=, vector=, country=: the layers
+ * that are on; absent: all on), so every view is a permalink.
+ *
+ * Embed mode (cfg.embed, set by /embed/<key>): the filters come from the embed
+ * (cfg.embed.query), not the page URL; requests carry no credentials; the layer
+ * control shows only cfg.embed.layers, in the corner cfg.embed.legend ('hidden':
+ * no control); the view may start fitted to cfg.embed.fitBounds; moving the map
+ * updates the "full map" link (#embed-full-map) instead of the page URL. A frozen
+ * embed (cfg.embed.frozen) draws its stored levels — one world-wide /api/v1/map
+ * answer per zoom, the nearest level kept for deeper or shallower zooms — and
+ * asks the live API nothing (popups come from the level; layers are read-only).
  */
 (function () {
   'use strict';
@@ -19,7 +30,8 @@
   var GROUPS = ['actor', 'vector', 'country'];
   var SCALARS = ['from', 'to', 'min_confidence', 'q'];
   // A value that matches nothing, for a group whose layers are all off.
-  var NOTHING = { actor: '0', vector: 'none', country: 'XXX' };
+  var NOTHING = { actor: '0', vector: '0', country: 'XXX' };
+  var NONE = 'none';  // the layer of incidents with no actor / vector / country
   var DEFAULT_LABELS = {
     actors: 'Actors', vectors: 'Vectors', countries: 'Countries',
     rule: 'An incident is shown when its actor is ticked, and at least one of its ' +
@@ -29,12 +41,18 @@
     zoomIn: 'Zoom in', open: 'Open the incident', actor: 'Actor', attribution: 'Attribution',
     confidence: 'confidence', vectorsLabel: 'Vectors', countriesLabel: 'Countries',
     location: 'Location', unknownActor: 'Unknown actor', error: 'Could not load the map data',
+    noActor: 'No actor', noVector: 'No vector', noCountry: 'No country',
+    noneRule: 'Incidents without an actor, a vector or a country are under "No actor", ' +
+      '"No vector" and "No country".',
     barometer: 'Incidents per target country', play: 'Play', pause: 'Pause',
     exact: 'exact', city: 'city-level', region: 'region-level', country: 'country-level',
     near: 'Incidents here', more: 'more — zoom in or narrow the filters'
   };
 
   var el = window.AtlasCommon.el;
+  // Embed mode: a frame narrower or lower than this (px) starts with its legend folded
+  // (atlas-embed.js adds the button); an open corner legend is this wide at most.
+  var FOLD_BELOW = { width: 600, height: 360 }, LEGEND_PX = 288;
 
   function readState(search) {
     var params = new URLSearchParams(search), state = {};
@@ -81,7 +99,14 @@
     this.vectorInfo = {};
     (cfg.vectors || []).forEach(function (v) { this.vectorInfo[v.slug] = v; }, this);
     this.countryNames = cfg.countries || {};
-    this.state = readState(window.location.search);
+    this.embed = cfg.embed || null;
+    this.frozen = this.embed && this.embed.frozen;
+    this.frozenCache = {};
+    this.groups = this.embed ? GROUPS.filter(function (g) {
+      return cfg.embed.layers.indexOf(g) >= 0;
+    }) : GROUPS;
+    this.credentials = this.embed ? 'omit' : 'same-origin';
+    this.state = readState(this.embed ? this.embed.query : window.location.search);
     this.actorNames = {};
     this.layer = L.layerGroup().addTo(map);
     this.barometerLayer = null;
@@ -115,11 +140,22 @@
           fillColor: '#fbfbf8', fillOpacity: 1 } }).addTo(self.map).bringToBack();
       });
     }
-    this.buildControl();
+    if (!this.embed || this.embed.legend !== 'hidden') { this.buildControl(); }
     this.buildLegend();
     this.wireForm();
+    if (this.embed && this.embed.fitBounds) { this.fitToData(this.embed.fitBounds); }
     this.map.on('moveend', function () { self.refresh(); });
     this.refresh(0);
+  };
+
+  /* Fit the embed's data [W, S, E, N], clear of an open corner legend. */
+  Atlas.prototype.fitToData = function (b) {
+    var topLeft = [24, 24], bottomRight = [24, 24], legend = this.embed.legend;
+    if (this.controlBox && !this.controlBox.hidden && legend !== 'below') {
+      if (/left$/.test(legend)) { topLeft[0] += LEGEND_PX; } else { bottomRight[0] += LEGEND_PX; }
+    }
+    this.map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { paddingTopLeft: topLeft,
+      paddingBottomRight: bottomRight, maxZoom: 9, animate: false });
   };
 
   Atlas.prototype.bbox = function () {
@@ -140,6 +176,7 @@
 
   Atlas.prototype.fetchData = function () {
     var self = this;
+    if (this.frozen) { this.fetchFrozen(); return; }
     if (this.inflight) { this.inflight.abort(); }
     this.inflight = new AbortController();
     var params = filterParams(this.state);
@@ -148,7 +185,7 @@
     this.container.setAttribute('data-loading', 'true');
     this.setStatus(this.labels.loading);
     fetch(this.cfg.dataUrl.split('?')[0] + '?' + params.toString(),
-      { credentials: 'same-origin', signal: this.inflight.signal })
+      { credentials: this.credentials, signal: this.inflight.signal })
       .then(function (r) {
         return r.json().then(function (body) {
           if (!r.ok) { throw new Error(body.error || ('HTTP ' + r.status)); }
@@ -161,6 +198,45 @@
         self.container.setAttribute('data-loading', 'false');
         self.setStatus(self.labels.error + ': ' + err.message);
       });
+  };
+
+  /* A frozen embed's level for the current zoom (the nearest one kept), keeping
+   * what meets the view; each level is fetched once (immutable, cached). */
+  Atlas.prototype.fetchFrozen = function () {
+    var self = this, spec = this.embed.frozen, zooms = spec.zooms;
+    var level = Math.max(zooms[0], Math.min(zooms[zooms.length - 1], this.map.getZoom()));
+    this.frozenLevel = level;
+    if (!this.frozenCache[level]) {
+      var url = spec.levels ? spec.levels[String(level)] : spec.url.replace('{z}', String(level));
+      this.container.setAttribute('data-loading', 'true');
+      this.frozenCache[level] = fetch(url, { credentials: 'omit' }).then(function (r) {
+        if (!r.ok) { throw new Error('HTTP ' + r.status); }
+        return r.json();
+      });
+    }
+    this.frozenCache[level].then(function (body) {
+      if (self.frozenLevel !== level) { return; }
+      self.data = self.inView(body);
+      self.render();
+    }).catch(function (err) {
+      self.container.setAttribute('data-loading', 'false');
+      self.setStatus(self.labels.error + ': ' + err.message);
+    });
+  };
+
+  /* ``body`` (a world-wide level) reduced to the clusters and incidents in view. */
+  Atlas.prototype.inView = function (body) {
+    var box = this.bbox().split(',').map(Number);
+    function meets(lon, lat) {
+      var inLon = box[0] <= box[2] ? lon >= box[0] && lon <= box[2]
+        : lon >= box[0] || lon <= box[2];
+      return inLon && lat >= box[1] && lat <= box[3];
+    }
+    var clusters = body.clusters.filter(function (c) { return meets(c.lon, c.lat); });
+    var features = body.features.filter(function (f) { return meets(f.lon, f.lat); });
+    var total = features.length;
+    clusters.forEach(function (c) { total += c.count; });
+    return Object.assign({}, body, { clusters: clusters, features: features, total: total });
   };
 
   /* --- drawing ------------------------------------------------------------ */
@@ -200,7 +276,14 @@
   };
 
   Atlas.prototype.openCluster = function (c) {
-    if (c.same_place || this.map.getZoom() >= this.map.getMaxZoom()) {
+    var zooms = this.frozen && this.embed.frozen.zooms;
+    if (zooms && (c.same_place || this.map.getZoom() >= zooms[zooms.length - 1])) {
+      // The reader is at the deepest level kept: its clusters stay whole.
+      L.popup().setLatLng([c.lat, c.lon]).setContent(el('div', { 'class': 'atlas-popup' }, [
+        el('h3', { text: this.labels.cluster + ' ' + c.count + ' ' + this.labels.incidents }),
+        el('p', {}, [el('a', { href: this.embed.fullMapUrl, text: this.labels.frozenCluster })])
+      ])).openOn(this.map);
+    } else if (c.same_place || this.map.getZoom() >= this.map.getMaxZoom()) {
       this.listCluster(c);
     } else {
       this.map.fitBounds([[c.bbox[1], c.bbox[0]], [c.bbox[3], c.bbox[2]]]);
@@ -216,7 +299,7 @@
     params.set('limit', '50');
     var popup = L.popup().setLatLng([c.lat, c.lon])
       .setContent(el('p', { text: this.labels.loading })).openOn(this.map);
-    fetch(this.cfg.incidentsApiUrl + '?' + params.toString(), { credentials: 'same-origin' })
+    fetch(this.cfg.incidentsApiUrl + '?' + params.toString(), { credentials: this.credentials })
       .then(function (r) { return r.json(); })
       .then(function (geo) {
         var items = geo.features.map(function (f) {
@@ -265,45 +348,40 @@
 
   Atlas.prototype.openDetails = function (f, latlng) {
     var self = this;
+    if (this.frozen) {  // as of the freeze: the level holds what the popup shows
+      L.popup().setLatLng(latlng).setContent(this.popup(f)).openOn(this.map);
+      return;
+    }
     var popup = L.popup().setLatLng(latlng)
       .setContent(el('p', { text: this.labels.loading })).openOn(this.map);
-    fetch(this.cfg.incidentApiUrl + f.id, { credentials: 'same-origin' })
+    fetch(this.cfg.incidentApiUrl + f.id, { credentials: this.credentials })
       .then(function (r) { return r.json(); })
       .then(function (feature) { popup.setContent(self.popup(feature.properties)); });
   };
 
   Atlas.prototype.popup = function (p) {
-    var self = this, t = this.labels;
-    var when = p.start_date === p.end_date ? p.start_date : p.start_date + ' – ' + p.end_date;
-    var vectors = p.vectors.map(function (v) { return self.vector(v).label; }).join(', ');
-    var countries = p.countries.map(function (c) { return self.countryNames[c] || c; })
-      .join(', ');
-    return el('div', { 'class': 'atlas-popup' }, [
-      el('h3', { text: p.title }),
-      el('p', { text: when }),
-      el('p', { text: t.actor + ': ' + (p.actor || t.unknownActor) +
-        (p.actor_type ? ' (' + p.actor_type + ')' : '') }),
-      el('p', { text: t.attribution + ': ' + p.attribution + ', ' + t.confidence + ' ' +
-        p.confidence + '/100' }),
-      el('p', { text: t.vectorsLabel + ': ' + (vectors || '—') }),
-      el('p', { text: t.countriesLabel + ': ' + (countries || '—') }),
-      el('p', { text: t.location + ': ' + (p.location_name || '—') + ' (' +
-        (t[p.geo_precision] || p.geo_precision) + ')' }),
-      el('p', {}, [el('a', { href: this.cfg.incidentUrl + p.id, text: t.open })])
-    ]);
+    var self = this;
+    return window.AtlasCommon.incidentPopup(p, this.labels,
+      function (v) { return self.vector(v).label; },
+      function (c) { return self.countryNames[c] || c; }, this.cfg.incidentUrl);
   };
 
   /* --- layer control (cross-filtering) ------------------------------------- */
 
   Atlas.prototype.buildControl = function () {
     var self = this;
+    var corner = this.embed && this.embed.legend !== 'below' ? this.embed.legend : 'topright';
     var Control = L.Control.extend({
-      options: { position: 'topright' },
+      options: { position: corner },
       onAdd: function () {
         var box = el('div', { 'class': 'atlas-control leaflet-control', role: 'region',
-          'aria-label': self.cfg.labels && self.cfg.labels.layers || 'Layers' });
+          'aria-label': self.labels.layers });
         L.DomEvent.disableClickPropagation(box);
         L.DomEvent.disableScrollPropagation(box);
+        if (self.embed && self.embed.legend !== 'below') {
+          var size = self.map.getSize();
+          box.hidden = size.x < FOLD_BELOW.width || size.y < FOLD_BELOW.height;
+        }
         self.controlBox = box;
         return box;
       }
@@ -311,16 +389,24 @@
     new Control().addTo(this.map);
   };
 
+  Atlas.prototype.noneItem = function (group, count) {
+    var t = this.labels;
+    return { key: NONE, count: count, none: true, color: '#555',
+      symbol: group === 'actor' ? '' : '∅',
+      label: group === 'actor' ? t.noActor : group === 'vector' ? t.noVector : t.noCountry };
+  };
+
   Atlas.prototype.groupItems = function (group) {
     var self = this, f = this.data.facets, items = {};
     if (group === 'actor') {
       f.actors.forEach(function (a) {
-        items[String(a.id)] = { key: String(a.id), label: a.name, count: a.count,
-          color: self.actorColor(a.id) };
+        items[String(a.id)] = a.id === NONE ? self.noneItem(group, a.count)
+          : { key: String(a.id), label: a.name, count: a.count, color: self.actorColor(a.id) };
       });
     } else {
       var counts = group === 'vector' ? f.vectors : f.countries;
       Object.keys(counts).forEach(function (k) {
+        if (k === NONE) { items[k] = self.noneItem(group, counts[k]); return; }
         var label = group === 'vector' ? self.vector(k).label : (self.countryNames[k] || k);
         items[k] = { key: k, label: label, count: counts[k] };
         if (group === 'vector') { items[k].symbol = self.vector(k).symbol; items[k].color = self.vector(k).color; }
@@ -329,6 +415,7 @@
     this.state[group].forEach(function (k) {
       // Layers that are on but empty under the other filters stay listed, with 0.
       if (items[k] || k === NOTHING[group]) { return; }
+      if (k === NONE) { items[k] = self.noneItem(group, 0); return; }
       if (group === 'actor' && !/^\d+$/.test(k)) { return; }  // a name, matched by label
       items[k] = { key: k, count: 0,
         label: group === 'actor' ? (self.actorNames[k] || k)
@@ -336,8 +423,9 @@
         color: group === 'actor' ? self.actorColor(k) : self.vector(k).color,
         symbol: group === 'vector' ? self.vector(k).symbol : undefined };
     });
+    // "none" comes last in its group.
     return Object.keys(items).map(function (k) { return items[k]; })
-      .sort(function (x, y) { return x.label.localeCompare(y.label); });
+      .sort(function (x, y) { return (x.none ? 1 : 0) - (y.none ? 1 : 0) || x.label.localeCompare(y.label); });
   };
 
   Atlas.prototype.isOn = function (group, item) {
@@ -359,15 +447,17 @@
 
   Atlas.prototype.fillControl = function () {
     var self = this, t = this.labels, box = this.controlBox;
+    if (!box) { return; }
     var focused = document.activeElement;
     var focusKey = focused && focused.getAttribute && focused.getAttribute('data-key');
     var focusGroup = focusKey && focused.closest('fieldset').getAttribute('data-group');
     var titles = { actor: t.actors, vector: t.vectors, country: t.countries };
-    var parts = GROUPS.map(function (group) {
+    var parts = this.groups.map(function (group) {
       var fs = el('fieldset', { 'data-group': group }, [el('legend', { text: titles[group] })]);
       self.groupItems(group).forEach(function (item) {
         var input = el('input', { type: 'checkbox', 'data-key': item.key });
         input.checked = self.isOn(group, item);
+        input.disabled = Boolean(self.frozen);  // a frozen embed's layers are as published
         input.addEventListener('change', function () { self.toggle(group, item.key, input.checked); });
         var mark = el('span', { 'class': group === 'actor' ? 'swatch' : 'symbol',
           'aria-hidden': 'true', text: item.symbol || '' });
@@ -379,7 +469,7 @@
       });
       return fs;
     });
-    parts.push(el('p', { 'class': 'help', text: t.rule }));
+    parts.push(el('p', { 'class': 'help', text: t.rule + ' ' + t.noneRule }));
     box.replaceChildren.apply(box, parts);
     if (focusKey) {
       var again = box.querySelector('fieldset[data-group="' + focusGroup + '"] input[data-key="' +
@@ -571,8 +661,16 @@
   };
 
   Atlas.prototype.syncUrl = function () {
-    var params = filterParams(this.state), c = this.map.getCenter();
-    params.set('at', [c.lat.toFixed(4), c.lng.toFixed(4), this.map.getZoom()].join(','));
+    var params = filterParams(this.state), c = this.map.getCenter().wrap();
+    var at = [Math.max(-85, Math.min(85, c.lat)).toFixed(4), c.lng.toFixed(4),
+      Math.max(2, this.map.getZoom())].join(',');
+    if (this.embed) {  // the page is the embed's: the link to the full map follows the view
+      var link = document.getElementById('embed-full-map');
+      params.set('at', at);
+      if (link) { link.href = this.embed.fullMapUrl.split('?')[0] + '?' + params.toString(); }
+      return;
+    }
+    params.set('at', at);
     if (this.state.barometer) { params.set('barometer', '1'); }
     window.history.replaceState(null, '', window.location.pathname + '?' + params.toString());
   };

@@ -17,6 +17,7 @@
   var statusEl = document.getElementById("geometry-status");
   var derivedEl = document.getElementById("derived-countries");
   var csrf = field("csrf_token").value;
+  var labels = JSON.parse(mapEl.dataset.labels);  // user-visible strings, page language
   /* Typed by the contributor: a new geometry no longer replaces the list. */
   var countriesTouched = false;
 
@@ -76,7 +77,7 @@
       showCountries(body.countries, keepList);
       setStatus(body.geometry.type);
       mapEl.dataset.valid = "true";
-    }).catch(function () { setStatus("Preview unavailable", true); });
+    }).catch(function () { setStatus(labels.previewUnavailable, true); });
   }
 
   map.on("pm:create", function (e) {
