@@ -632,10 +632,11 @@ def _sqlite_datetime(value):
 
 
 # Row triggers that fire per inserted row on SQLite: the R*Tree mirror of the
-# bounding boxes and the map's change counter (migrations 0001 and 0002).
+# bounding boxes (migration 0001) and the map's change log (migration 0006: per
+# row, a counter bump, a log row naming the incident and a prune of old rows).
 RTREE_TRIGGER = "incidents_rtree_insert"
-GENERATION_TRIGGERS = ("incidents_generation_insert", "incident_vectors_generation_insert",
-                       "incident_countries_generation_insert")
+MAP_TRIGGERS = ("incidents_map_insert", "incident_vectors_map_insert",
+                "incident_countries_map_insert")
 
 
 BULK_CACHE_KIB = 128 * 1024
@@ -665,17 +666,17 @@ def bulk_writing():
 def _insert_sqlite(tables):
     """Insert ``(table, rows)`` through the DB-API cursor, row triggers done in bulk.
 
-    Row triggers cost more than the rows themselves (an R*Tree insert and a
-    counter update per row), so inside the caller's transaction they are
+    Row triggers cost more than the rows themselves (an R*Tree insert and
+    three map-log writes per row), so inside the caller's transaction they are
     dropped, the rows inserted, the R*Tree rows inserted from the same values,
-    the change counter bumped once, and the triggers created again from their
-    own SQL. SQLite's DDL is transactional: a rollback brings everything back,
+    the map's change log written once for the batch (``_log_map_changes``),
+    and the triggers created again from their own SQL. SQLite's DDL is transactional: a rollback brings everything back,
     and other connections never see the triggers missing (the write lock is
     held, readers see the last commit).
     """
     db.session.flush()
     cursor = db.session.connection().connection.cursor()
-    names = (RTREE_TRIGGER, *GENERATION_TRIGGERS)
+    names = (RTREE_TRIGGER, *MAP_TRIGGERS)
     triggers = dict(cursor.execute(
         f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN "
         f"({', '.join('?' * len(names))})", names).fetchall())
@@ -692,12 +693,26 @@ def _insert_sqlite(tables):
         cursor.executemany("INSERT INTO incident_rtree VALUES (?, ?, ?, ?, ?)",
                            [(r["id"], r["min_x"], r["max_x"], r["min_y"], r["max_y"])
                             for r in incidents])
-    if GENERATION_TRIGGERS[0] in triggers:
-        body = triggers[GENERATION_TRIGGERS[0]]
-        cursor.execute(body[body.index(" BEGIN ") + 7:body.rindex("END")])
+    if MAP_TRIGGERS[0] in triggers:
+        _log_map_changes(cursor, triggers[MAP_TRIGGERS[0]], [r["id"] for r in incidents])
     for sql in triggers.values():
         cursor.execute(sql)
     cursor.close()
+
+
+def _log_map_changes(cursor, trigger_sql, ids):
+    """What the map triggers do per row, once for the batch: bump, log ``ids``, prune.
+
+    The bump and the prune are the trigger's own first and last statements;
+    every new incident is logged under the one counter value the bump reached
+    (its vector and country rows belong to the same incidents).
+    """
+    body = trigger_sql[trigger_sql.index(" BEGIN ") + 7:trigger_sql.rindex("END")]
+    statements = [part.strip() for part in body.split(";") if part.strip()]
+    cursor.execute(statements[0])
+    cursor.executemany("INSERT OR IGNORE INTO map_changes (seq, incident_id) SELECT value, ? "
+                       "FROM change_counters WHERE name = 'incidents'", [(i,) for i in ids])
+    cursor.execute(statements[-1])
 
 
 def bulk_snapshot(data, *, status, actor_name, geometry=None):

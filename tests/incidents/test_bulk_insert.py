@@ -39,6 +39,9 @@ def test_bulk_import_fills_the_rtree_bumps_the_map_and_restores_the_triggers(
     found = search.find_incidents(parse_filters({"bbox": "10.4,50.4,10.6,50.6"}), None,
                                   limit=10)
     assert [i.title for i in found] == ["Bulk 1"]
+    # The map's change log names every new incident, so map processes patch them in.
+    logged = set(db.session.execute(sa.text("SELECT incident_id FROM map_changes")).scalars())
+    assert set(result.ids) <= logged
     if backend != "sqlite":
         return
     boxes = db.session.execute(sa.text(
