@@ -15,6 +15,10 @@ import shapely
 import sqlalchemy as sa
 
 COPY_CHUNK = 2000
+# Per-database bookkeeping, not data: the target's own migration sets them up and
+# its triggers fill them as the rows arrive (the map's change log and counters,
+# with the database's own random identity).
+NOT_COPIED = {"alembic_version", "map_changes", "change_counters"}
 
 
 class OpsError(RuntimeError):
@@ -114,7 +118,7 @@ def copy_database(metadata, source, target):
     ``target`` must already carry the schema and hold no users or incidents.
     Runs in one target transaction: a failed copy or check leaves it untouched.
     """
-    tables = [t for t in metadata.sorted_tables if t.name != "alembic_version"]
+    tables = [t for t in metadata.sorted_tables if t.name not in NOT_COPIED]
     report = CopyReport()
     with source.connect() as src, target.begin() as dst:
         _refuse_non_empty(dst, metadata)
