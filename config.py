@@ -57,7 +57,6 @@ class Config:
     ATLAS_TILES_ATTRIBUTION = os.environ.get(
         "ATLAS_TILES_ATTRIBUTION",
         '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors')
-    ATLAS_MAP_FEATURE_CAP = int(os.environ.get("ATLAS_MAP_FEATURE_CAP", 5000))
     # Where workers save the map index they build, so the next worker to start
     # maps it instead of reading every incident ("" turns it off).
     ATLAS_MAP_SAVED_DIR = os.environ.get("ATLAS_MAP_SAVED_DIR",
