@@ -45,7 +45,8 @@ def localise(text):
     return gettext(message, **params) if params else gettext(message)
 
 
-# The names of incident, tip and import fields that error lists show, as the forms label them.
+# The names of the fields error lists show (editor, tip form, import report, taxonomy),
+# as the forms label them.
 FIELD_LABELS = {
     "title": N_("Title"), "summary": N_("Summary"), "lang": N_("Language"),
     "start_date": N_("Start date"), "end_date": N_("End date"),
@@ -61,6 +62,11 @@ FIELD_LABELS = {
     "description": N_("Description"), "seen_on": N_("Date seen"),
     "evidence": N_("Evidence"), "contact": N_("Contact"),
     "row": N_("Row"), "file": N_("File"), "feature": N_("Feature"),
+    # taxonomy pages
+    "name": N_("Name"), "type": N_("Type"), "aliases": N_("Aliases (separated by ;)"),
+    "sponsor_country": N_("Sponsor country (ISO alpha-3)"), "slug": N_("Slug"),
+    "label_en": N_("English label"), "label_fr": N_("French label"),
+    "color": N_("Colour (#rrggbb)"), "symbol": N_("Symbol"),
 }
 _INDEXED = re.compile(r"^(sources|evidence)\[(\d+)\]$")
 
