@@ -1,13 +1,18 @@
-"""Language choice: ``?lang=fr|en``, then the ``lang`` cookie set by the switch, then
-``Accept-Language``. Pages speak French or English.
+"""Language choice: ``?lang=fr|en``, then the ``lang`` cookie set by the switch (not on
+cookieless, publicly cached embed views), then ``Accept-Language``. Pages speak French
+or English.
 
 Also what pages need to write in that language beyond their messages: dates
 (``format_day``, ``format_period``) and the enumerated codes of the data model
 (``code_label``), as template filters.
 """
+import re
+
 from babel.dates import format_skeleton
-from flask import request
+from flask import g, request
 from flask_babel import format_date, get_locale, gettext
+
+from app.messages import N_  # noqa: F401  (re-exported: many modules mark messages with it)
 
 LANGUAGES = ("en", "fr")
 DEFAULT = "en"
@@ -18,19 +23,62 @@ def select_locale():
     asked = request.args.get("lang")
     if asked in LANGUAGES:
         return asked
-    cookie = request.cookies.get("lang")
+    cookie = None if g.get("cookieless") else request.cookies.get("lang")
     if cookie in LANGUAGES:
         return cookie
     return request.accept_languages.best_match(LANGUAGES, default=DEFAULT)
 
 
-def N_(message):
-    """Mark ``message`` for extraction only; it is translated later with ``gettext``.
+def localise(text):
+    """``text`` in the page's language when it is a ``Message`` or an error that can say
+    itself in it (``localised()``), else as is.
 
-    For messages built before the reader's language is known (e.g. in
-    ``FilterError``, which the CLI raises too).
+    Validation reasons, geometry and embed errors keep their English ``str`` for
+    the API and the CLI; pages show them through this (template filter ``localise``).
     """
-    return message
+    if callable(getattr(text, "localised", None)):  # ValidationError, MessageError
+        return text.localised()
+    message = getattr(text, "message", None)
+    if message is None:
+        return text
+    params = {k: localise(v) for k, v in text.params.items()}
+    return gettext(message, **params) if params else gettext(message)
+
+
+# The names of the fields error lists show (editor, tip form, import report, taxonomy),
+# as the forms label them.
+FIELD_LABELS = {
+    "title": N_("Title"), "summary": N_("Summary"), "lang": N_("Language"),
+    "start_date": N_("Start date"), "end_date": N_("End date"),
+    "time_precision": N_("Date precision"), "geometry": N_("Geometry"),
+    "wkt": N_("Geometry"), "lat": N_("Latitude"), "lon": N_("Longitude"),
+    "geo_precision": N_("Geographic precision"), "precision_m": N_("Precision (metres)"),
+    "location_name": N_("Place name"), "countries": N_("Countries"), "country": N_("Country"),
+    "actor": N_("Actor"), "attribution": N_("Attribution"),
+    "confidence": N_("Confidence (0–100)"), "vectors": N_("Vectors"),
+    "techniques": N_("DISARM techniques"), "sources": N_("Sources"),
+    "source_url": N_("Sources"), "status": N_("Status"), "reason": N_("Reason"),
+    "version": N_("Version"), "ids": N_("Incidents"), "body": N_("Request"),
+    "description": N_("Description"), "seen_on": N_("Date seen"),
+    "evidence": N_("Evidence"), "contact": N_("Contact"),
+    "row": N_("Row"), "file": N_("File"), "feature": N_("Feature"),
+    # taxonomy pages
+    "name": N_("Name"), "type": N_("Type"), "aliases": N_("Aliases (separated by ;)"),
+    "sponsor_country": N_("Sponsor country (ISO alpha-3)"), "slug": N_("Slug"),
+    "label_en": N_("English label"), "label_fr": N_("French label"),
+    "color": N_("Colour (#rrggbb)"), "symbol": N_("Symbol"),
+}
+_INDEXED = re.compile(r"^(sources|evidence)\[(\d+)\]$")
+
+
+def field_label(name):
+    """The label of field ``name`` in the page's language; ``sources[0]`` is "Source 1"."""
+    indexed = _INDEXED.match(str(name))
+    if indexed:
+        number = int(indexed[2]) + 1
+        return (gettext("Source %(n)s", n=number) if indexed[1] == "sources"
+                else gettext("Link %(n)s", n=number))
+    return gettext(FIELD_LABELS[name]) if name in FIELD_LABELS else name
 
 
 # The enumerated codes pages show (models.py), with their labels marked for translation.
@@ -81,6 +129,19 @@ def format_period(start, end, precision="day"):
     return first if first == last else f"{first} – {last}"
 
 
+def format_quarter(quarter):
+    """A quarter as readers write it: "2025-Q2" in English, "T2 2025" in French.
+
+    ``quarter`` is ``(year, n)`` or its key ``"2025-Q2"`` (URLs and downloads keep
+    the key; only what a reader sees goes through this).
+    """
+    if isinstance(quarter, str):
+        year, n = quarter.split("-Q")
+    else:
+        year, n = quarter
+    return gettext("%(year)s-Q%(n)s", year=year, n=n)
+
+
 def interface_labels():
     """Every string the browser scripts show, in the page's language.
 
@@ -120,9 +181,13 @@ def interface_labels():
 
 
 def init_app(app):
-    """Template filters ``code_label``, ``format_day``, ``format_period``; the global
+    """Template filters ``code_label``, ``format_day``, ``format_period``,
+    ``format_quarter``, ``localise``, ``field_label``; the global
     ``interface_labels`` (the editor's scripts read it from the page)."""
     app.add_template_global(interface_labels)
     app.add_template_filter(code_label)
     app.add_template_filter(format_day)
     app.add_template_filter(format_period)
+    app.add_template_filter(localise)
+    app.add_template_filter(format_quarter)
+    app.add_template_filter(field_label)

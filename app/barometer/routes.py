@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from app.barometer import bp, export, index as idx, reports, service
 from app.barometer.forms import PicksForm, SectionForm
 from app.barometer.models import SECTION_SLUGS
+from app.i18n import format_quarter
 from app.incidents.filters import url_args
 from app.incidents.taxonomy import country_names
 from app.main.routes import parse_request_filters
@@ -37,7 +38,7 @@ def index_map(figures, lang, title):
 def charts(b, vector_labels):
     """The page's bar charts as ``(label, value, value formatted for the locale)`` rows."""
     return {
-        "series": [(idx.quarter_label(q), i, format_decimal(i))
+        "series": [(format_quarter(q), i, format_decimal(i))
                    for q, _n, i in b.series[-SERIES_SHOWN:]],
         "vectors": [(vector_labels.get(s, s), n, format_decimal(n)) for s, n in b.vectors[:10]],
         "actors": [(name, n, format_decimal(n)) for name, n in b.actors[:10]],

@@ -4,9 +4,9 @@ import functools
 import json
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from flask import (abort, current_app, flash, jsonify, redirect, render_template,
+from flask import (abort, current_app, flash, g, jsonify, redirect, render_template,
                    request, url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 
 from app.embeds import bp, service
 from app.embeds.forms import EmbedForm
-from app.i18n import interface_labels
+from app.i18n import LANGUAGES, interface_labels
 from app.incidents import taxonomy
 from app.incidents.filters import FilterError
 from app.maps.embed_page import (iframe_html, inline_assets, responsive_snippet,
@@ -36,10 +36,12 @@ def cookieless(view):
     """Reader-side views: the response sets no cookie and does not vary by cookie.
 
     The same response serves every reader, so one cached copy serves all (see
-    ``app.sessions``).
+    ``app.sessions``). The page language is then ``?lang=`` or ``Accept-Language``,
+    never the site's ``lang`` cookie (``app.i18n.select_locale``).
     """
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
+        g.cookieless = True
         response = current_app.make_response(view(*args, **kwargs))
         response.cookieless = True
         return response
@@ -163,6 +165,7 @@ def show(key):
     response = current_app.make_response(page)
     response.csp_script_src = " ".join(script_hashes(page))
     response.csp_frame_ancestors = service.frame_ancestors(embed)
+    response.vary.add("Accept-Language")  # labels and dates follow the reader's language
     return _cacheable(response, 3600 if embed.frozen else 300)
 
 
@@ -252,6 +255,15 @@ def _embed_for_url(url):
     return None
 
 
+def _with_lang(src, url):
+    """``src`` with the ``lang`` the pasted ``url`` asked for, if any: a page that
+    pinned its language keeps it in the iframe; otherwise the reader's language wins."""
+    lang = dict(parse_qsl(urlsplit(url or "").query)).get("lang")
+    if lang not in LANGUAGES:
+        return src
+    return src + ("&" if "?" in src else "?") + urlencode({"lang": lang})
+
+
 @bp.get("/oembed")
 @cookieless
 def oembed():
@@ -263,7 +275,7 @@ def oembed():
         abort(404, _("No map or embed at that URL."))
     width = min(OEMBED_SIZE[0], _size_arg("maxwidth", OEMBED_SIZE[0], 10_000))
     height = min(OEMBED_SIZE[1], _size_arg("maxheight", OEMBED_SIZE[1], 10_000))
-    src = _page_url(embed)
+    src = _with_lang(_page_url(embed), request.args.get("url"))
     thumb = _url("embeds.png", embed, width=width, height=height, _external=True)
     response = jsonify({
         "type": "rich", "version": "1.0", "title": embed.title,
@@ -306,10 +318,8 @@ def _save(form, embed=None):
         if embed is None:
             return service.create(data=data, author=current_user), None
         return service.update(embed=embed, data=data), None
-    except FilterError as exc:
+    except (FilterError, service.EmbedError) as exc:
         return embed, exc.localised()
-    except service.EmbedError as exc:
-        return embed, str(exc)
 
 
 @bp.route("/embeds/new", methods=["GET", "POST"])

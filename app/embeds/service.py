@@ -22,14 +22,18 @@ from app.extensions import db
 from app.incidents import mapview
 from app.incidents.filters import parse_filters, to_query
 from app.incidents.models import Actor, Incident
+from app.messages import N_, MessageError
 
 # A CSP host-source: optional scheme, host (or *.host), optional port. Nothing that
 # could end the directive or add another (no spaces, ';', ',' or quotes).
 _HOST = re.compile(r"^(?:https?://)?(?:\*\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::\d{1,5})?$")
 
 
-class EmbedError(ValueError):
-    """An embed setting that cannot be used; the message says which and why."""
+class EmbedError(MessageError):
+    """An embed setting that cannot be used; the message says which and why.
+
+    ``str()`` is English; ``localised()`` is for the builder page.
+    """
 
 
 def parse_hosts(text):
@@ -38,8 +42,9 @@ def parse_hosts(text):
     hosts = [h for h in hosts if h]
     for host in hosts:
         if not _HOST.match(host):
-            raise EmbedError(f"allowed hosts: {host!r} is not a host such as "
-                             "news.example.org, *.example.org or https://example.org:8443")
+            raise EmbedError(N_("allowed hosts: %(host)s is not a host such as "
+                                "news.example.org, *.example.org or "
+                                "https://example.org:8443"), host=repr(host))
     return hosts
 
 
@@ -205,12 +210,13 @@ def _apply(embed, data):
                  "allowed_hosts"):
         setattr(embed, name, data[name])
     if data["legend_position"] not in LEGEND_POSITIONS:
-        raise EmbedError(f"legend position: one of {', '.join(LEGEND_POSITIONS)}")
+        raise EmbedError(N_("legend position: one of %(positions)s"),
+                         positions=", ".join(LEGEND_POSITIONS))
     embed.legend_position = data["legend_position"]
     embed.layers = [g for g in LAYER_GROUPS if g in data["layers"]]
     if not data.get("fit_to_data") and None in (data["center_lat"], data["center_lon"],
                                                 data["zoom"]):
-        raise EmbedError("view: give a centre and a zoom, or fit to the data")
+        raise EmbedError(N_("view: give a centre and a zoom, or fit to the data"))
     embed.frozen = bool(data.get("frozen"))
     if not embed.frozen:
         embed.frozen_etag = embed.as_of = None

@@ -14,6 +14,8 @@ import shapely.affinity
 from shapely import validation
 from shapely.geometry import shape
 
+from app.messages import N_, Message, MessageError
+
 ALLOWED_TYPES = ("Point", "LineString", "Polygon", "MultiPoint", "MultiLineString",
                  "MultiPolygon")
 MAX_VERTICES = 10_000
@@ -22,10 +24,15 @@ MAX_JSON_DEPTH = 8
 MAX_DOCUMENT_DEPTH = 16  # nesting of a whole JSON document (a Feature with properties)
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
 _LAT_LON = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*[,;\s]\s*([-+]?\d+(?:\.\d+)?)\s*$")
+_TOO_MANY = N_("geometry has more than %(n)s vertices")
+_UNSUPPORTED = N_("geometry type %(type)s is not supported; use one of %(types)s")
 
 
-class GeometryError(ValueError):
-    """A geometry that cannot be stored, with the reason in plain words."""
+class GeometryError(MessageError):
+    """A geometry that cannot be stored, with the reason in plain words.
+
+    ``str()`` is English (API, CLI); ``reason()`` is a ``Message`` pages translate.
+    """
 
 
 def parse_geometry(value):
@@ -35,13 +42,13 @@ def parse_geometry(value):
     over the vertex cap. The caps are checked before the expensive parse.
     """
     if value is None or (isinstance(value, str) and not value.strip()):
-        raise GeometryError("geometry is missing")
+        raise GeometryError(N_("geometry is missing"))
     if isinstance(value, shapely.Geometry):  # read from a binary format (GeoPackage)
         return validate_geometry(value)
     if isinstance(value, str):
         text = value.strip()
         if len(text) > MAX_TEXT:
-            raise GeometryError(f"geometry text is over {MAX_TEXT} characters")
+            raise GeometryError(N_("geometry text is over %(n)s characters"), n=MAX_TEXT)
         pair = _LAT_LON.match(text)
         if pair:
             return point_from_lat_lon(pair[1], pair[2])
@@ -50,11 +57,11 @@ def parse_geometry(value):
             try:
                 value = json.loads(text)
             except (ValueError, RecursionError) as exc:
-                raise GeometryError(f"GeoJSON is not valid JSON: {exc}") from None
+                raise GeometryError(N_("GeoJSON is not valid JSON: %(detail)s"), detail=exc) from None
         else:
             return validate_geometry(_parse_wkt(text))
     if not isinstance(value, dict):
-        raise GeometryError("geometry must be WKT text or a GeoJSON geometry object")
+        raise GeometryError(N_("geometry must be WKT text or a GeoJSON geometry object"))
     return validate_geometry(_parse_geojson(value))
 
 
@@ -77,9 +84,9 @@ def check_json_text(text, *, max_depth=MAX_DOCUMENT_DEPTH, max_chars=MAX_TEXT):
     enough to exhaust the stack, so the depth is measured by a plain scan.
     """
     if len(text) > max_chars:
-        raise GeometryError(f"JSON is over {max_chars} characters")
+        raise GeometryError(N_("JSON is over %(n)s characters"), n=max_chars)
     if json_depth(text) > max_depth:
-        raise GeometryError(f"JSON is nested more than {max_depth} levels deep")
+        raise GeometryError(N_("JSON is nested more than %(n)s levels deep"), n=max_depth)
 
 
 def point_from_lat_lon(lat, lon):
@@ -87,23 +94,23 @@ def point_from_lat_lon(lat, lon):
     try:
         y, x = float(lat), float(lon)
     except (TypeError, ValueError):
-        raise GeometryError("lat and lon must be numbers") from None
+        raise GeometryError(N_("lat and lon must be numbers")) from None
     return validate_geometry(shapely.Point(x, y))
 
 
 def _parse_wkt(text):
     # Count coordinate pairs cheaply: each vertex has at least one separator.
     if text.count(",") + 1 > MAX_VERTICES:
-        raise GeometryError(f"geometry has more than {MAX_VERTICES} vertices")
+        raise GeometryError(_TOO_MANY, n=MAX_VERTICES)
     try:
         return shapely.from_wkt(text)
     except shapely.errors.GEOSException as exc:
         if "closed linestring" in str(exc):
-            raise GeometryError("a polygon ring is not closed: its last point must "
-                                "repeat its first") from None
+            raise GeometryError(N_("a polygon ring is not closed: its last point must "
+                                   "repeat its first")) from None
         if "0 or >1 elements" in str(exc):
-            raise GeometryError("a line needs at least 2 points") from None
-        raise GeometryError(f"WKT is not valid: {exc}") from None
+            raise GeometryError(N_("a line needs at least 2 points")) from None
+        raise GeometryError(N_("WKT is not valid: %(detail)s"), detail=exc) from None
 
 
 def _parse_geojson(obj):
@@ -111,29 +118,29 @@ def _parse_geojson(obj):
         obj = obj.get("geometry") or {}
     gtype = obj.get("type")
     if gtype not in ALLOWED_TYPES:
-        raise GeometryError(
-            f"geometry type {gtype!r} is not supported; use one of {', '.join(ALLOWED_TYPES)}")
+        raise GeometryError(_UNSUPPORTED, type=repr(gtype), types=", ".join(ALLOWED_TYPES))
     coords = obj.get("coordinates")
     count = _count_positions(coords, depth=0)
     if count > MAX_VERTICES:
-        raise GeometryError(f"geometry has more than {MAX_VERTICES} vertices")
+        raise GeometryError(_TOO_MANY, n=MAX_VERTICES)
     _check_geojson_parts(gtype, coords)
     try:
         return shape(obj)
     except (ValueError, TypeError, IndexError, KeyError, AttributeError,
             shapely.errors.ShapelyError) as exc:  # e.g. EmptyPartError: a [] part
-        raise GeometryError(f"GeoJSON {gtype} coordinates are malformed: {exc}") from None
+        raise GeometryError(N_("GeoJSON %(type)s coordinates are malformed: %(detail)s"),
+                            type=gtype, detail=exc) from None
 
 
 def _count_positions(coords, depth):
     """Count positions in nested coordinate arrays, refusing silly depth."""
     if depth > MAX_JSON_DEPTH:
-        raise GeometryError("GeoJSON coordinates are nested too deeply")
+        raise GeometryError(N_("GeoJSON coordinates are nested too deeply"))
     if not isinstance(coords, list):
-        raise GeometryError("GeoJSON coordinates must be arrays of numbers")
+        raise GeometryError(N_("GeoJSON coordinates must be arrays of numbers"))
     if coords and not isinstance(coords[0], list):
         if len(coords) < 2 or not all(_is_number(v) for v in coords):
-            raise GeometryError("a GeoJSON position is an array of numbers [lon, lat]")
+            raise GeometryError(N_("a GeoJSON position is an array of numbers [lon, lat]"))
         return 1
     return sum(_count_positions(c, depth + 1) for c in coords)
 
@@ -142,30 +149,38 @@ def _check_geojson_parts(gtype, coords):
     """Lines need 2 positions; rings 4, closed (RFC 7946 3.1.4 and 3.1.6)."""
     if gtype in ("LineString", "MultiLineString"):
         lines = [coords] if gtype == "LineString" else coords
-        for i, line in enumerate(_arrays(lines, "lines"), 1):
-            line = _arrays(line, f"line {i}")
+        for i, line in enumerate(_arrays(lines, Message(N_("lines"))), 1):
+            line = _arrays(line, Message(N_("line %(i)s"), i=i))
             if len(line) < 2:
-                raise GeometryError(f"line {i} has {len(line)} position(s); a line needs "
-                                    "at least 2")
+                raise GeometryError(N_("line %(i)s has %(n)s position(s); a line needs "
+                                       "at least 2"), i=i, n=len(line))
     if gtype in ("Polygon", "MultiPolygon"):
         polygons = [coords] if gtype == "Polygon" else coords
-        for p, rings in enumerate(_arrays(polygons, "polygons"), 1):
-            for r, ring in enumerate(_arrays(rings, f"polygon {p}"), 1):
-                where = f"ring {r}" + (f" of polygon {p}" if gtype == "MultiPolygon" else "")
+        for p, rings in enumerate(_arrays(polygons, Message(N_("polygons"))), 1):
+            for r, ring in enumerate(_arrays(rings, Message(N_("polygon %(p)s"), p=p)), 1):
+                where = _ring(r, p, gtype == "MultiPolygon")
                 ring = _arrays(ring, where)
                 if len(ring) < 4:
                     raise GeometryError(
-                        f"{where} has {len(ring)} positions; a ring needs at least 4 "
-                        "(3 corners and the first repeated to close it)")
+                        N_("%(where)s has %(n)s positions; a ring needs at least 4 "
+                           "(3 corners and the first repeated to close it)"),
+                        where=where, n=len(ring))
                 if ring[0] != ring[-1]:
-                    raise GeometryError(f"{where} is not closed: its last position must "
-                                        "repeat its first")
+                    raise GeometryError(N_("%(where)s is not closed: its last position must "
+                                           "repeat its first"), where=where)
+
+
+def _ring(r, p, numbered):
+    """"ring 2", or "ring 2 of polygon 3" when the polygons are numbered."""
+    if numbered:
+        return Message(N_("ring %(r)s of polygon %(p)s"), r=r, p=p)
+    return Message(N_("ring %(r)s"), r=r)
 
 
 def _arrays(value, what):
     """``value`` when it is an array (of arrays), else a ``GeometryError`` naming ``what``."""
     if not isinstance(value, list) or any(not isinstance(v, list) for v in value):
-        raise GeometryError(f"GeoJSON {what}: expected an array of arrays")
+        raise GeometryError(N_("GeoJSON %(what)s: expected an array of arrays"), what=what)
     return value
 
 
@@ -176,9 +191,9 @@ def _check_ring_corners(geom):
         for r, ring in enumerate([poly.exterior, *poly.interiors], 1):
             corners = {tuple(c) for c in shapely.get_coordinates(ring)}
             if len(corners) < 3:
-                where = f"ring {r}" + (f" of polygon {p}" if len(polygons) > 1 else "")
-                raise GeometryError(f"{where} has {len(corners)} distinct corner(s); a "
-                                    "ring needs at least 3")
+                raise GeometryError(N_("%(where)s has %(n)s distinct corner(s); a ring "
+                                       "needs at least 3"),
+                                    where=_ring(r, p, len(polygons) > 1), n=len(corners))
 def _is_number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -186,32 +201,31 @@ def _is_number(value):
 def validate_geometry(geom):
     """Check type, emptiness, vertex count, finite in-range coordinates and validity."""
     if geom is None or geom.is_empty:
-        raise GeometryError("geometry is empty")
+        raise GeometryError(N_("geometry is empty"))
     if geom.geom_type not in ALLOWED_TYPES:
-        raise GeometryError(
-            f"geometry type {geom.geom_type} is not supported; "
-            f"use one of {', '.join(ALLOWED_TYPES)}")
+        raise GeometryError(_UNSUPPORTED, type=geom.geom_type,
+                            types=", ".join(ALLOWED_TYPES))
     coords = shapely.get_coordinates(geom)
     if len(coords) > MAX_VERTICES:
-        raise GeometryError(f"geometry has more than {MAX_VERTICES} vertices")
+        raise GeometryError(_TOO_MANY, n=MAX_VERTICES)
     for x, y in coords:
         if not (math.isfinite(x) and math.isfinite(y)):
-            raise GeometryError("coordinates must be finite numbers (no NaN or Infinity)")
+            raise GeometryError(N_("coordinates must be finite numbers (no NaN or Infinity)"))
         if not -180 <= x <= 180 or not -90 <= y <= 90:
-            hint = ""
+            message = N_("coordinate (%(x)s, %(y)s) is out of range: longitude must be "
+                         "within -180..180 and latitude within -90..90")
             if -90 <= x <= 90 and -180 <= y <= 180:
-                hint = (" (latitude and longitude look swapped: GeoJSON and WKT put "
-                        "longitude first)")
-            raise GeometryError(
-                f"coordinate ({x:g}, {y:g}) is out of range: longitude must be within "
-                f"-180..180 and latitude within -90..90{hint}")
+                message = N_("coordinate (%(x)s, %(y)s) is out of range: longitude must be "
+                             "within -180..180 and latitude within -90..90 (latitude and "
+                             "longitude look swapped: GeoJSON and WKT put longitude first)")
+            raise GeometryError(message, x=f"{x:g}", y=f"{y:g}")
     if shapely.has_z(geom):
         geom = shapely.force_2d(geom)
     if geom.geom_type in ("Polygon", "MultiPolygon"):
         _check_ring_corners(geom)
     geom = split_antimeridian(geom)
     if not geom.is_valid:
-        raise GeometryError(_explain_invalid(geom))
+        raise _explain_invalid(geom)
     return geom
 
 
@@ -222,8 +236,11 @@ def _explain_invalid(geom):
         what, where = reason[:-1].split("[", 1)
         parts = where.split()
         if len(parts) >= 2:
-            return f"{geom.geom_type} is invalid: {what.lower()} at ({parts[0]}, {parts[1]})"
-    return f"{geom.geom_type} is invalid: {reason}"
+            return GeometryError(N_("%(type)s is invalid: %(what)s at (%(x)s, %(y)s)"),
+                                 type=geom.geom_type, what=what.lower(), x=parts[0],
+                                 y=parts[1])
+    return GeometryError(N_("%(type)s is invalid: %(what)s"), type=geom.geom_type,
+                         what=reason)
 
 
 def crosses_antimeridian(geom):

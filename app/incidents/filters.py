@@ -10,10 +10,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
 from app.i18n import N_
+from app.messages import Message, MessageError
 
 MAX_Q = 200
 # ``actor=none``, ``vector=none``, ``country=none``: incidents with no actor, no
@@ -23,21 +23,14 @@ _ISO3 = re.compile(r"^[A-Z]{3}$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
-class FilterError(ValueError):
+class FilterError(MessageError):
     """A filter value that cannot be understood; the message says which and why.
 
     ``str(exc)`` is the English message: the JSON API's stable ``error`` and the
     CLI's output. ``exc.localised()`` is the same in the reader's language, for
-    pages and the API's ``message``.
+    pages and the API's ``message``. A date's error has the field ``name`` and the
+    bare ``reason`` (a ``Message``) as parameters, for forms that show the field apart.
     """
-
-    def __init__(self, message, **params):
-        self.message, self.params = message, params
-        super().__init__(message % params if params else message)
-
-    def localised(self):
-        """The message in the current request's language (English outside one)."""
-        return gettext(self.message, **self.params)
 
 
 @dataclass(frozen=True)
@@ -70,8 +63,8 @@ def parse_date(text, *, end=False, name="date"):
     """Parse ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; ``end`` picks the period's last day."""
     m = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", text.strip())
     if not m:
-        raise FilterError(N_("%(name)s: '%(value)s' is not a date (use YYYY, YYYY-MM or "
-                            "YYYY-MM-DD)"), name=name, value=text)
+        raise FilterError(N_("%(name)s: %(reason)s"), name=name, reason=Message(
+            N_("'%(value)s' is not a date (use YYYY, YYYY-MM or YYYY-MM-DD)"), value=text))
     year, month, day = int(m[1]), m[2], m[3]
     try:
         if month is None:
@@ -82,8 +75,9 @@ def parse_date(text, *, end=False, name="date"):
             return date(year, month, last if end else 1)
         return date(year, month, int(day))
     except ValueError as exc:
-        raise FilterError(N_("%(name)s: '%(value)s' is not a real date (%(reason)s)"),
-                          name=name, value=text, reason=str(exc)) from None
+        raise FilterError(N_("%(name)s: %(reason)s"), name=name, reason=Message(
+            N_("'%(value)s' is not a real date (%(reason)s)"), value=text,
+            reason=str(exc))) from None
 
 
 def parse_bbox(text):

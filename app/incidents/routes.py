@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 
 from app.geo.gazetteer import search_places
 from app.geo.geometry import GeometryError, check_json_text, parse_geometry, to_geojson
+from app.i18n import code_label, localise
 from app.incidents import bp, policy, search, service
 from app.incidents.filters import parse_filters
 from app.incidents.forms import BatchForm, choices, IncidentForm, RestoreForm, StatusForm
@@ -112,7 +113,7 @@ def _after_save(incident):
             service.set_status(incident=incident, status="submitted",
                                expected_version=incident.version, editor=current_user)
         except (ValidationError, service.PermissionDenied) as exc:
-            flash(_("Saved, but not submitted: %(why)s", why=str(exc)), "error")
+            flash(_("Saved, but not submitted: %(why)s", why=localise(exc)), "error")
             return redirect(url_for("incidents.show", incident_id=incident.id))
         flash(_("Saved and submitted for review."), "success")
     else:
@@ -132,14 +133,15 @@ def change_status(incident_id):
         service.set_status(incident=incident, status=form.status.data,
                            reason=form.reason.data, expected_version=form.version.data or None,
                            editor=current_user)
-        flash(_("The incident is now %(status)s.", status=incident.status), "success")
+        flash(_("The incident is now %(status)s.",
+                status=code_label(incident.status, "status")), "success")
     except service.PermissionDenied:
         abort(403, _("Your role does not allow this."))
     except ValidationError as exc:
-        flash(str(exc), "error")
+        flash(exc.localised(), "error")
     except service.ConflictError as exc:
         flash(_("Not changed: %(why)s. Review the latest version and try again.",
-                why=str(exc)), "error")
+                why=localise(exc)), "error")
     if request.form.get("next") == "review":
         return redirect(url_for("incidents.review"))
     return redirect(url_for("incidents.show", incident_id=incident.id))
@@ -185,7 +187,7 @@ def review_batch():
         flash(_("%(n)d incident(s) now %(status)s.", n=len(done), status=form.status.data),
               "success")
     except (ValidationError, service.ConflictError) as exc:
-        flash(_("Nothing changed: %(why)s", why=str(exc)), "error")
+        flash(_("Nothing changed: %(why)s", why=localise(exc)), "error")
     except service.PermissionDenied:
         abort(403, _("Your role does not allow this."))
     return redirect(url_for("incidents.review"))
@@ -224,9 +226,9 @@ def restore(incident_id, number):
                                  expected_version=form.version.data or None)
         flash(_("Revision %(n)d restored.", n=number), "success")
     except service.ConflictError as exc:
-        flash(_("Not restored: %(why)s", why=str(exc)), "error")
+        flash(_("Not restored: %(why)s", why=localise(exc)), "error")
     except ValidationError as exc:
-        flash(_("Not restored: %(why)s", why=str(exc)), "error")
+        flash(_("Not restored: %(why)s", why=localise(exc)), "error")
     return redirect(url_for("incidents.history", incident_id=incident.id))
 
 
@@ -242,7 +244,7 @@ def preview():
         body = request.get_json(silent=True) or {}
         geometry = parse_geometry(body.get("geometry") if isinstance(body, dict) else None)
     except GeometryError as exc:
-        return jsonify(error=str(exc)), 400
+        return jsonify(error=str(exc), message=exc.localised()), 400
     names = country_names()
     codes = service.derived_countries(geometry)
     return jsonify(geometry=to_geojson(geometry),

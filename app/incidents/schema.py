@@ -12,8 +12,10 @@ from urllib.parse import urlsplit
 
 from app.geo.geometry import (GeometryError, parse_geometry, parse_wkt_many,
                               point_from_lat_lon)
+from app.i18n import field_label, localise
 from app.incidents.filters import FilterError, parse_date
 from app.incidents.models import ATTRIBUTIONS, GEO_PRECISIONS, TIME_PRECISIONS
+from app.messages import N_, Message
 
 MAX_TITLE = 300
 MAX_SUMMARY = 20_000
@@ -21,7 +23,12 @@ MAX_LIST = 50
 
 
 class ValidationError(ValueError):
-    """Input that cannot be stored; ``errors`` is a list of ``(field, reason)``."""
+    """Input that cannot be stored; ``errors`` is a list of ``(field, reason)``.
+
+    A reason is an English ``str`` (the API's and the CLI's text by contract),
+    usually a ``Message`` that pages show in the reader's language
+    (``localised()``, template filters ``field_label`` and ``localise``).
+    """
 
     def __init__(self, errors):
         self.errors = list(errors)
@@ -30,6 +37,11 @@ class ValidationError(ValueError):
     def as_json(self):
         return {"error": str(self), "fields": [{"field": f, "reason": r}
                                                for f, r in self.errors]}
+
+    def localised(self):
+        """Every problem, field names and reasons in the current request's language."""
+        return "; ".join(localise(Message(N_("%(field)s: %(reason)s"), field=field_label(f),
+                                          reason=r)) for f, r in self.errors)
 
 
 def split_list(value):
@@ -41,7 +53,7 @@ def split_list(value):
     elif isinstance(value, (list, tuple)):
         items = value
     else:
-        raise ValueError("expected a list or a ;-separated string")
+        raise ValueError(Message(N_("expected a list or a ;-separated string")))
     return [str(v).strip() for v in items if str(v).strip()]
 
 
@@ -49,18 +61,18 @@ def _text(data, name, errors, *, required=False, limit=None):
     value = data.get(name)
     if value is None:
         if required:
-            errors.append((name, "is required"))
+            errors.append((name, Message(N_("is required"))))
         return None
     if not isinstance(value, str):
-        errors.append((name, "must be text"))
+        errors.append((name, Message(N_("must be text"))))
         return None
     value = value.strip()
     if required and not value:
-        errors.append((name, "is required"))
+        errors.append((name, Message(N_("is required"))))
     if limit and len(value) > limit:
-        errors.append((name, f"is longer than {limit} characters"))
+        errors.append((name, Message(N_("is longer than %(limit)s characters"), limit=limit)))
     if "\x00" in value:
-        errors.append((name, "contains a NUL character"))
+        errors.append((name, Message(N_("contains a NUL character"))))
     return value
 
 
@@ -69,7 +81,8 @@ def _choice(data, name, choices, errors):
     if value in (None, ""):
         return None
     if value not in choices:
-        errors.append((name, f"{value!r} is not one of {', '.join(choices)}"))
+        errors.append((name, Message(N_("%(value)s is not one of %(choices)s"),
+                                     value=repr(value), choices=", ".join(choices))))
         return None
     return value
 
@@ -83,7 +96,7 @@ def _date(data, name, errors, *, end=False):
     try:
         return parse_date(str(value), end=end, name=name)
     except FilterError as exc:
-        errors.append((name, str(exc).split(": ", 1)[-1]))
+        errors.append((name, exc.params["reason"]))
         return None
 
 
@@ -92,18 +105,18 @@ def _int(data, name, errors, *, lo, hi):
     if value in (None, ""):
         return None
     if isinstance(value, bool):
-        errors.append((name, "must be a whole number"))
+        errors.append((name, Message(N_("must be a whole number"))))
         return None
     try:
         number = float(value)
     except (TypeError, ValueError):
-        errors.append((name, f"{value!r} is not a number"))
+        errors.append((name, Message(N_("%(value)s is not a number"), value=repr(value))))
         return None
     if not math.isfinite(number) or number != int(number):
-        errors.append((name, "must be a whole number"))
+        errors.append((name, Message(N_("must be a whole number"))))
         return None
     if not lo <= number <= hi:
-        errors.append((name, f"must be between {lo} and {hi}"))
+        errors.append((name, Message(N_("must be between %(lo)s and %(hi)s"), lo=lo, hi=hi)))
         return None
     return int(number)
 
@@ -112,9 +125,9 @@ def check_url(url):
     """Return ``url`` when it is an absolute http(s) URL, else raise ``ValueError``."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"{url!r} is not an http(s) URL")
+        raise ValueError(Message(N_("%(url)s is not an http(s) URL"), url=repr(url)))
     if len(url) > 2000:
-        raise ValueError("URL is longer than 2000 characters")
+        raise ValueError(Message(N_("URL is longer than 2000 characters")))
     return url
 
 
@@ -127,9 +140,10 @@ def _geometry(data, errors):
         if data.get("lat") not in (None, "") or data.get("lon") not in (None, ""):
             return point_from_lat_lon(data.get("lat"), data.get("lon"))
     except GeometryError as exc:
-        errors.append(("geometry", str(exc)))
+        errors.append(("geometry", exc.reason()))
         return None
-    errors.append(("geometry", "is required (wkt, GeoJSON geometry, or lat and lon)"))
+    errors.append(("geometry", Message(N_("is required (wkt, GeoJSON geometry, or lat and "
+                                          "lon)"))))
     return None
 
 
@@ -140,20 +154,21 @@ def _sources(data, errors):
     if raw is None:
         return None
     if not isinstance(raw, list) or len(raw) > MAX_LIST:
-        errors.append(("sources", f"must be a list of at most {MAX_LIST} sources"))
+        errors.append(("sources", Message(N_("must be a list of at most %(n)s sources"),
+                                          n=MAX_LIST)))
         return None
     sources = []
     for i, item in enumerate(raw):
         item = {"url": item} if isinstance(item, str) else item
         if not isinstance(item, dict):
-            errors.append((f"sources[{i}]", "must be an object with a url"))
+            errors.append((f"sources[{i}]", Message(N_("must be an object with a url"))))
             continue
         try:
             url = check_url(str(item.get("url") or "").strip())
             archived = item.get("archived_url") or None
             archived = check_url(str(archived).strip()) if archived else None
         except ValueError as exc:
-            errors.append((f"sources[{i}]", str(exc)))
+            errors.append((f"sources[{i}]", exc.args[0]))
             continue
         published = _date(item, "date", errors)
         sources.append({"url": url, "publisher": str(item.get("publisher") or "")[:200],
@@ -167,10 +182,10 @@ def _list(data, name, errors, *, upper=False):
     try:
         items = split_list(data[name])
     except ValueError as exc:
-        errors.append((name, str(exc)))
+        errors.append((name, exc.args[0]))
         return None
     if len(items) > MAX_LIST:
-        errors.append((name, f"at most {MAX_LIST} items"))
+        errors.append((name, Message(N_("at most %(n)s items"), n=MAX_LIST)))
     return [i.upper() for i in items] if upper else items
 
 
@@ -181,7 +196,8 @@ def parse_incident(data, *, partial=False):
     required or defaulted. Raises ``ValidationError`` listing every problem.
     """
     if not isinstance(data, dict):
-        raise ValidationError([("body", "must be a JSON object of incident properties")])
+        raise ValidationError([("body", Message(N_("must be a JSON object of incident "
+                                                   "properties")))])
     errors = []
     out = {}
     has = (lambda k: k in data) if partial else (lambda k: True)
@@ -198,7 +214,7 @@ def parse_incident(data, *, partial=False):
     if has("start_date"):
         out["start_date"] = _date(data, "start_date", errors)
         if out["start_date"] is None and not any(f == "start_date" for f, _ in errors):
-            errors.append(("start_date", "is required"))
+            errors.append(("start_date", Message(N_("is required"))))
     if has("end_date"):
         out["end_date"] = _date(data, "end_date", errors, end=True)
     if has("time_precision"):
@@ -236,7 +252,7 @@ def parse_incident(data, *, partial=False):
         raw = data.get("start_date")
         out["end_date"] = start if isinstance(raw, date) else parse_date(str(raw), end=True)
     if start and out.get("end_date") and out["end_date"] < start:
-        errors.append(("end_date", "is before start_date"))
+        errors.append(("end_date", Message(N_("is before start_date"))))
     if errors:
         raise ValidationError(errors)
     return out

@@ -30,6 +30,7 @@ from app.incidents.models import (Actor, Country, Incident, Revision, Source, Te
                                   Vector, incident_countries, incident_techniques,
                                   incident_vectors)
 from app.incidents.schema import ValidationError
+from app.messages import N_, Message
 
 SNAPSHOT_FIELDS = ("title", "summary", "lang", "status", "start_date", "end_date",
                    "time_precision", "geo_precision", "precision_m", "location_name",
@@ -214,7 +215,7 @@ class References:
         """Objects for ``keys`` from the ``kind`` table; raise naming unknown keys."""
         unknown = [k for k in keys if k not in self._tables[kind]]
         if unknown:
-            raise ValidationError([(kind, f"unknown {kind[:-1]} {', '.join(unknown)}")])
+            raise ValidationError([(kind, Message(_UNKNOWN[kind], keys=", ".join(unknown)))])
         return [self._get(kind, k) for k in dict.fromkeys(keys)]
 
     def derive_countries(self, geometries):
@@ -371,11 +372,17 @@ TRANSITIONS = {
 REVIEW_STATUSES = ("published", "rejected")
 
 
+_UNKNOWN = {"vectors": N_("unknown vector %(keys)s"),
+            "countries": N_("unknown country %(keys)s"),
+            "techniques": N_("unknown technique %(keys)s")}
+
+
 def check_transition(incident, status, user, reason=None):
     """Raise unless ``user`` may move ``incident`` to ``status`` (nothing changes here)."""
     if status not in TRANSITIONS.get(incident.status, ()):
-        raise ValidationError([("status", f"a {incident.status} incident cannot become "
-                                          f"{status}")])
+        raise ValidationError([("status", Message(
+            N_("a %(old)s incident cannot become %(new)s"), old=incident.status,
+            new=status))])
     if status in REVIEW_STATUSES or incident.status in ("published", "archived"):
         if not policy.can_publish(user):
             raise PermissionDenied("Only editors publish, reject, archive published "
@@ -383,7 +390,7 @@ def check_transition(incident, status, user, reason=None):
     elif not policy.can_edit(user, incident):
         raise PermissionDenied("You may not change this incident.")
     if status == "rejected" and not (reason or "").strip():
-        raise ValidationError([("reason", "is required to reject an incident")])
+        raise ValidationError([("reason", Message(N_("is required to reject an incident")))])
 
 
 def _transition(incident, status, editor, reason):
@@ -418,7 +425,7 @@ def batch_set_status(*, items, status, editor, reason=None):
     rolls the whole batch back. Returns the incidents.
     """
     if not items:
-        raise ValidationError([("ids", "select at least one incident")])
+        raise ValidationError([("ids", Message(N_("select at least one incident")))])
     done = []
     try:
         for incident_id, version in items:
@@ -511,7 +518,8 @@ def _check_version(incident, expected_version):
     shows everything changed since then, not only the last change.
     """
     if expected_version is None:
-        raise ValidationError([("version", "is required to edit (optimistic locking)")])
+        raise ValidationError([("version", Message(N_("is required to edit (optimistic "
+                                                      "locking)")))])
     if int(expected_version) != incident.version:
         seen = db.session.scalar(sa.select(Revision).where(
             Revision.incident_id == incident.id, Revision.number == int(expected_version)))

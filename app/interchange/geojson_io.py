@@ -11,6 +11,7 @@ import shapely
 from app.incidents.serialize import incident_properties_json
 from app.interchange.errors import FormatError
 from app.interchange.jsonstream import ARRAY, ITEM, object_members
+from app.messages import N_, Message
 
 MEDIA_TYPE = "application/geo+json"
 UNIT = "feature"
@@ -80,7 +81,7 @@ def read_rows(stream):
 
 def _feature_properties(feature):
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
-        return {"__error__": ("feature", "is not a GeoJSON Feature")}
+        return {"__error__": ("feature", Message(N_("is not a GeoJSON Feature")))}
     props = feature.get("properties")
     props = dict(props) if isinstance(props, dict) else {}
     props["geometry"] = feature.get("geometry")

@@ -19,6 +19,7 @@ import pyogrio
 import shapely
 
 from app.interchange.errors import FormatError
+from app.messages import N_, Message
 
 MEDIA_TYPE = "application/geopackage+sqlite3"
 UNIT = "feature"
@@ -229,7 +230,7 @@ def _properties(row, geom_col):
         try:
             row["sources"] = json.loads(row["sources"])
         except ValueError:
-            return {"__error__": ("sources", "is not a JSON list of sources")}
+            return {"__error__": ("sources", Message(N_("is not a JSON list of sources")))}
     elif "sources" in row:
         row.pop("sources")
     for name in ("precision_m", "confidence"):

@@ -26,6 +26,7 @@ from app.interchange import csv_io, geojson_io, gpkg_io, stix_io
 from app.interchange.errors import FormatError
 from app.interchange.export import paused_gc
 from app.interchange.sniff import check_claimed_format
+from app.messages import N_, Message
 
 FORMATS = {"csv": csv_io, "geojson": geojson_io, "gpkg": gpkg_io, "stix": stix_io}
 READERS = {name: module.read_rows for name, module in FORMATS.items()}
@@ -133,8 +134,8 @@ class _Run:
         parsed = iter(parse_incidents([p for _, p in raw if not _unreadable(p)]))
         for position, props in raw:
             if "__extra__" in props:
-                self.result.errors.append((position, "row",
-                                           "has more cells than the header has columns"))
+                self.result.errors.append((position, "row", Message(
+                    N_("has more cells than the header has columns"))))
             elif "__error__" in props:
                 self.result.errors.append((position, *props["__error__"]))
             else:
@@ -197,7 +198,7 @@ def _read_and_insert(run, stream, fmt, dry_run):
         run.flush()
         result = run.result
         if not result.errors and not result.ids and not result.duplicates:
-            result.errors.append((1, "file", "has no incident rows"))
+            result.errors.append((1, "file", Message(N_("has no incident rows"))))
         result.count = 0 if result.errors else len(result.ids)
         if result.errors or dry_run:
             db.session.rollback()

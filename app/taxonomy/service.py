@@ -12,6 +12,7 @@ from app.extensions import db
 from app.incidents.filters import _SLUG as SLUG
 from app.incidents.models import ACTOR_TYPES, Actor, Country, Vector
 from app.incidents.schema import MAX_LIST, ValidationError, split_list
+from app.messages import N_, Message
 
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -19,9 +20,9 @@ COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 def _required(values, name, errors, limit):
     value = (values.get(name) or "").strip()
     if not value:
-        errors.append((name, "is required"))
+        errors.append((name, Message(N_("is required"))))
     elif len(value) > limit:
-        errors.append((name, f"is longer than {limit} characters"))
+        errors.append((name, Message(N_("is longer than %(limit)s characters"), limit=limit)))
     return value
 
 
@@ -29,7 +30,7 @@ def _unique(model, column, value, current, name, errors):
     other = db.session.scalar(sa.select(model).where(
         sa.func.lower(column) == value.lower()))
     if other is not None and other is not current:
-        errors.append((name, f"{value!r} is already taken"))
+        errors.append((name, Message(N_("%(value)s is already taken"), value=repr(value))))
 
 
 def get(model, key):
@@ -48,13 +49,16 @@ def save_actor(actor, values):
         _unique(Actor, Actor.name, name, actor, "name", errors)
     kind = values.get("type") or "unknown"
     if kind not in ACTOR_TYPES:
-        errors.append(("type", f"{kind!r} is not one of {', '.join(ACTOR_TYPES)}"))
+        errors.append(("type", Message(N_("%(value)s is not one of %(choices)s"),
+                                       value=repr(kind), choices=", ".join(ACTOR_TYPES))))
     aliases = split_list(values.get("aliases") or "")
     if len(aliases) > MAX_LIST or any(len(a) > 200 for a in aliases):
-        errors.append(("aliases", f"at most {MAX_LIST} aliases of 200 characters"))
+        errors.append(("aliases", Message(N_("at most %(n)s aliases of 200 characters"),
+                                          n=MAX_LIST)))
     sponsor = (values.get("sponsor_country") or "").strip().upper() or None
     if sponsor and db.session.get(Country, sponsor) is None:
-        errors.append(("sponsor_country", f"unknown country {sponsor}"))
+        errors.append(("sponsor_country", Message(N_("unknown country %(keys)s"),
+                                                  keys=sponsor)))
     if errors:
         raise ValidationError(errors)
     actor = actor or Actor()
@@ -71,14 +75,15 @@ def save_vector(vector, values):
     errors = []
     slug = _required(values, "slug", errors, 40)
     if slug and not SLUG.match(slug):
-        errors.append(("slug", "use lower-case letters, digits and hyphens"))
+        errors.append(("slug", Message(N_("use lower-case letters, digits and hyphens"))))
     elif slug:
         _unique(Vector, Vector.slug, slug, vector, "slug", errors)
     label_en = _required(values, "label_en", errors, 80)
     label_fr = _required(values, "label_fr", errors, 80)
     color = (values.get("color") or "").strip()
     if not COLOR.match(color):
-        errors.append(("color", f"{color!r} is not a colour like #1f77b4"))
+        errors.append(("color", Message(N_("%(value)s is not a colour like #1f77b4"),
+                                        value=repr(color))))
     symbol = _required(values, "symbol", errors, 8)
     if errors:
         raise ValidationError(errors)

@@ -182,7 +182,7 @@ def convert(tip_id):
                                    vectors=form.vectors.data or ["information"],
                                    country=form.country.data or None)
     except ValidationError as exc:
-        flash(_("The tip cannot become an incident yet: %(why)s", why=str(exc)), "error")
+        flash(_("The tip cannot become an incident yet: %(why)s", why=exc.localised()), "error")
         return redirect(url_for("tips.show", tip_id=tip.id))
     flash(_("Tip %(id)s is now draft incident %(incident)s.", id=tip.id,
             incident=incident.id))

@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from app.incidents.filters import FilterError, parse_date
 from app.incidents.schema import ValidationError, check_url, split_list
+from app.messages import N_, Message
 
 MAX_DESCRIPTION = 5000
 MAX_SHORT = 200
@@ -42,18 +43,19 @@ def _text(data, name, errors, *, limit, required=False):
     value = data.get(name)
     if value is None or value == "":
         if required:
-            errors.append((name, "is required"))
+            errors.append((name, Message(N_("is required"))))
         return ""
     if not isinstance(value, str):
-        errors.append((name, "must be text"))
+        errors.append((name, Message(N_("must be text"))))
         return ""
     value = value.replace("\r\n", "\n").strip()
     if required and not value:
-        errors.append((name, "is required"))
+        errors.append((name, Message(N_("is required"))))
     if len(value) > limit:
-        errors.append((name, f"is longer than {limit} characters"))
+        errors.append((name, Message(N_("is longer than %(limit)s characters"), limit=limit)))
     if _CONTROL.search(value):
-        errors.append((name, "must be plain text (control characters are refused)"))
+        errors.append((name, Message(N_("must be plain text (control characters are "
+                                        "refused)"))))
     return value
 
 
@@ -62,15 +64,17 @@ def _coordinate(data, name, bound, errors):
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        errors.append((name, "must be a number"))
+        errors.append((name, Message(N_("must be a number"))))
         return None
     try:
         number = float(value)
     except (TypeError, ValueError):
-        errors.append((name, f"{str(value)[:40]!r} is not a number"))
+        errors.append((name, Message(N_("%(value)s is not a number"),
+                                     value=repr(str(value)[:40]))))
         return None
     if not -bound <= number <= bound:  # also refuses NaN
-        errors.append((name, f"must be between -{bound} and {bound}"))
+        errors.append((name, Message(N_("must be between %(lo)s and %(hi)s"), lo=-bound,
+                                     hi=bound)))
         return None
     return number
 
@@ -82,10 +86,10 @@ def _seen_on(data, errors, today):
     try:
         seen = parse_date(str(value)[:20], name="seen_on")
     except FilterError as exc:
-        errors.append(("seen_on", str(exc).split(": ", 1)[-1]))
+        errors.append(("seen_on", exc.params["reason"]))
         return None
     if seen > today:
-        errors.append(("seen_on", "is in the future"))
+        errors.append(("seen_on", Message(N_("is in the future"))))
     return seen
 
 
@@ -94,20 +98,21 @@ def _evidence(data, errors):
     try:
         items = split_list(raw.replace("\n", ";") if isinstance(raw, str) else raw)
     except ValueError as exc:
-        errors.append(("evidence", str(exc)))
+        errors.append(("evidence", exc.args[0]))
         return []
     if len(items) > MAX_EVIDENCE:
-        errors.append(("evidence", f"at most {MAX_EVIDENCE} links"))
+        errors.append(("evidence", Message(N_("at most %(n)s links"), n=MAX_EVIDENCE)))
         return []
     links = {}
     for i, item in enumerate(items):
         try:
             url = check_url(item)
         except ValueError as exc:
-            errors.append((f"evidence[{i}]", str(exc)))
+            errors.append((f"evidence[{i}]", exc.args[0]))
             continue
         if _CONTROL.search(url) or any(ch.isspace() for ch in url):
-            errors.append((f"evidence[{i}]", "a link may not contain spaces or control characters"))
+            errors.append((f"evidence[{i}]", Message(N_("a link may not contain spaces or "
+                                                        "control characters"))))
             continue
         links.setdefault(url_key(url), url)  # the same link twice counts once
     return [{"url": url, "url_key": key} for key, url in links.items()]
@@ -122,7 +127,7 @@ def parse_tip(data, *, today=None):
     ``contact``, ``lang``.
     """
     if not isinstance(data, dict):
-        raise ValidationError([("body", "must be a JSON object")])
+        raise ValidationError([("body", Message(N_("must be a JSON object")))])
     errors = []
     out = {
         "description": _text(data, "description", errors, limit=MAX_DESCRIPTION,
@@ -136,10 +141,11 @@ def parse_tip(data, *, today=None):
         "evidence": _evidence(data, errors),
     }
     if (out["lat"] is None) != (out["lon"] is None):
-        errors.append(("lat", "give both lat and lon, or neither"))
+        errors.append(("lat", Message(N_("give both lat and lon, or neither"))))
     country = _text(data, "country", errors, limit=3).upper()
     if country and not _ISO3.match(country):
-        errors.append(("country", f"{country!r} is not an ISO 3166-1 alpha-3 code"))
+        errors.append(("country", Message(N_("%(code)s is not an ISO 3166-1 alpha-3 code"),
+                                          code=repr(country))))
     out["country"] = country or None
     if errors:
         raise ValidationError(errors)

@@ -18,6 +18,7 @@ from app.incidents import policy
 from app.incidents import service as incidents
 from app.incidents.models import Country
 from app.incidents.schema import ValidationError, parse_incident
+from app.messages import N_, Message
 from app.tips.models import OPEN_STATUSES, Tip, TipEvidence, receipt_hash
 
 MAX_MERGE_CHAIN = 20
@@ -42,7 +43,8 @@ def submit_tip(*, data):
     one way back to the tip.
     """
     if data["country"] and db.session.get(Country, data["country"]) is None:
-        raise ValidationError([("country", f"unknown country {data['country']}")])
+        raise ValidationError([("country", Message(N_("unknown country %(keys)s"),
+                                                   keys=data["country"]))])
     receipt = new_receipt()
     fields = {k: v for k, v in data.items() if k != "evidence"}
     tip = Tip(receipt_hash=receipt_hash(receipt), status="received", **fields)

@@ -16,6 +16,11 @@ def _reader_html(client, url):
     return client.application.test_client().get(url).get_data(as_text=True)
 
 
+def _visible_text(html):
+    """What a reader sees: the page without its tags (and their attributes)."""
+    return re.sub(r"<[^>]*>", " ", html)
+
+
 def _csrf(html):
     return re.search(r'name="(?:\w+-)?csrf_token" type="hidden" value="([^"]+)"', html)[1]
 
@@ -49,11 +54,13 @@ def test_report_404s_with_a_clear_message(client, make_incident):
 def test_report_in_french(client, make_incident):
     make_incident(start_date="2025-05-02", wkt=DEU_POINT)
     html = client.get("/reports/2025-Q2?lang=fr").get_data(as_text=True)
-    assert "Rapport trimestriel 2025-Q2" in html
+    assert "Rapport trimestriel T2 2025" in html and "2025-Q2" not in _visible_text(html)
+    assert 'href="/barometer?quarter=2025-Q2' in html  # keys stay in URLs
     assert "1 avril 2025 – 30 juin 2025" in html
     assert "Méthodologie" in html and "Allemagne" in html
     listing = client.get("/reports?lang=fr").get_data(as_text=True)
     assert "Rapports trimestriels" in listing and "/reports/2025-Q2" in listing
+    assert "Rapport trimestriel T2 2025" in listing
     missing = client.get("/reports/2025-Q1?lang=fr").get_data(as_text=True)
     assert "aucun incident publié n’a commencé pendant ce trimestre" in missing
 

@@ -1,6 +1,7 @@
 """The barometer page and its downloads, in English and French."""
 import csv
 import io
+import re
 
 from tests.barometer.test_service import DEU_POINT, FRA_POINT
 
@@ -35,6 +36,23 @@ def test_page_in_french_formats_numbers_and_labels(client, make_incident):
     assert "1,25" in html and "+150,0 %" in html
     assert "Allemagne" in html and "Sabotage" in html
     assert '<html lang="fr">' in html
+
+
+def test_quarters_read_t2_2025_in_french_and_keep_their_keys(app, client, make_incident):
+    _data(make_incident)
+    html = client.get("/barometer?lang=fr").get_data(as_text=True)
+    assert "Trimestre T2 2025" in html and "Indice par pays, T2 2025" in html
+    assert '<option value="2025-Q2" selected>T2 2025</option>' in html
+    assert '<th scope="row">T1 2025</th>' in html  # the series chart
+    assert "2025-Q" not in re.sub(r"<[^>]*>", " ", html)  # only in URLs and values
+    assert "/barometer.csv?" in html and "quarter=2025-Q2" in html
+    with app.app_context():  # the locale of this request only
+        english = app.test_client().get("/barometer?lang=en").get_data(as_text=True)
+    assert "Quarter 2025-Q2" in english and '<th scope="row">2025-Q1</th>' in english
+    download = client.get("/barometer.csv?figure=series&lang=fr")
+    assert "barometer-2025-Q2-series.csv" in download.headers["Content-Disposition"]
+    assert "2025-Q1" in download.get_data(as_text=True)
+    assert client.get("/barometer.json?lang=fr").get_json()["quarter"] == "2025-Q2"
 
 
 def test_csv_and_json_downloads_hold_the_figures_shown(client, make_incident):

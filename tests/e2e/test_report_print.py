@@ -41,7 +41,7 @@ def test_printed_report_fits_a4_without_cut_elements(page, live_app, live_server
     page.set_viewport_size({"width": A4_PRINTABLE_PX, "height": 1123})
     page.goto(live_server.url + "/reports/2025-Q2?lang=fr")
     page.emulate_media(media="print")
-    assert page.locator("h1").inner_text() == "Rapport trimestriel 2025-Q2"
+    assert page.locator("h1").inner_text() == "Rapport trimestriel T2 2025"
     # Print view: no site header, no buttons; the map, figures and narrative are there.
     assert not page.locator(".site-header").is_visible()
     assert not page.locator("#print-report").is_visible()

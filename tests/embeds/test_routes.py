@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from app.extensions import db
 from app.maps.static_map import INCIDENT_COLOR
 
 
@@ -279,3 +280,35 @@ def test_builder_creates_previews_edits_and_revokes(app, client, auth, make_user
 def test_builder_forms_need_csrf(client, auth, make_user):
     auth.login(make_user("editor").email)
     assert client.post("/embeds/new", data=_form()).status_code == 400
+
+
+def test_embed_page_varies_by_accept_language_not_by_the_site_cookie(app, make_embed):
+    embed = make_embed()
+    db.session.commit()  # SQLite: the requests below run in their own contexts
+    pages = {}
+    for lang, query in (("en", ""), ("fr", ""), ("en", "?lang=fr")):
+        with app.app_context():  # the locale of one request only
+            client = app.test_client()
+            client.set_cookie("lang", "fr")  # the site's switch must not split the cache
+            pages[lang + query] = client.get(f"/embed/{embed.key}{query}",
+                                             headers={"Accept-Language": lang})
+    for response in pages.values():
+        assert response.status_code == 200 and "public" in response.headers["Cache-Control"]
+        assert "Accept-Language" in response.headers["Vary"]
+        assert "Cookie" not in response.headers["Vary"]
+    assert '<html lang="en">' in pages["en"].get_data(as_text=True)
+    assert '<html lang="fr">' in pages["fr"].get_data(as_text=True)
+    assert '<html lang="fr">' in pages["en?lang=fr"].get_data(as_text=True)  # pinned in URL
+
+
+def test_oembed_keeps_a_pinned_language_in_the_iframe(client, make_embed):
+    embed = make_embed()
+    pinned = client.get("/oembed", query_string={
+        "url": f"http://localhost/embed/{embed.key}?lang=fr"}).json["html"]
+    assert f'src="http://localhost/embed/{embed.key}?lang=fr"' in pinned
+    adhoc = client.get("/oembed", query_string={
+        "url": "http://localhost/map?vector=cyber&lang=fr"}).json["html"]
+    assert 'src="http://localhost/embed/map?vector=cyber&amp;lang=fr"' in adhoc
+    reader = client.get("/oembed", query_string={
+        "url": f"http://localhost/embed/{embed.key}?lang=de"}).json["html"]
+    assert f'src="http://localhost/embed/{embed.key}"' in reader  # the reader's language

@@ -74,9 +74,27 @@ def _call_name(node):
     return getattr(node.func, "id", getattr(node.func, "attr", None))
 
 
+# Errors and messages whose text is translated at display time (app/messages.py): their
+# template must be marked with N_ (a name holding a marked template is fine too).
+MESSAGE_CALLS = {"Message", "MessageError", "FilterError", "GeometryError", "EmbedError"}
+
+
+def _reasons(node):
+    """The reasons in ``[(field, reason), …]`` or ``(field, reason)``."""
+    items = node.elts if isinstance(node, ast.List) else [node]
+    return [t.elts[1] for t in items if isinstance(t, ast.Tuple) and len(t.elts) == 2]
+
+
 def _shown_arguments(call):
-    """The arguments of ``call`` a reader sees: flash text, abort text, labels, messages."""
+    """The arguments of ``call`` a reader sees: flash text, abort text, labels, messages,
+    error templates and validation reasons (``errors.append((field, reason))``)."""
     name = _call_name(call)
+    if name in MESSAGE_CALLS:
+        return call.args[:1]
+    if name == "ValidationError" and call.args:
+        return _reasons(call.args[0])
+    if name == "append" and getattr(call.func.value, "id", None) == "errors" and call.args:
+        return _reasons(call.args[0])
     if name == "flash":
         return call.args[:1]
     if name == "abort":
@@ -117,9 +135,13 @@ def test_python_shows_no_plain_string():
 def test_python_scan_finds_a_plain_flash_and_label(tmp_path):
     (tmp_path / "routes.py").write_text(
         'flash("Saved.")\nflash(_("Saved."))\nabort(404, f"No {x}")\n'
-        'name = StringField("Name", validators=[DataRequired(message="Say it")])\n')
-    assert [line.split(": ", 1)[0] for line in plain_python_strings(tmp_path)] == [
-        "routes.py:1", "routes.py:3", "routes.py:4", "routes.py:4"]
+        'name = StringField("Name", validators=[DataRequired(message="Say it")])\n'
+        'errors.append(("title", "is required"))\nerrors.append(("title", Message(N_("ok"))))\n'
+        'raise ValidationError([("ids", f"no {x}")])\nraise GeometryError("empty")\n'
+        'raise GeometryError(N_("empty"))\n')
+    assert sorted(line.split(": ", 1)[0] for line in plain_python_strings(tmp_path)) == [
+        "routes.py:1", "routes.py:3", "routes.py:4", "routes.py:4", "routes.py:5",
+        "routes.py:7", "routes.py:8"]
 
 
 # --- templates ----------------------------------------------------------------

@@ -60,7 +60,7 @@ def test_contributor_creates_and_submits_from_the_form(app, client, auth, make_u
     ("title", "", "is required"),
     ("start_date", "2025-13", "not a real date (bad month number 13"),
     ("confidence", "120", "between 0 and 100"),
-    ("countries", "XXX", "unknown countrie XXX"),
+    ("countries", "XXX", "unknown country XXX"),
     ("sources", "ftp://example.org", "is not an http(s) URL"),
 ])
 def test_form_errors_are_shown_and_nothing_stored(app, client, auth, make_user, no_csrf,
@@ -71,6 +71,36 @@ def test_form_errors_are_shown_and_nothing_stored(app, client, auth, make_user, 
     text = response.get_data(as_text=True)
     assert "Nothing was saved" in text and message in text
     assert f'data-field="{field}' in text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Incident)) == 0
+
+
+@pytest.mark.parametrize("field, value, english, french", [
+    ("geometry", "10, 200", "Geometry: coordinate (200, 10) is out of range",
+     "Géométrie\u00a0: la coordonnée (200, 10) est hors limites"),
+    ("geometry", "POLYGON ((0 0, 1 1, 1 0, 0 1, 0 0))", "Polygon is invalid: self-intersection",
+     "Polygon invalide\u00a0: self-intersection en (0.5, 0.5)"),
+    ("title", "", "Title: is required", "Titre\u00a0: est obligatoire"),
+    ("start_date", "2025-13", "Start date: &#39;2025-13&#39; is not a real date",
+     "Date de début\u00a0: «\u00a02025-13\u00a0» n’est pas une date du calendrier"),
+    ("confidence", "120", "Confidence (0–100): must be between 0 and 100",
+     "Confiance (0–100)\u00a0: doit être compris entre 0 et 100"),
+    ("countries", "XXX", "Countries: unknown country XXX", "Pays\u00a0: pays inconnu XXX"),
+    ("sources", "ftp://example.org", "Source 1: &#39;ftp://example.org&#39; is not an http(s)",
+     "Source 1\u00a0: &#39;ftp://example.org&#39; n’est pas une URL http(s)"),
+])
+def test_form_errors_name_fields_and_reasons_in_the_readers_language(
+        app, client, auth, make_user, no_csrf, field, value, english, french):
+    _login(client, auth, make_user("contributor"))
+    pages = {}
+    for lang in ("en", "fr"):
+        db.session.commit()  # SQLite: let the request's own session write
+        with app.app_context():  # the locale of one request only
+            response = client.post(f"/incidents/new?lang={lang}", data={**FORM, field: value})
+            assert response.status_code == 400
+            pages[lang] = response.get_data(as_text=True)
+    assert english in pages["en"]
+    assert french in pages["fr"] and "Rien n’a été enregistré" in pages["fr"]
+    assert f'data-field="{field}' in pages["fr"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Incident)) == 0
 
 

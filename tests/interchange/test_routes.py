@@ -88,12 +88,34 @@ def test_upload_shows_the_report_and_keeps_nothing(client, auth, make_user):
     response = _upload(client, bad)
     assert response.status_code == 422
     text = response.get_data(as_text=True)
-    assert "Refused: 1 problem(s)" in text and "<td>2</td><td>start_date</td>" in text
+    assert "Refused: 1 problem(s)" in text
+    assert '<td>2</td><td data-field="start_date">Start date</td>' in text
+    assert "&#39;2025-99-01&#39; is not a real date" in text
     assert "<script>alert(1)</script>" not in text
     mismatch = _upload(client, b"SQLite format 3\x00junk", name="x.csv")
     assert mismatch.status_code == 422
     assert "holds an SQLite database" in mismatch.get_data(as_text=True)
     assert _count() == 0
+
+
+def test_upload_report_names_field_and_reason_in_french(app, client, auth, make_user):
+    auth.login(make_user("contributor").email)
+    bad = (HEADER + ",2025-99-01,,cyber,POINT (200 48)\n").encode()
+    db.session.commit()  # SQLite: let the request's own session write
+    with app.app_context():  # the locale of this request only
+        client.application.config["WTF_CSRF_ENABLED"] = False
+        try:
+            response = client.post("/import?lang=fr", content_type="multipart/form-data",
+                                   data={"file": (io.BytesIO(bad), "x.csv")})
+        finally:
+            client.application.config["WTF_CSRF_ENABLED"] = True
+        text = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert '<td data-field="title">Titre</td><td>est obligatoire</td>' in text
+    assert ('<td data-field="start_date">Date de début</td><td>«\u00a02025-99-01\u00a0» '
+            "n’est pas une date du calendrier</td>") in text
+    assert "la coordonnée (200, 48) est hors limites" in text
+    assert "is required" not in text and _count() == 0
 
 
 def test_upload_over_the_size_limit_is_refused(client, auth, make_user):

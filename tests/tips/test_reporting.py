@@ -2,6 +2,7 @@
 import http.server
 import re
 import threading
+from html import unescape
 
 import pytest
 import sqlalchemy as sa
@@ -9,6 +10,8 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.tips.models import Tip, TipEvidence
 from tests.tips.conftest import TIP, csrf_token, only_tip
+
+NBSP = "\u00a0"
 
 
 def test_json_twin_answers_202_with_a_receipt_and_stores_only_its_hash(client, send_tip):
@@ -76,8 +79,22 @@ def test_form_shows_every_problem_and_stores_nothing(client):
         "csrf_token": csrf_token(client, "/tips/new")})
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert "description: is required" in html and "lat: must be between" in html
+    assert "Description: is required" in html and "Latitude: must be between" in html
     assert "is not an http(s) URL" in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Tip)) == 0
+
+
+def test_form_problems_are_in_french_with_lang_fr(app, client):
+    db.session.commit()  # SQLite: let the request's own session write
+    with app.app_context():  # a fresh context: the locale of this request only
+        response = client.post("/tips/new?lang=fr", data={
+            "description": "", "evidence": "javascript:alert(1)", "lat": "200", "lon": "1",
+            "csrf_token": csrf_token(client, "/tips/new?lang=fr")})
+        html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 400
+    assert f"Description{NBSP}: est obligatoire" in html
+    assert f"Latitude{NBSP}: doit être compris entre -90 et 90" in html
+    assert "n’est pas une URL http(s)" in html and "is required" not in html
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Tip)) == 0
 
 

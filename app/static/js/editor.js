@@ -72,7 +72,7 @@
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
       body: JSON.stringify({ geometry: text })
     }).then(function (r) { return r.json(); }).then(function (body) {
-      if (body.error) { setStatus(body.error, true); mapEl.dataset.valid = "false"; return; }
+      if (body.error) { setStatus(body.message || body.error, true); mapEl.dataset.valid = "false"; return; }
       show(body.geometry);
       showCountries(body.countries, keepList);
       setStatus(body.geometry.type);
