@@ -1,7 +1,7 @@
 """map change log: only writes that touch published incidents bump and log
 
 Revision ID: 0011_map_published
-Revises: 0009_prod
+Revises: 0010_import_speed
 Create Date: 2026-11-29 12:25:00
 
 The map index holds published incidents only (``policy.PUBLIC_STATUSES``), yet
@@ -27,7 +27,7 @@ from pathlib import Path
 from alembic import op
 
 revision = '0011_map_published'
-down_revision = '0009_prod'
+down_revision = '0010_import_speed'
 branch_labels = None
 depends_on = None
 
