@@ -98,8 +98,7 @@ class Incident(db.Model):
 
     __tablename__ = "incidents"
     __table_args__ = (
-        sa.Index("ix_incidents_status_start", "status", "start_date"),
-        sa.Index("ix_incidents_rep", "rep_x", "rep_y"),
+        # (status, start_date) lookups use ix_incidents_barometer (app/barometer/models.py).
         sa.Index("ix_incidents_title", "title"),  # imports' duplicate check
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -170,10 +169,11 @@ class Revision(db.Model):
     """One change to an incident: who, when, what, and the state after it."""
 
     __tablename__ = "revisions"
+    # Its unique index (incident_id, number) also serves lookups by incident.
     __table_args__ = (sa.UniqueConstraint("incident_id", "number"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("incidents.id", ondelete="CASCADE"))
     number: Mapped[int]
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

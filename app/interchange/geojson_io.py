@@ -49,7 +49,8 @@ def _features(records, *, lead):
     geometries = geometry_json([r.geometry for r in records])
     return lead + ",".join(
         f'{{"type":"Feature","id":{r.id},"geometry":{g},"properties":'
-        f'{incident_properties_json(r)}}}' for r, g in zip(records, geometries))
+        f'{getattr(r, "properties_json", None) or incident_properties_json(r)}}}'
+        for r, g in zip(records, geometries))
 
 
 def read_rows(stream):
