@@ -44,6 +44,16 @@ def test_extraction_finds_the_pages_messages():
         assert known in messages
 
 
+def test_the_app_loads_only_the_catalogue_tested_here(app):
+    """Every catalogue Flask-Babel loads is the one the tests below read (a second
+    directory, as ``app/tips/translations`` once was, would escape them)."""
+    babel = app.extensions["babel"]
+    loaded = [Path(app.root_path, d).resolve() for d in babel.translation_directories]
+    assert loaded == [FR.parents[1]]
+    assert sorted(p.relative_to(APP) for p in APP.rglob("*.po")) == [
+        Path("translations/fr/LC_MESSAGES/messages.po")]
+
+
 def test_every_message_has_a_french_translation():
     with open(FR / "messages.po", "rb") as f:
         catalog = read_po(f)
