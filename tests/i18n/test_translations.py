@@ -86,7 +86,9 @@ def _call_name(node):
 
 # Errors and messages whose text is translated at display time (app/messages.py): their
 # template must be marked with N_ (a name holding a marked template is fine too).
-MESSAGE_CALLS = {"Message", "MessageError", "FilterError", "GeometryError", "EmbedError"}
+MESSAGE_CALLS = {"Message", "MessageError", "FilterError", "GeometryError", "EmbedError",
+                 "FormatError", "PermissionDenied", "TipStateError", "AccountError",
+                 "AccountLocked"}
 
 
 def _reasons(node):
