@@ -28,7 +28,7 @@ translations: venv
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location \
 		--sort-output --project="Hybrid Threat Atlas" -o app/translations/messages.pot .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations -l fr \
-		--no-fuzzy-matching --width 88
+		--no-fuzzy-matching --ignore-obsolete --width 88
 	$(BIN)/pybabel compile -d app/translations
 
 instance/secret_key:

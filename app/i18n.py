@@ -38,6 +38,9 @@ def localise(text):
     """
     if callable(getattr(text, "localised", None)):  # ValidationError, MessageError
         return text.localised()
+    kind = getattr(text, "kind", None)
+    if kind is not None:  # a Code
+        return code_label(str(text), kind)
     message = getattr(text, "message", None)
     if message is None:
         return text

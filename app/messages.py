@@ -22,6 +22,16 @@ class Message(str):
         return self
 
 
+class Code(str):
+    """An enumerated code of the data model (``kind``: "status", …) inside a message:
+    English code for the API and the CLI, its label (``code_label``) on pages."""
+
+    def __new__(cls, code, kind):
+        self = super().__new__(cls, code)
+        self.kind = kind
+        return self
+
+
 class MessageError(ValueError):
     """An error whose ``str()`` is English and whose ``reason()`` can be translated."""
 

@@ -40,7 +40,7 @@ def login():
             user = service.authenticate(form.email.data, form.password.data,
                                         lock_after=current_app.config["ATLAS_LOCKOUT_AFTER"])
         except service.AccountLocked as exc:
-            flash(str(exc), "error")
+            flash(exc.localised(), "error")
             return render_template("auth/login.html", form=form), 403
         if user is not None:
             # No fixation to undo: the session is a signed cookie whose content
@@ -74,7 +74,7 @@ def change_password():
             service.change_password(current_user, current=form.current.data,
                                     new=form.new.data)
         except service.AccountError as exc:
-            flash(str(exc), "error")
+            flash(exc.localised(), "error")
             return render_template("auth/password.html", form=form), 400
         remember = bool(request.cookies.get(current_app.config.get(
             "REMEMBER_COOKIE_NAME", "remember_token")))

@@ -6,26 +6,28 @@ import sqlalchemy as sa
 
 from app.auth.models import ROLES, ApiToken, User, utcnow
 from app.extensions import db
+from app.messages import N_, MessageError
 
 MIN_PASSWORD = 10
 TOKEN_TOUCH_EVERY = timedelta(minutes=1)
 
 
-class AccountError(ValueError):
-    """A request about accounts that cannot be honoured, with the reason."""
+class AccountError(MessageError):
+    """A request about accounts that cannot be honoured, with the reason (English
+    ``str`` for the CLI, ``localised()`` for pages)."""
 
 
 def create_user(*, email, password, role):
     """Create a user with a scrypt-hashed password; refuse duplicates and weak input."""
     email = (email or "").strip().lower()
     if "@" not in email or len(email) > 254:
-        raise AccountError(f"{email!r} is not an email address")
+        raise AccountError(N_("%(email)r is not an email address"), email=email)
     if role not in ROLES:
-        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+        raise AccountError(N_("role must be one of %(roles)s"), roles=", ".join(ROLES))
     if len(password or "") < MIN_PASSWORD:
-        raise AccountError(f"password must have at least {MIN_PASSWORD} characters")
+        raise AccountError(N_("password must have at least %(n)s characters"), n=MIN_PASSWORD)
     if get_by_email(email) is not None:
-        raise AccountError(f"a user with email {email} already exists")
+        raise AccountError(N_("a user with email %(email)s already exists"), email=email)
     user = User(email=email, role=role)
     user.set_password(password)
     db.session.add(user)
@@ -52,8 +54,8 @@ def authenticate(email, password, *, lock_after=None):
     if user is None or not user.active:
         return None
     if user.locked_at is not None:
-        raise AccountLocked("This account is locked after too many failed sign-ins; "
-                            "ask an administrator to unlock it.")
+        raise AccountLocked(N_("This account is locked after too many failed sign-ins; "
+                               "ask an administrator to unlock it."))
     if not user.check_password(password):
         _count_failure(user, lock_after)
         return None
@@ -85,9 +87,10 @@ def unlock(user, *, by):
 def change_password(user, *, current, new):
     """Set a new password after checking the current one; ends every other session."""
     if not user.check_password(current or ""):
-        raise AccountError("The current password is wrong.")
+        raise AccountError(N_("The current password is wrong."))
     if len(new or "") < MIN_PASSWORD:
-        raise AccountError(f"The new password must have at least {MIN_PASSWORD} characters.")
+        raise AccountError(N_("The new password must have at least %(n)s characters."),
+                           n=MIN_PASSWORD)
     from app.audit.service import record
     user.set_password(new)
     user.session_token = secrets.token_hex(16)

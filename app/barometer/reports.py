@@ -18,6 +18,7 @@ from app.extensions import db
 from app.incidents.filters import IncidentFilters
 from app.incidents.models import Incident
 from app.incidents.service import PermissionDenied
+from app.messages import N_
 
 
 class SectionConflict(Exception):
@@ -54,7 +55,7 @@ def sections(quarter, *, include_drafts):
 def save_section(*, quarter, slug, title, body, publish, expected_version, editor):
     """Create or update a section as ``editor``; write a revision; commit."""
     if editor is None or not editor.is_editor:
-        raise PermissionDenied("Only editors write reports.")
+        raise PermissionDenied(N_("Only editors write reports."))
     if slug not in SECTION_SLUGS:
         raise NotFound(f"No section {slug!r}.")
     label = idx.quarter_label(quarter)
@@ -87,7 +88,7 @@ def picked_incidents(quarter):
 def set_picks(*, quarter, incident_ids, editor):
     """Replace the picked incidents; every id must be a published incident."""
     if editor is None or not editor.is_editor:
-        raise PermissionDenied("Only editors pick incidents.")
+        raise PermissionDenied(N_("Only editors pick incidents."))
     found = set(db.session.scalars(sa.select(Incident.id).where(
         Incident.id.in_(incident_ids), Incident.status == "published")))
     missing = [i for i in incident_ids if i not in found]

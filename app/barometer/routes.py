@@ -135,7 +135,10 @@ def save_section(key, slug):
         abort(403, _("Only editors write reports."))
     form = SectionForm(prefix=slug)
     if not form.validate_on_submit():
-        abort(400, "; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items()))
+        if "csrf_token" in form.errors:
+            abort(400, _("The form expired; reload the page and try again."))
+        abort(400, "; ".join(_("%(field)s: %(reason)s", field=form[k].label.text,
+                                reason=", ".join(v)) for k, v in form.errors.items()))
     try:
         reports.save_section(quarter=quarter, slug=slug, title=form.title.data or "",
                              body=form.body.data or "", publish=form.publish.data,

@@ -184,7 +184,8 @@ def review_batch():
     try:
         done = service.batch_set_status(items=items, status=form.status.data,
                                         reason=form.reason.data, editor=current_user)
-        flash(_("%(n)d incident(s) now %(status)s.", n=len(done), status=form.status.data),
+        flash(_("%(n)d incident(s) now %(status)s.", n=len(done),
+                status=code_label(form.status.data, "status")),
               "success")
     except (ValidationError, service.ConflictError) as exc:
         flash(_("Nothing changed: %(why)s", why=localise(exc)), "error")

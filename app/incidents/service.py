@@ -30,7 +30,7 @@ from app.incidents.models import (Actor, Country, Incident, Revision, Source, Te
                                   Vector, incident_countries, incident_techniques,
                                   incident_vectors)
 from app.incidents.schema import ValidationError
-from app.messages import N_, Message
+from app.messages import N_, Code, Message, MessageError
 
 SNAPSHOT_FIELDS = ("title", "summary", "lang", "status", "start_date", "end_date",
                    "time_precision", "geo_precision", "precision_m", "location_name",
@@ -40,7 +40,7 @@ SNAPSHOT_FIELDS = ("title", "summary", "lang", "status", "start_date", "end_date
 MAX_ID = 2**31 - 1
 
 
-class ConflictError(Exception):
+class ConflictError(MessageError):
     """The incident changed since the version the editor started from."""
 
     def __init__(self, incident, expected_version, changes):
@@ -48,12 +48,13 @@ class ConflictError(Exception):
         self.expected_version = expected_version
         self.changes = changes
         super().__init__(
-            f"incident {incident.id} is at version {incident.version}, not "
-            f"{expected_version}: someone else saved it first")
+            N_("incident %(id)s is at version %(version)s, not %(expected)s: "
+               "someone else saved it first"),
+            id=incident.id, version=incident.version, expected=expected_version)
 
 
-class PermissionDenied(Exception):
-    """The user may not do this to this incident."""
+class PermissionDenied(MessageError):
+    """The user may not do this to this incident (English ``str``, ``localised()``)."""
 
 
 # --- reading ---------------------------------------------------------------
@@ -280,9 +281,9 @@ def _record(incident, author, action, before):
 def create_incident(*, data, author, status="draft"):
     """Store a new incident from clean ``data``; it is a draft unless ``status`` says."""
     if not policy.can_create(author):
-        raise PermissionDenied("Only contributors, editors and admins create incidents.")
+        raise PermissionDenied(N_("Only contributors, editors and admins create incidents."))
     if status == "published" and not policy.can_publish(author):
-        raise PermissionDenied("Only editors publish incidents.")
+        raise PermissionDenied(N_("Only editors publish incidents."))
     try:
         # The id is taken first (sequence or BEGIN IMMEDIATE, see
         # ``_reserve_incident_ids``) so that the revision and the audit entry
@@ -343,7 +344,7 @@ def _saving(incident, expected_version):
 def _save_fields(incident, data, *, expected_version, editor, action):
     """Apply clean ``data`` with a revision named ``action``, if the version is current."""
     if not policy.can_edit(editor, incident):
-        raise PermissionDenied("You may not edit this incident.")
+        raise PermissionDenied(N_("You may not edit this incident."))
     _check_version(incident, expected_version)
     before = snapshot(incident)
     with _saving(incident, expected_version):
@@ -381,14 +382,14 @@ def check_transition(incident, status, user, reason=None):
     """Raise unless ``user`` may move ``incident`` to ``status`` (nothing changes here)."""
     if status not in TRANSITIONS.get(incident.status, ()):
         raise ValidationError([("status", Message(
-            N_("a %(old)s incident cannot become %(new)s"), old=incident.status,
-            new=status))])
+            N_("a %(old)s incident cannot become %(new)s"), old=Code(incident.status, "status"),
+            new=Code(status, "status")))])
     if status in REVIEW_STATUSES or incident.status in ("published", "archived"):
         if not policy.can_publish(user):
-            raise PermissionDenied("Only editors publish, reject, archive published "
-                                   "incidents or revive archived ones.")
+            raise PermissionDenied(N_("Only editors publish, reject, archive published "
+                                      "incidents or revive archived ones."))
     elif not policy.can_edit(user, incident):
-        raise PermissionDenied("You may not change this incident.")
+        raise PermissionDenied(N_("You may not change this incident."))
     if status == "rejected" and not (reason or "").strip():
         raise ValidationError([("reason", Message(N_("is required to reject an incident")))])
 
@@ -471,7 +472,7 @@ def data_from_snapshot(snap):
 def restore_revision(*, incident, number, expected_version, editor):
     """Bring back the fields of revision ``number`` as a new revision (status unchanged)."""
     if not policy.can_edit(editor, incident):
-        raise PermissionDenied("You may not edit this incident.")
+        raise PermissionDenied(N_("You may not edit this incident."))
     data = data_from_snapshot(revision(incident, number).snapshot)
     return _save_fields(incident, data, expected_version=expected_version, editor=editor,
                         action="restore")

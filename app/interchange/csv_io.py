@@ -16,6 +16,7 @@ import re
 import shapely
 
 from app.interchange.errors import FormatError
+from app.messages import N_
 from app.interchange.jsonstream import text_stream
 
 COLUMNS = ("title", "summary", "start_date", "end_date", "actor", "vectors", "countries",
@@ -95,19 +96,20 @@ def read_rows(stream):
     try:
         header = reader.fieldnames
     except UnicodeDecodeError as exc:
-        raise FormatError(f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})")
+        raise FormatError(N_("the file is not UTF-8 text (%(reason)s at byte %(byte)s)"),
+                          reason=exc.reason, byte=exc.start)
     except csv.Error as exc:
-        raise FormatError(f"the header is not valid CSV: {exc}") from None
+        raise FormatError(N_("the header is not valid CSV: %(error)s"), error=exc) from None
     if not header:
-        raise FormatError("the file is empty: expected a header row")
+        raise FormatError(N_("the file is empty: expected a header row"))
     header = [h.strip() for h in header]
     reader.fieldnames = header
     missing = [c for c in REQUIRED if c not in header]
     if "wkt" not in header and not {"lat", "lon"} <= set(header):
         missing.append("wkt (or lat and lon)")
     if missing:
-        raise FormatError(f"the header lacks the column(s) {', '.join(missing)}; "
-                          f"expected {', '.join(COLUMNS)}")
+        raise FormatError(N_("the header lacks the column(s) %(missing)s; expected %(columns)s"),
+                          missing=", ".join(missing), columns=", ".join(COLUMNS))
     try:
         for row in reader:
             if None in row:
@@ -115,7 +117,7 @@ def read_rows(stream):
                 continue
             yield reader.line_num, {k: restore(v) if v else "" for k, v in row.items()}
     except UnicodeDecodeError as exc:
-        raise FormatError(f"the file is not UTF-8 text ({exc.reason} near line "
-                          f"{reader.line_num + 1})") from None
+        raise FormatError(N_("the file is not UTF-8 text (%(reason)s near line %(line)s)"),
+                          reason=exc.reason, line=reader.line_num + 1) from None
     except csv.Error as exc:
-        raise FormatError(f"line {reader.line_num}: {exc}") from None
+        raise FormatError(N_("line %(line)s: %(error)s"), line=reader.line_num, error=exc) from None

@@ -71,13 +71,13 @@ def read_rows(stream):
         elif key == "type":
             kind = value
             if kind not in ("FeatureCollection", "Feature"):
-                raise FormatError("the file is not a GeoJSON FeatureCollection")
+                raise FormatError(N_("the file is not a GeoJSON FeatureCollection"))
         else:
             members[key] = value
     if kind == "Feature":
         yield 1, _feature_properties({"type": "Feature", **members})
     elif kind != "FeatureCollection" or not isinstance(members.get("features"), list):
-        raise FormatError("the file is not a GeoJSON FeatureCollection")
+        raise FormatError(N_("the file is not a GeoJSON FeatureCollection"))
 
 
 def _feature_properties(feature):

@@ -104,7 +104,7 @@ def open_defensively(path):
     """A read-only, defensive ``sqlite3`` connection to the file at ``path``."""
     with open(path, "rb") as fh:
         if fh.read(16) != SQLITE_MAGIC:
-            raise FormatError("the file is not a GeoPackage (no SQLite header)")
+            raise FormatError(N_("the file is not a GeoPackage (no SQLite header)"))
     uri = "file:" + os.path.abspath(path).replace("?", "%3f").replace("#", "%23") + "?mode=ro"
     conn = sqlite3.connect(uri, uri=True)
     try:
@@ -115,7 +115,7 @@ def open_defensively(path):
         _refuse_active_schema(conn)
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise FormatError(f"the file is not a readable GeoPackage: {exc}") from None
+        raise FormatError(N_("the file is not a readable GeoPackage: %(error)s"), error=exc) from None
     except FormatError:
         conn.close()
         raise
@@ -129,11 +129,13 @@ def _refuse_active_schema(conn):
     triggers = [name for kind, name in rows
                 if kind == "trigger" and not _STANDARD_TRIGGER.match(name)]
     if views:
-        raise FormatError(f"the GeoPackage contains views ({', '.join(views[:5])}); "
-                          "refused: export plain feature tables only")
+        raise FormatError(N_("the GeoPackage contains views (%(names)s); "
+                             "refused: export plain feature tables only"),
+                          names=", ".join(views[:5]))
     if triggers:
-        raise FormatError(f"the GeoPackage contains triggers ({', '.join(triggers[:5])}); "
-                          "refused: export plain feature tables only")
+        raise FormatError(N_("the GeoPackage contains triggers (%(names)s); "
+                             "refused: export plain feature tables only"),
+                          names=", ".join(triggers[:5]))
 
 
 def _feature_table(conn):
@@ -144,15 +146,16 @@ def _feature_table(conn):
             "WHERE c.data_type = 'features' ORDER BY c.table_name = ? DESC, c.table_name",
             (LAYER,)).fetchall()
     except sqlite3.DatabaseError:
-        raise FormatError("the file is SQLite but not a GeoPackage (no gpkg_contents)") from None
+        raise FormatError(N_("the file is SQLite but not a GeoPackage (no gpkg_contents)")) from None
     if not layers:
-        raise FormatError("the GeoPackage has no feature layer")
+        raise FormatError(N_("the GeoPackage has no feature layer"))
     table, column, srs = layers[0]
     kind = conn.execute("SELECT type FROM sqlite_master WHERE name = ?", (table,)).fetchone()
     if not kind or kind[0] != "table":
-        raise FormatError(f"layer {table!r} is not a plain table")
+        raise FormatError(N_("layer %(table)r is not a plain table"), table=table)
     if srs != 4326:
-        raise FormatError(f"layer {table!r} is in SRS {srs}; reproject it to EPSG:4326")
+        raise FormatError(N_("layer %(table)r is in SRS %(srs)s; reproject it to EPSG:4326"),
+                          table=table, srs=srs)
     return table, column
 
 
@@ -212,7 +215,7 @@ def _rows(conn, batch):
         try:
             rows = cursor.fetchmany(batch)
         except sqlite3.DatabaseError as exc:
-            raise FormatError(f"the GeoPackage is damaged: {exc}") from None
+            raise FormatError(N_("the GeoPackage is damaged: %(error)s"), error=exc) from None
         if not rows:
             return
         for row in rows:

@@ -77,8 +77,8 @@ def detect_format(path):
     """The format named by a file's extension."""
     suffix = str(path).rsplit(".", 1)[-1].lower()
     if suffix not in EXTENSIONS:
-        raise FormatError(f"cannot tell the format of {path}; pass --format "
-                          f"({', '.join(sorted(FORMATS))})")
+        raise FormatError(N_("cannot tell the format of %(path)s; pass --format (%(formats)s)"),
+                          path=path, formats=", ".join(sorted(FORMATS)))
     return EXTENSIONS[suffix]
 
 
@@ -178,11 +178,12 @@ def import_stream(stream, *, fmt, user, publish=False, dry_run=False):
     and ``PermissionDenied`` when ``user`` may not import (or publish).
     """
     if fmt not in READERS:
-        raise FormatError(f"unknown format {fmt!r}; use one of {', '.join(sorted(READERS))}")
+        raise FormatError(N_("unknown format %(fmt)r; use one of %(formats)s"), fmt=fmt,
+                          formats=", ".join(sorted(READERS)))
     if not policy.can_create(user):
-        raise PermissionDenied("Only contributors, editors and admins import incidents.")
+        raise PermissionDenied(N_("Only contributors, editors and admins import incidents."))
     if publish and not policy.can_publish(user):
-        raise PermissionDenied("Only editors may publish on import.")
+        raise PermissionDenied(N_("Only editors may publish on import."))
     stream = check_claimed_format(stream, fmt)
     run = _Run(user, "published" if publish else "draft")
     run.result.unit, run.result.dry_run = FORMATS[fmt].UNIT, dry_run

@@ -12,6 +12,7 @@ import json
 import re
 
 from app.interchange.errors import FormatError
+from app.messages import N_
 
 CHUNK = 1 << 16
 _SPACE = re.compile(r"[ \t\n\r]*")
@@ -34,13 +35,15 @@ class _Buffer:
         self.decoder = json.JSONDecoder()
 
     def fail(self, reason):
-        raise FormatError(f"the file is not {self.what}: {reason}")
+        raise FormatError(N_("the file is not %(what)s: %(reason)s"), what=self.what,
+                          reason=reason)
 
     def _more(self, size=None):
         try:
             data = self.stream.read(size or CHUNK)
         except UnicodeDecodeError as exc:
-            raise FormatError(f"the file is not UTF-8 text ({exc.reason})") from None
+            raise FormatError(N_("the file is not UTF-8 text (%(reason)s)"),
+                              reason=exc.reason) from None
         if not data:
             self.eof = True
             return False
@@ -97,7 +100,7 @@ def object_members(stream, *, streamed, what="JSON"):
     """
     buf = _Buffer(text_stream(stream), what)
     if buf.peek() != "{":
-        raise FormatError(f"the file is not {what}: expected a JSON object")
+        raise FormatError(N_("the file is not %(what)s: expected a JSON object"), what=what)
     buf.take("{")
     if buf.peek() == "}":
         buf.pos += 1

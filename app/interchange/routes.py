@@ -58,10 +58,8 @@ def upload():
             result = importer.import_stream(upload_file.stream, fmt=fmt, user=current_user,
                                             publish=form.publish.data,
                                             dry_run=form.dry_run.data)
-        except importer.FormatError as exc:
-            problem = str(exc)
-        except importer.PermissionDenied as exc:
-            problem = str(exc)
+        except (importer.FormatError, importer.PermissionDenied) as exc:
+            problem = exc.localised()
     status = 422 if problem or (result is not None and not result.ok) else 200
     if form.errors and request.method == "POST":
         status = 400

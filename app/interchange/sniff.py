@@ -11,30 +11,31 @@ import tempfile
 import zipfile
 
 from app.interchange.errors import FormatError
+from app.messages import N_, Message
 
 MAX_UNZIPPED = int(os.environ.get("ATLAS_MAX_UNZIPPED", 256 * 1024 * 1024))
 MAX_RATIO = 200
 MAX_MEMBERS = 20
 ZIP_MAGIC = b"PK\x03\x04"
 SQLITE_MAGIC = b"SQLite format 3\x00"
-_CLAIMS = {"csv": "CSV text", "geojson": "GeoJSON", "stix": "a STIX bundle",
-           "gpkg": "a GeoPackage"}
+_CLAIMS = {"csv": N_("CSV text"), "geojson": "GeoJSON", "stix": N_("a STIX bundle"),
+           "gpkg": N_("a GeoPackage")}
 
 
 def describe(head):
     """What the first bytes of a file look like, in words."""
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(SQLITE_MAGIC):
-        return "an SQLite database"
+        return N_("an SQLite database")
     if head.startswith(ZIP_MAGIC):
-        return "a ZIP archive"
+        return N_("a ZIP archive")
     if head.startswith(b"%PDF"):
-        return "a PDF document"
+        return N_("a PDF document")
     if b"\x00" in head:
-        return "binary data"
+        return N_("binary data")
     if stripped[:1] in (b"{", b"["):
         return "JSON"
-    return "text"
+    return N_("text")
 
 
 def _peek(stream, size=4096):
@@ -53,7 +54,8 @@ def check_claimed_format(stream, fmt):
     expected = {"csv": ("text",), "geojson": ("JSON",), "stix": ("JSON",),
                 "gpkg": ("an SQLite database",)}[fmt]
     if seen not in expected:
-        raise FormatError(f"the file was sent as {_CLAIMS[fmt]} but holds {seen}")
+        raise FormatError(N_("the file was sent as %(claimed)s but holds %(seen)s"),
+                          claimed=Message(_CLAIMS[fmt]), seen=Message(seen))
     return stream
 
 
@@ -71,19 +73,22 @@ def unzip_single(stream):
         members = [m for m in archive.infolist() if not m.is_dir()
                    and not m.filename.startswith("__MACOSX/")]
     except (zipfile.BadZipFile, OSError) as exc:
-        raise FormatError(f"the ZIP archive is damaged: {exc}") from None
+        raise FormatError(N_("the ZIP archive is damaged: %(error)s"), error=exc) from None
     for member in archive.infolist():
         if not _safe_name(member.filename):
-            raise FormatError(f"the ZIP archive holds an unsafe path {member.filename!r} "
-                              "(absolute or leaving the folder); refused")
+            raise FormatError(N_("the ZIP archive holds an unsafe path %(path)r "
+                                 "(absolute or leaving the folder); refused"),
+                              path=member.filename)
     if len(members) != 1:
-        raise FormatError(f"a ZIP upload must hold exactly one data file, not {len(members)}")
+        raise FormatError(N_("a ZIP upload must hold exactly one data file, not %(n)s"),
+                          n=len(members))
     member = members[0]
     if member.file_size > MAX_UNZIPPED or (
             member.file_size > 1_000_000 and member.file_size > MAX_RATIO * max(
                 member.compress_size, 1)):
-        raise FormatError(f"{member.filename} would unpack to {member.file_size:,} bytes; "
-                          "refused as a possible zip bomb")
+        raise FormatError(N_("%(name)s would unpack to %(size)s bytes; "
+                             "refused as a possible zip bomb"),
+                          name=member.filename, size=f"{member.file_size:,}")
     return _copy_capped(archive, member)
 
 
@@ -95,12 +100,13 @@ def _copy_capped(archive, member):
             while chunk := src.read(1024 * 1024):
                 total += len(chunk)
                 if total > MAX_UNZIPPED:
-                    raise FormatError(f"{member.filename} unpacks past {MAX_UNZIPPED:,} "
-                                      "bytes; refused as a possible zip bomb")
+                    raise FormatError(N_("%(name)s unpacks past %(size)s bytes; "
+                                         "refused as a possible zip bomb"),
+                                      name=member.filename, size=f"{MAX_UNZIPPED:,}")
                 out.write(chunk)
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         out.close()
-        raise FormatError(f"the ZIP archive is damaged: {exc}") from None
+        raise FormatError(N_("the ZIP archive is damaged: %(error)s"), error=exc) from None
     except FormatError:
         out.close()
         raise

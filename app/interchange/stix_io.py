@@ -16,6 +16,7 @@ import uuid
 import pycountry
 
 from app.interchange.errors import FormatError
+from app.messages import N_
 from app.interchange.jsonstream import ARRAY, ITEM, object_members, text_stream
 from app.reference.disarm import technique as disarm_technique
 
@@ -187,10 +188,10 @@ def _objects(text):
         elif key == "type":
             kind = value
             if kind != "bundle":
-                raise FormatError("the file is not a STIX 2.1 bundle (type 'bundle' with "
-                                  "objects)")
+                raise FormatError(N_("the file is not a STIX 2.1 bundle (type 'bundle' with "
+                                     "objects)"))
     if kind != "bundle" or not has_objects:
-        raise FormatError("the file is not a STIX 2.1 bundle (type 'bundle' with objects)")
+        raise FormatError(N_("the file is not a STIX 2.1 bundle (type 'bundle' with objects)"))
 
 
 def _links(objects):
@@ -274,4 +275,4 @@ def read_rows(stream):
             found = True
             yield number, incident_properties(obj, links)
     if not found:
-        raise FormatError("the bundle holds no incident object")
+        raise FormatError(N_("the bundle holds no incident object"))

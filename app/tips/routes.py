@@ -191,10 +191,11 @@ def convert(tip_id):
 
 @bp.errorhandler(service.TipStateError)
 def _already(exc):
-    flash(str(exc), "error")
+    flash(exc.localised(), "error")
     return make_response(redirect(url_for("tips.queue")))
 
 
 @bp.errorhandler(incidents.PermissionDenied)
 def _forbidden(exc):
-    return render_template("error.html", code=403, name="Forbidden", message=str(exc)), 403
+    return render_template("error.html", code=403, name=_("Forbidden"),
+                           message=exc.localised()), 403

@@ -18,14 +18,14 @@ from app.incidents import policy
 from app.incidents import service as incidents
 from app.incidents.models import Country
 from app.incidents.schema import ValidationError, parse_incident
-from app.messages import N_, Message
+from app.messages import N_, Message, MessageError
 from app.tips.models import OPEN_STATUSES, Tip, TipEvidence, receipt_hash
 
 MAX_MERGE_CHAIN = 20
 TITLE_LENGTH = 120
 
 
-class TipStateError(Exception):
+class TipStateError(MessageError):
     """The tip was already triaged (by someone else, or before)."""
 
 
@@ -74,7 +74,7 @@ def status_for_receipt(receipt):
 
 def _require_editor(user):
     if not policy.can_publish(user):
-        raise incidents.PermissionDenied("Only editors triage tips.")
+        raise incidents.PermissionDenied(N_("Only editors triage tips."))
 
 
 def get_tip(tip_id, viewer):
@@ -141,7 +141,7 @@ def _claim(tip, status, editor):
         .execution_options(synchronize_session=False))
     if done.rowcount != 1:
         db.session.rollback()
-        raise TipStateError(f"Tip {tip.id} was already triaged.")
+        raise TipStateError(N_("Tip %(id)s was already triaged."), id=tip.id)
     db.session.commit()
     db.session.refresh(tip)
     return tip
@@ -163,7 +163,7 @@ def merge(*, tip, into, editor):
     """Fold ``tip`` into the open tip ``into``: its links join, its receipt follows ``into``."""
     _require_editor(editor)
     if into.id == tip.id or into.status not in OPEN_STATUSES:
-        raise TipStateError(f"Tip {into.id} is not an open tip to merge into.")
+        raise TipStateError(N_("Tip %(id)s is not an open tip to merge into."), id=into.id)
     _claim(tip, "merged", editor)
     tip.merged_into_id = into.id
     have = {link.url_key for link in into.evidence}

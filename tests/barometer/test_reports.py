@@ -125,3 +125,31 @@ def test_picks_must_be_published_incidents(client, auth, make_user, make_inciden
         "csrf_token": token, "incident_ids": f"{shown.id}"})
     assert saved.status_code == 302
     assert reports.picked_incidents((2025, 2)) == [shown]
+
+
+def test_section_errors_in_both_languages(app, client, auth, make_user, make_incident):
+    from html import unescape
+    make_incident(start_date="2025-05-02")
+    auth.login(make_user("editor").email)
+    token = _csrf(client.get("/reports/2025-Q2").get_data(as_text=True))
+    form = {"summary-csrf_token": token, "summary-title": "t", "summary-version": "0",
+            "summary-body": "x" * 20_001}
+    pages = {}
+    for lang in ("en", "fr"):
+        db.session.commit()
+        with app.app_context():  # one request's locale
+            response = client.post(f"/reports/2025-Q2/sections/summary?lang={lang}",
+                                   data=form)
+            assert response.status_code == 400
+            pages[lang] = unescape(response.get_data(as_text=True))
+    assert "Text: Field cannot be longer than 20000 characters." in pages["en"]
+    assert "Texte\u00a0: " in pages["fr"] and "summary-body" not in pages["fr"]
+    form["summary-body"] = "ok"
+    assert client.post("/reports/2025-Q2/sections/summary", data=form).status_code == 302
+    db.session.commit()
+    with app.app_context():
+        stale = client.post("/reports/2025-Q2/sections/summary?lang=fr", data=form)
+        assert stale.status_code == 409
+        assert "Cette section en est à la version 1, pas 0" in unescape(
+            stale.get_data(as_text=True))
+    assert db.session.scalar(db.select(ReportSection)).body == "ok"

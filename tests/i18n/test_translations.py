@@ -44,6 +44,16 @@ def test_extraction_finds_the_pages_messages():
         assert known in messages
 
 
+def test_the_app_loads_only_the_catalogue_tested_here(app):
+    """Every catalogue Flask-Babel loads is the one the tests below read (a second
+    directory, as ``app/tips/translations`` once was, would escape them)."""
+    babel = app.extensions["babel"]
+    loaded = [Path(app.root_path, d).resolve() for d in babel.translation_directories]
+    assert loaded == [FR.parents[1]]
+    assert sorted(p.relative_to(APP) for p in APP.rglob("*.po")) == [
+        Path("translations/fr/LC_MESSAGES/messages.po")]
+
+
 def test_every_message_has_a_french_translation():
     with open(FR / "messages.po", "rb") as f:
         catalog = read_po(f)
@@ -76,7 +86,9 @@ def _call_name(node):
 
 # Errors and messages whose text is translated at display time (app/messages.py): their
 # template must be marked with N_ (a name holding a marked template is fine too).
-MESSAGE_CALLS = {"Message", "MessageError", "FilterError", "GeometryError", "EmbedError"}
+MESSAGE_CALLS = {"Message", "MessageError", "FilterError", "GeometryError", "EmbedError",
+                 "FormatError", "PermissionDenied", "TipStateError", "AccountError",
+                 "AccountLocked"}
 
 
 def _reasons(node):

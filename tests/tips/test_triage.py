@@ -5,7 +5,7 @@ from app.extensions import db
 from app.incidents.models import Incident
 from app.tips import service
 from app.tips.models import Tip
-from tests.tips.conftest import TIP
+from tests.tips.conftest import TIP, csrf_token
 
 
 def _tip(receipt):
@@ -197,3 +197,19 @@ def test_tip_text_reaches_editors_as_text_only(send_tip, editor_client):
         html = editor_client.get(path).get_data(as_text=True)
         assert "<img src=x" not in html and "<b>here</b>" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_triaging_a_closed_tip_again_says_so_in_both_languages(app, send_tip, editor_client):
+    tip_id = _tip(send_tip()).id
+    page = f"/tips/triage/{tip_id}"
+    editor_client.post_form(f"{page}/reject", page)
+    token = csrf_token(editor_client, "/tips/triage")
+    said = {}
+    for lang in ("en", "fr"):
+        db.session.commit()
+        with app.app_context():  # one request's locale
+            response = editor_client.post(f"{page}/reject?lang={lang}",
+                                          data={"csrf_token": token}, follow_redirects=True)
+            said[lang] = response.get_data(as_text=True)
+    assert f"Tip {tip_id} was already triaged." in said["en"]
+    assert f"Le signalement {tip_id} a déjà été trié." in said["fr"]
