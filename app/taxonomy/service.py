@@ -10,6 +10,7 @@ from werkzeug.exceptions import NotFound
 
 from app.extensions import db
 from app.incidents.filters import _SLUG as SLUG
+from app.incidents.filters import NONE
 from app.incidents.models import ACTOR_TYPES, Actor, Country, Vector
 from app.incidents.schema import MAX_LIST, ValidationError, split_list
 from app.messages import N_, Message
@@ -76,6 +77,9 @@ def save_vector(vector, values):
     slug = _required(values, "slug", errors, 40)
     if slug and not SLUG.match(slug):
         errors.append(("slug", Message(N_("use lower-case letters, digits and hyphens"))))
+    elif slug == NONE:
+        errors.append(("slug", Message(N_("“%(value)s” is reserved for incidents with no "
+                                          "vector"), value=slug)))
     elif slug:
         _unique(Vector, Vector.slug, slug, vector, "slug", errors)
     label_en = _required(values, "label_en", errors, 80)

@@ -13,6 +13,8 @@ from app.taxonomy import service
       "symbol": "x"}, "lower-case"),
     ({"slug": "cyber", "label_en": "x", "label_fr": "x", "color": "#aabbcc",
       "symbol": "x"}, "already taken"),
+    ({"slug": "none", "label_en": "x", "label_fr": "x", "color": "#aabbcc",
+      "symbol": "x"}, "reserved for incidents with no vector"),
     ({"slug": "new", "label_en": "", "label_fr": "x", "color": "#aabbcc", "symbol": "x"},
      "label_en: is required"),
     ({"slug": "new", "label_en": "x", "label_fr": "x", "color": "red", "symbol": "x"},
