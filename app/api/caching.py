@@ -19,8 +19,19 @@ PUBLIC_GETS = VALIDATED | {"api.openapi_json", "interchange.download"}
 PUBLIC_MAX_AGE = 60
 
 
+def set_last_modified(response, incidents):
+    """``Last-Modified`` from the incidents a route already holds (no query, no re-parse)."""
+    stamps = [i.updated_at for i in incidents if i.updated_at is not None]
+    if stamps:
+        response.last_modified = max(stamps).replace(microsecond=0)
+    return response
+
+
 def _last_modified(response):
-    """The newest ``updated_at`` among the incidents in a JSON response, or ``None``."""
+    """The newest ``updated_at`` among the incidents in a JSON response, or ``None``.
+
+    Only for responses whose route did not set it (``set_last_modified``).
+    """
     body = response.get_json(silent=True) or {}
     features = body.get("features") if body.get("type") == "FeatureCollection" else [body]
     ids = [f.get("id") for f in features or [] if isinstance(f, dict)]
@@ -52,7 +63,7 @@ def public_read_headers(response):
         response.cache_control.max_age = PUBLIC_MAX_AGE
     if "ETag" not in response.headers:
         response.add_etag()
-    modified = _last_modified(response)
+    modified = None if response.last_modified is not None else _last_modified(response)
     if modified is not None:
         response.last_modified = modified.replace(microsecond=0)
     return response.make_conditional(request)

@@ -3,6 +3,7 @@ from flask import abort, g, jsonify, request, url_for
 
 from app.api import bp
 from app.api.auth import api_viewer, require_token
+from app.api.caching import set_last_modified
 from app.geo.geometry import GeometryError, check_json_text
 from app.api.limits import write_limit
 from app.incidents import search, service
@@ -43,7 +44,7 @@ def list_incidents():
         members["next"] = url_for("api.list_incidents", _external=False,
                                   **url_args(filters, ("limit", str(limit)),
                                             ("cursor", str(page[-1].id))))
-    return jsonify(feature_collection(page, **members))
+    return set_last_modified(jsonify(feature_collection(page, **members)), page)
 
 
 MAX_BODY = 2 * 1024 * 1024  # bytes of one incident Feature
@@ -94,7 +95,7 @@ def get_incident(incident_id):
     incident = service.get_incident(incident_id, api_viewer())
     response = jsonify(incident_feature(incident))
     response.headers["ETag"] = f'"{incident.version}"'
-    return response
+    return set_last_modified(response, [incident])
 
 
 def _expected_version(props):

@@ -53,12 +53,15 @@ LOOKUP_UNRESOLVED = 0xFFFE
 _POINT = 0
 
 
+_REPO_GEODATA = Path(__file__).resolve().parents[2] / "geodata"
+
+
 def geodata_dir() -> Path:
     """Directory of the derived reference data: ``$ATLAS_GEODATA`` or ``<repo>/geodata``."""
     configured = os.environ.get("ATLAS_GEODATA")
     if configured:
         return Path(configured)
-    return Path(__file__).resolve().parents[2] / "geodata"
+    return _REPO_GEODATA  # resolved once: every write asks (country assignment)
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,13 +59,20 @@ class PermissionDenied(MessageError):
 
 # --- reading ---------------------------------------------------------------
 
+# One incident: its vectors and countries (short lists) join the incident's
+# query — two round trips fewer per read; techniques and sources stay separate
+# queries so that the join's rows (vectors × countries) stay few.
+_ONE_INCIDENT = [sa.orm.joinedload(Incident.vectors), sa.orm.joinedload(Incident.countries)]
+
+
 def get_incident(incident_id, viewer):
     """Return the incident, or raise ``NotFound`` if it is missing *or* invisible.
 
     Both cases answer the same, so a guessed draft id reveals nothing.
     """
     # Ids beyond a 32-bit integer cannot exist (and would overflow the driver).
-    incident = db.session.get(Incident, incident_id) if 0 < incident_id <= MAX_ID else None
+    incident = (db.session.get(Incident, incident_id, options=_ONE_INCIDENT)
+                if 0 < incident_id <= MAX_ID else None)
     if incident is None or not policy.can_view(viewer, incident):
         raise NotFound(f"No incident {incident_id}.")
     return incident

@@ -45,3 +45,34 @@ def test_guessing_tokens_gets_429_but_reads_without_token_still_work(app, client
     assert client.get("/api/v1/incidents", headers=good).status_code == 429  # same client
     app.config["ATLAS_TOKEN_THROTTLE"] = "100 per minute"
     assert client.get("/api/v1/incidents").status_code == 200
+
+
+def test_write_limit_storage_starts_one_sweeper_not_one_thread_per_write(app, client, token):
+    from app.extensions import SweptMemoryStorage, limiter
+    storage = limiter.storage
+    assert isinstance(storage, SweptMemoryStorage)  # the default RATELIMIT_STORAGE_URI
+    storage.SWEEP_EVERY = 60  # this instance only: no sweep ends during the test
+    try:
+        _, headers = token()
+        codes, sweepers = set(), set()
+        for _ in range(5):
+            codes.add(client.post("/api/v1/incidents", json=FEATURE,
+                                  headers=headers).status_code)
+            sweepers.add(storage.timer)
+    finally:
+        del storage.SWEEP_EVERY
+    assert codes == {201}
+    # limits' memory:// started a thread per write; here at most one sweep is
+    # scheduled (plus one left by an earlier test, still running at the start).
+    assert len(sweepers) <= 2
+    assert storage.timer.is_alive() and storage.timer.daemon
+
+
+def test_swept_storage_expires_counters_on_read_before_the_sweep():
+    from app.extensions import SweptMemoryStorage
+    storage = SweptMemoryStorage("atlas-memory://")
+    assert storage.incr("k", expiry=60) == 1
+    assert storage.incr("k", expiry=60) == 2
+    assert storage.incr("gone", expiry=0) == 1
+    assert storage.get("gone") == 0  # expired: read as zero without waiting for the sweep
+    assert storage.get("k") == 2
