@@ -112,11 +112,6 @@ class CopyReport:
         yield f"geometries identical: {self.geometries_checked}"
 
 
-# The schema version is the target's own; the change counters and the map change
-# log are bookkeeping of the target's triggers, which fill them as rows arrive.
-NOT_COPIED = frozenset({"alembic_version", "change_counters", "map_changes"})
-
-
 def copy_database(metadata, source, target):
     """Copy every table of ``metadata`` from engine ``source`` to engine ``target``.
 
