@@ -80,7 +80,6 @@ def _clear_caches():
     holder = mapindex.holder()
     holder.cache.clear()
     holder.bodies.clear()
-    holder.body_bytes = 0
 
 
 def bench_data(app, client):

@@ -405,6 +405,42 @@ def patch_index(index, changed, conn, generation):
     return MapIndex(generation=generation, vectors=vectors, countries=countries, **cols)
 
 
+_MISSING = object()
+
+
+class BoundedLRU(OrderedDict):
+    """Entries whose sizes add up to at most ``limit``; the least recently used go first.
+
+    ``size(value)`` is 1 per entry unless given (bytes for serialized bodies);
+    a value bigger than an eighth of ``limit`` is not kept. The caller locks.
+    """
+
+    def __init__(self, limit, size=None):
+        super().__init__()
+        self.limit, self.size, self.total = limit, size or (lambda value: 1), 0
+
+    def hit(self, key, default=None):
+        """The value under ``key`` (now the most recently used), else ``default``."""
+        if key not in self:
+            return default
+        self.move_to_end(key)
+        return self[key]
+
+    def keep(self, key, value):
+        """Remember ``value`` under ``key`` unless it is there already or too big."""
+        size = self.size(value)
+        if key in self or size > self.limit // 8:
+            return
+        self[key] = value
+        self.total += size
+        while self.total > self.limit:
+            self.total -= self.size(self.popitem(last=False)[1])
+
+    def clear(self):
+        super().clear()
+        self.total = 0
+
+
 class IndexHolder:
     """One process's index and its per-filter cache, patched when the counter moves."""
 
@@ -416,10 +452,9 @@ class IndexHolder:
         self.lock = threading.Lock()
         self.index = None
         self.applied = None  # the change counter the index is current with
-        self.cache = OrderedDict()
-        self.bodies = OrderedDict()
-        self.body_bytes = 0
-        self.features = OrderedDict()
+        self.cache = BoundedLRU(self.CACHE_SIZE)
+        self.bodies = BoundedLRU(self.BODY_BYTES, size=len)
+        self.features = BoundedLRU(self.FEATURES)
         self.builds = self.patches = 0
 
     def current(self):
@@ -462,7 +497,6 @@ class IndexHolder:
             if index is not self.index:
                 self.cache.clear()
                 self.bodies.clear()
-                self.body_bytes = 0
                 self.features.clear()
                 self.index = index
             self.applied = counter
@@ -489,51 +523,32 @@ class IndexHolder:
 
     def cached(self, key, compute):
         """``compute()`` memoised under ``key`` (callers put the generation in it)."""
-        with self.lock:
-            if key in self.cache:
-                self.cache.move_to_end(key)
-                return self.cache[key]
-        value = compute()
-        with self.lock:
-            self.cache[key] = value
-            while len(self.cache) > self.CACHE_SIZE:
-                self.cache.popitem(last=False)
-        return value
+        return self._memo(self.cache, key, compute)
 
+    def cached_body(self, key, compute):
+        """``compute()`` (bytes) memoised under ``key`` in an LRU bounded in bytes."""
+        return self._memo(self.bodies, key, compute)
+
+    def _memo(self, lru, key, compute):
+        with self.lock:
+            value = lru.hit(key, _MISSING)
+        if value is _MISSING:
+            value = compute()  # outside the lock: other requests go on meanwhile
+            with self.lock:
+                lru.keep(key, value)
+        return value
 
     def known_features(self, key, ids):
         """``{id: feature}`` of the ``ids`` built before under ``key`` (generation, zoom)."""
         with self.lock:
-            out = {}
-            for incident_id in ids:
-                feature = self.features.get((key, incident_id))
-                if feature is not None:
-                    self.features.move_to_end((key, incident_id))
-                    out[incident_id] = feature
-            return out
+            found = ((i, self.features.hit((key, i))) for i in ids)
+            return {i: feature for i, feature in found if feature is not None}
 
     def keep_features(self, key, features):
         """Remember built ``features`` under ``key`` (the oldest go past ``FEATURES``)."""
         with self.lock:
             for feature in features:
-                self.features[(key, feature["id"])] = feature
-            while len(self.features) > self.FEATURES:
-                self.features.popitem(last=False)
-
-    def cached_body(self, key, compute):
-        """``compute()`` (bytes) memoised under ``key`` in an LRU bounded in bytes."""
-        with self.lock:
-            if key in self.bodies:
-                self.bodies.move_to_end(key)
-                return self.bodies[key]
-        body = compute()
-        with self.lock:
-            if key not in self.bodies and len(body) <= self.BODY_BYTES // 8:
-                self.bodies[key] = body
-                self.body_bytes += len(body)
-                while self.body_bytes > self.BODY_BYTES:
-                    self.body_bytes -= len(self.bodies.popitem(last=False)[1])
-        return body
+                self.features.keep((key, feature["id"]), feature)
 
 
 def _count_matches(conn, index):
