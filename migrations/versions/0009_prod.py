@@ -1,7 +1,7 @@
 """reference tables change counter and a case-insensitive actor name index
 
 Revision ID: 0009_prod
-Revises: 0008_embeds_view (branch map, merged into prod; on main: its head at merge)
+Revises: 0008_embeds_view
 Create Date: 2026-11-29 11:00:00
 
 Every write to ``vectors``, ``countries`` or ``techniques`` bumps
@@ -15,7 +15,6 @@ Actors are looked up by name on each write instead: the expression index on
 from alembic import op
 
 revision = '0009_prod'
-# 0005_barometer_index on main before the map branch's 0006_map_changes was merged in.
 down_revision = '0008_embeds_view'
 branch_labels = None
 depends_on = None
