@@ -4,11 +4,13 @@ from flask import Response, abort, request
 from app.api import bp
 from app.incidents import mapview
 from app.incidents.filters import parse_filters
+from app.sessions import cookieless
 
 MAX_ZOOM = 20
 
 
 @bp.get("/map")
+@cookieless
 def map_data():
     """Clusters and single incidents for ``bbox`` and ``zoom`` under the shared filters.
 
@@ -17,6 +19,8 @@ def map_data():
     incidents sent. The ``ETag`` names the index's content generation and the
     query: ``If-None-Match`` gets a ``304``; ``no-cache`` because a publish may
     change the answer at any moment (clients revalidate, which costs a 304).
+    The same answer for every reader: no cookie set, none varied on
+    (``cookieless``), so a shared cache keeps one copy.
     """
     filters = parse_filters(request.args)  # FilterError: a 400 (app error handler)
     if set(filters.statuses) - {"published"}:

@@ -21,6 +21,7 @@ from app.maps.embed_page import (iframe_html, inline_assets, responsive_snippet,
                                  script_hashes, stable_ids)
 from app.maps.static_map import render_png
 from app.maps.threat_map import build_threat_map, page_parts
+from app.sessions import cookieless
 from config import BASE_DIR
 
 BASEMAP = BASE_DIR / "geodata" / "countries-110m.geojson"
@@ -30,23 +31,7 @@ PNG_SIZE = (1200, 630)  # og:image's usual size
 _EMBED_PATH = re.compile(r"^/embed/([A-Za-z0-9_-]{1,43})$")
 
 
-# --- reader side: no session, no cookies, cacheable -------------------------------
-
-def cookieless(view):
-    """Reader-side views: the response sets no cookie and does not vary by cookie.
-
-    The same response serves every reader, so one cached copy serves all (see
-    ``app.sessions``). The page language is then ``?lang=`` or ``Accept-Language``,
-    never the site's ``lang`` cookie (``app.i18n.select_locale``).
-    """
-    @functools.wraps(view)
-    def wrapped(*args, **kwargs):
-        g.cookieless = True
-        response = current_app.make_response(view(*args, **kwargs))
-        response.cookieless = True
-        return response
-    return wrapped
-
+# --- reader side: no session, no cookies, cacheable (``cookieless``) -------------
 
 def _lookup(key):
     """The saved embed for ``key``; ``map`` is a live embed of the query's filters."""

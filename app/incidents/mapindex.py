@@ -47,6 +47,7 @@ from app.incidents import policy
 from app.incidents.filters import NONE, IncidentFilters
 from app.incidents.models import GEO_PRECISIONS, Actor, Incident
 from app.incidents.search import bbox_parts, filter_conditions
+from app.ops.counters import read_counter
 
 change_counters = sa.Table(
     "change_counters", db.metadata,
@@ -187,9 +188,8 @@ class MapIndex:
 # --- building ----------------------------------------------------------------
 
 def read_generation():
-    """The current value of the incidents change counter (``None`` if never set)."""
-    return db.session.scalar(sa.select(change_counters.c.value)
-                             .where(change_counters.c.name == "incidents"))
+    """The committed value of the incidents change counter (``None`` if never set)."""
+    return read_counter("incidents")
 
 
 def _read_state(conn):

@@ -112,6 +112,10 @@ def test_drafts_never_reach_the_map(client, make_incident, make_user, auth):
     assert [f["title"] for f in data["features"]] == ["Public"]
     assert data["total"] == 1
     assert client.get("/api/v1/map?status=draft").status_code == 400
+    # One answer for every reader, signed in or not: a shared cache keeps one copy.
+    response = client.get("/api/v1/map", query_string={"bbox": WORLD, "zoom": "4"})
+    assert "Cookie" not in response.headers.get("Vary", "")
+    assert "Set-Cookie" not in response.headers
 
 
 def test_changes_show_at_once_without_stale_clusters(app, client, make_incident, make_user):

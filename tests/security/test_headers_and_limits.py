@@ -43,8 +43,10 @@ def test_guessing_tokens_gets_429_but_reads_without_token_still_work(app, client
     assert codes == [401, 401, 401, 429]
     _, good = token()
     assert client.get("/api/v1/incidents", headers=good).status_code == 429  # same client
-    app.config["ATLAS_TOKEN_THROTTLE"] = "100 per minute"
+    # What is public stays readable without a token: no 401 to count, no limit to hit.
     assert client.get("/api/v1/incidents").status_code == 200
+    assert client.get("/api/v1/map?zoom=2").status_code == 200
+    assert client.post("/api/v1/incidents", json={}, headers=bad).status_code == 429
 
 
 def test_write_limit_storage_starts_one_sweeper_not_one_thread_per_write(app, client, token):
