@@ -2,9 +2,10 @@
 
 Environment: ``PORT`` (5000), ``BIND`` (127.0.0.1:$PORT), ``WORKERS`` (2 × cores,
 at least 2), ``THREADS`` (4; 1 = sync workers), ``TIMEOUT`` (30 s), ``MAX_REQUESTS`` (20000, 0 = never
-recycle), ``PRELOAD`` (1), ``ATLAS_MAP_WARM`` (1: build the map index before serving).
-Logs go to stderr; the access log line carries the request id the app echoes in
-``X-Request-ID``.
+recycle), ``PRELOAD`` (1), ``ATLAS_MAP_WARM`` (1: build the map index before serving),
+``ACCESS_LOG`` (off; ``-`` for stderr). Logs go to stderr: the app's own JSON line per
+request (request id, method, route, status, duration) is the access log; gunicorn's
+plain-text line would repeat it at a cost on every request, so it is off unless asked.
 
 Map index: with ``PRELOAD`` the master imports the app and builds the index once
 (``when_ready``), closes its database connections and forks the workers, which
@@ -34,7 +35,7 @@ keepalive = 5                                         # behind a load balancer
 max_requests = int(os.environ.get("MAX_REQUESTS", "20000"))
 max_requests_jitter = max_requests // 10
 preload_app = os.environ.get("PRELOAD", "1") != "0"
-accesslog = "-"
+accesslog = os.environ.get("ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
 # Plain text on purpose: gunicorn does not JSON-escape header values. The app
