@@ -11,8 +11,10 @@ load generator takes little of the CPU the server needs), all kinds at once:
 - **api incident**: ``GET /api/v1/incidents/<random id>`` (the popup's details);
 - **api list**: ``GET /api/v1/incidents?bbox=<a cluster>&status=published&limit=50``
   (what the map asks when a cluster is clicked);
-- **write**: ``POST /api/v1/incidents`` with a Bearer token: a new draft, as a
-  contributor's script would;
+- **write**: ``POST /api/v1/incidents`` with a Bearer token: a new draft;
+- map readers ask back to back (the server's capacity for map data beside the
+  rest); writers, popup and cluster readers pause between requests (``--*-think``,
+  a human pace), so their rates are what they achieve at that pace, reported;
 - **healthz** (baseline, same server, just before): ``GET /healthz``, the bare
   request cost plus ``SELECT 1``.
 
@@ -133,6 +135,20 @@ end
 """ + LUA_DONE
 
 
+def with_think_time(script, think_ms):
+    """``script`` whose connections each pause about ``think_ms`` between requests.
+
+    A contributor reads and types between two saves, a reader looks at a popup
+    before the next click: those kinds run at a human pace (±50 % jitter, so
+    the connections do not march in step), while map readers ask back to back
+    and measure how many map requests the server can answer beside them.
+    """
+    if not think_ms:
+        return script
+    low, high = max(1, think_ms // 2), think_ms * 3 // 2
+    return script + f"\ndelay = function() return math.random({low}, {high}) end\n"
+
+
 def healthz_script():
     return 'request = function() return wrk.format("GET", "/healthz") end\n' + LUA_DONE
 
@@ -247,10 +263,14 @@ def scenario(url, label, args):
             rows = [row(label, *res) for res in run(
                 base, [("healthz (baseline)", healthz_script(), args.map_clients)],
                 max(5, int(args.seconds // 3)), workdir)]
-            kinds = [("map data", map_script(args.pan), args.map_clients),
-                     ("api incident", incident_script(max_id), args.api_clients),
-                     ("api list", list_script(), args.list_clients),
-                     ("write", write_script(token), args.write_clients)]
+            kinds = [("map data", with_think_time(map_script(args.pan), args.map_think),
+                      args.map_clients),
+                     ("api incident", with_think_time(incident_script(max_id), args.api_think),
+                      args.api_clients),
+                     ("api list", with_think_time(list_script(), args.list_think),
+                      args.list_clients),
+                     ("write", with_think_time(write_script(token), args.write_think),
+                      args.write_clients)]
             kinds = [kind for kind in kinds if kind[2] > 0]  # 0 clients: kind left out
             rows += [row(label, *res) for res in run(base, kinds, args.seconds, workdir)]
             load_after = load_average()
@@ -263,7 +283,9 @@ def scenario(url, label, args):
 
 def _server(args):
     threads = f" × {args.threads} threads" if args.threads > 1 else ""
-    return f"{args.workers} workers{threads}"
+    pace = (f"{args.map_clients} map readers pausing {args.map_think} ms" if args.map_think
+            else f"{args.map_clients} map readers back to back")
+    return f"{args.workers} workers{threads}, {pace}"
 
 
 def main():
@@ -280,9 +302,17 @@ def main():
     parser.add_argument("--threads", type=int, default=4,
                         help="threads per worker (gthread when more than 1)")
     parser.add_argument("--map-clients", type=int, default=8)
+    parser.add_argument("--map-think", type=int, default=0,
+                        help="ms each map reader pauses (0: back to back, the capacity)")
     parser.add_argument("--api-clients", type=int, default=2)
     parser.add_argument("--list-clients", type=int, default=1)
-    parser.add_argument("--write-clients", type=int, default=8)
+    parser.add_argument("--write-clients", type=int, default=16)
+    parser.add_argument("--write-think", type=int, default=250,
+                        help="ms each writer pauses between two writes (0: none)")
+    parser.add_argument("--api-think", type=int, default=20,
+                        help="ms each popup reader pauses between two requests")
+    parser.add_argument("--list-think", type=int, default=100,
+                        help="ms each cluster-list reader pauses between two requests")
     parser.add_argument("--pan", type=float, default=0.05,
                         help="share of map requests that are panned (uncached) views")
     args = parser.parse_args()

@@ -44,8 +44,13 @@ def public_read():
             and "Authorization" not in request.headers)
 
 
+def _wrong_token(response):
+    """A 401 to a request that sent a token: a guess (a missing one is no guess)."""
+    return response.status_code == 401 and bool(request.headers.get("Authorization"))
+
+
 def throttle_bad_tokens(blueprint):
-    """Count only 401 answers per client address: guessing tokens gets 429 quickly.
+    """Count wrong tokens (401 answers to a token) per client: guessing gets 429 quickly.
 
     One count per client for the whole API (shared), so guesses spread over
     several endpoints, writes included, still add up.
@@ -55,6 +60,6 @@ def throttle_bad_tokens(blueprint):
     """
     limiter.request_filter(public_read)
     limiter.shared_limit(_token_throttle, scope="api-bad-token",
-                         deduct_when=lambda response: response.status_code == 401,
+                         deduct_when=_wrong_token,
                          error_message="Too many requests with a wrong API token; wait a "
                          "minute.")(blueprint)

@@ -25,12 +25,12 @@ from app.extensions import db
 from app.geo.countries import assign_countries
 from app.geo.geometry import bounds_and_rep, rep_points, to_geojson
 from app.incidents import policy
-from app.incidents.mapindex import change_counters
 from app.incidents.models import (Actor, Country, Incident, Revision, Source, Technique,
                                   Vector, incident_countries, incident_techniques,
                                   incident_vectors)
 from app.incidents.schema import ValidationError
 from app.messages import N_, Code, Message, MessageError
+from app.ops.counters import read_counter
 
 SNAPSHOT_FIELDS = ("title", "summary", "lang", "status", "start_date", "end_date",
                    "time_precision", "geo_precision", "precision_m", "location_name",
@@ -117,16 +117,20 @@ _reference_cache = weakref.WeakKeyDictionary()
 
 
 def _reference_generation():
-    """``change_counters['references']``, bumped by triggers on every reference write."""
-    return db.session.scalar(sa.select(change_counters.c.value)
-                             .where(change_counters.c.name == "references"))
+    """``change_counters['references']``, bumped by triggers on every reference write.
+
+    Read on a connection of its own (``read_counter``: no statement in the
+    caller's transaction), *before* the tables are loaded: what is cached under
+    a value is then at least as new as that value, and a later write moves it.
+    """
+    return read_counter("references")
 
 
 def reference_tables():
     """``{kind: {key: object}}`` of vectors, countries and techniques, cached per process.
 
     The objects are detached copies, valid while ``change_counters['references']``
-    (migration 0009) keeps the value read here, in the caller's transaction:
+    (migration 0009) keeps the value read here:
     a vector renamed from the taxonomy pages in another worker, or a
     ``flask reference load``, moves the counter and the next write reloads.
     Without the counter (a database not yet migrated) nothing is cached.
@@ -136,9 +140,8 @@ def reference_tables():
     cached = _reference_cache.get(engine)
     if generation is not None and cached is not None and cached[0] == generation:
         return cached[1]
-    # A private session on the caller's connection: same transaction (consistent
-    # with the counter just read), and closing it leaves the objects detached
-    # with every column loaded.
+    # A private session on the caller's connection (its transaction), and
+    # closing it leaves the objects detached with every column loaded.
     loader = sa.orm.Session(bind=db.session.connection())
     try:
         tables = {kind: {getattr(obj, key): obj for obj in loader.scalars(sa.select(model))}

@@ -39,6 +39,8 @@ def test_api_writes_are_limited_per_token(app, client, token):
 def test_guessing_tokens_gets_429_but_reads_without_token_still_work(app, client, token):
     app.config["ATLAS_TOKEN_THROTTLE"] = "3 per minute"
     bad = {"Authorization": "Bearer hta_guess"}
+    # Forgetting the token is no guess: those 401s do not count.
+    assert {client.post("/api/v1/incidents", json={}).status_code for _ in range(5)} == {401}
     codes = [client.get("/api/v1/incidents", headers=bad).status_code for _ in range(4)]
     assert codes == [401, 401, 401, 429]
     _, good = token()
