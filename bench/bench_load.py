@@ -306,7 +306,7 @@ def main():
                         help="ms each map reader pauses (0: back to back, the capacity)")
     parser.add_argument("--api-clients", type=int, default=2)
     parser.add_argument("--list-clients", type=int, default=1)
-    parser.add_argument("--write-clients", type=int, default=16)
+    parser.add_argument("--write-clients", type=int, default=20)
     parser.add_argument("--write-think", type=int, default=250,
                         help="ms each writer pauses between two writes (0: none)")
     parser.add_argument("--api-think", type=int, default=20,
