@@ -10,6 +10,7 @@ import os
 import weakref
 from contextlib import contextmanager
 from datetime import date, datetime
+from itertools import repeat
 
 import numpy as np
 import shapely
@@ -561,76 +562,172 @@ def _reserve_incident_ids(count):
 def bulk_insert(rows, *, author_id, status, action):
     """Insert many incidents at once with ``executemany``; return their ids.
 
-    ``rows`` are dicts of clean fields where ``actor_id``, ``vector_ids``,
-    ``country_codes``, ``technique_ids`` and ``sources`` are already resolved.
-    The caller owns the transaction (all or nothing), so this only flushes.
-    Each incident gets its first revision with a full snapshot. On SQLite the
-    rows go through the DB-API cursor (``_insert_sqlite``), on PostgreSQL
-    through Core.
+    ``rows`` are dicts of clean fields where ``actor_id`` (and ``actor``, the
+    actor's stored name), ``vectors`` (slugs) with their ``vector_ids``,
+    ``country_codes``, ``technique_ids`` and ``sources`` are already resolved
+    (``prepare_bulk_rows``). The caller owns the transaction (all or nothing),
+    so this only flushes. Each incident gets its first revision, whose snapshot
+    is written from the very values stored (``_snapshot_texts``). Per-row
+    Python is what limits a bulk import, so values are gathered column by
+    column and become positional tuples by one ``zip``. On SQLite the tuples go
+    through the DB-API cursor (``_insert_sqlite``), on PostgreSQL through Core.
     """
     if not rows:
         return []
-    sqlite = db.engine.dialect.name == "sqlite"
+    dialect = db.engine.dialect.name
     ids = _reserve_incident_ids(len(rows))
-    now = utcnow()
-    published_at = now if status == "published" else None
-    # SQLite stores dates and datetimes as text, in SQLAlchemy's formats.
-    day = date.isoformat if sqlite else (lambda value: value)
-    moment = _sqlite_datetime if sqlite else (lambda value: value)
-    snapshot_json = Revision.__table__.c.snapshot.type.process_bind_param
-    now_bound = moment(now)
-    published_bound = moment(published_at) if published_at else None
-    uuids = _uuid4_texts(len(rows))
-    incidents, vectors, countries, techniques, sources, revisions = [], [], [], [], [], []
-    # Plain floats: database drivers do not adapt numpy scalars.
-    geometries = [r["geometry"] for r in rows]
-    bounds = shapely.bounds(geometries).tolist()
-    reps = rep_points(geometries).tolist()
-    encoded = encode_many(geometries, db.engine.dialect.name)
-    for offset, row in enumerate(rows):
-        iid = ids[offset]
-        min_x, min_y, max_x, max_y = bounds[offset]
-        published = row.get("published_at", published_at)
-        incidents.append({
-            "id": iid, "uuid": uuids[offset], "title": row["title"],
-            "summary": row.get("summary") or "", "lang": row.get("lang") or "en",
-            "status": status, "created_by_id": author_id,
-            "reviewed_by_id": author_id if status == "published" else None,
-            "rejection_reason": None, "created_at": now_bound, "updated_at": now_bound,
-            "published_at": published_bound if published is published_at
-            else moment(published) if published else None, "version": 1,
-            "start_date": day(row["start_date"]), "end_date": day(row["end_date"]),
-            "time_precision": row.get("time_precision") or "day",
-            "geometry": encoded[offset], "min_x": min_x, "min_y": min_y,
-            "max_x": max_x, "max_y": max_y, "rep_x": reps[offset][0],
-            "rep_y": reps[offset][1], "geo_precision": row.get("geo_precision") or "exact",
-            "precision_m": row.get("precision_m"),
-            "location_name": row.get("location_name") or "",
-            "actor_id": row.get("actor_id"),
-            "attribution": row.get("attribution") or "unattributed",
-            "confidence": row.get("confidence", 50), "campaign_id": None,
-        })
-        vectors += [{"incident_id": iid, "vector_id": v} for v in row.get("vector_ids", ())]
-        countries += [{"incident_id": iid, "iso_a3": c} for c in row.get("country_codes", ())]
-        techniques += [{"incident_id": iid, "technique_id": t}
-                       for t in row.get("technique_ids", ())]
-        sources += [{"incident_id": iid, "url": s["url"], "publisher": s["publisher"],
-                     "published_on": day(s["published_on"]) if s["published_on"] else None,
-                     "archived_url": s["archived_url"]} for s in row.get("sources", ())]
-        revisions.append({"incident_id": iid, "number": 1, "author_id": author_id,
-                          "created_at": now_bound, "action": action, "changes": None,
-                          "snapshot": snapshot_json(row["snapshot"], None) if sqlite
-                          else row["snapshot"]})
-    tables = ((Incident.__table__, incidents), (incident_vectors, vectors),
-              (incident_countries, countries), (incident_techniques, techniques),
-              (Source.__table__, sources), (Revision.__table__, revisions))
-    if sqlite:
-        _insert_sqlite(tables)
+    fields = _bulk_fields(rows)
+    incidents = _incident_columns(fields, ids, author_id=author_id, status=status,
+                                  dialect=dialect)
+    revisions = {"incident_id": ids, "number": repeat(1), "author_id": repeat(author_id),
+                 "created_at": incidents["created_at"], "action": repeat(action),
+                 "changes": repeat(None), "snapshot": _snapshot_texts(fields, status)}
+    tables = ((Incident.__table__, _tuples(incidents)),
+              (incident_vectors, _links(ids, fields["vector_ids"], "vector_id")),
+              (incident_countries, _links(ids, fields["country_codes"], "iso_a3")),
+              (incident_techniques, _links(ids, fields["technique_ids"], "technique_id")),
+              (Source.__table__, _source_rows(ids, fields["sources"], dialect)),
+              (Revision.__table__, _tuples(revisions)))
+    if dialect == "sqlite":
+        _insert_sqlite(tables, ids)
     else:
-        for table, values in tables:
+        for table, (names, values) in tables:
             if values:
-                db.session.execute(sa.insert(table), values)
+                db.session.execute(sa.insert(table), [dict(zip(names, v)) for v in values])
     return ids
+
+
+def _bulk_fields(rows):
+    """The fields of ``rows`` column by column, defaults applied as ``Incident`` has them."""
+    def column(name, default=None):
+        return [row.get(name) or default for row in rows]
+    return {"title": [row["title"] for row in rows], "summary": column("summary", ""),
+            "lang": column("lang", "en"), "start_date": [row["start_date"] for row in rows],
+            "end_date": [row["end_date"] for row in rows],
+            "time_precision": column("time_precision", "day"),
+            "geometry": [row["geometry"] for row in rows],
+            "geo_precision": column("geo_precision", "exact"),
+            "precision_m": [row.get("precision_m") for row in rows],
+            "location_name": column("location_name", ""),
+            "attribution": column("attribution", "unattributed"),
+            "confidence": [row.get("confidence", 50) for row in rows],
+            "published_at": [row.get("published_at") for row in rows],
+            "actor_id": column("actor_id"), "actor": column("actor"),
+            "vectors": column("vectors", ()), "vector_ids": column("vector_ids", ()),
+            "country_codes": column("country_codes", ()),
+            "technique_ids": column("technique_ids", ()), "sources": column("sources", ())}
+
+
+def _incident_columns(fields, ids, *, author_id, status, dialect):
+    """The incidents table's values by column: a list, or ``repeat`` of a constant."""
+    sqlite = dialect == "sqlite"
+    # SQLite stores dates and datetimes as text, in SQLAlchemy's formats.
+    day = date.isoformat if sqlite else _same
+    moment = _sqlite_datetime if sqlite else _same
+    now = moment(utcnow())
+    published = status == "published"
+    geometries = fields["geometry"]
+    # Plain floats: database drivers do not adapt numpy scalars.
+    min_x, min_y, max_x, max_y = shapely.bounds(geometries).T.tolist()
+    rep_x, rep_y = rep_points(geometries).T.tolist()
+    copied = ("title", "summary", "lang", "time_precision", "geo_precision", "precision_m",
+              "location_name", "actor_id", "attribution", "confidence")
+    return {"id": ids, "uuid": _uuid4_texts(len(ids)), "status": repeat(status),
+            "created_by_id": repeat(author_id),
+            "reviewed_by_id": repeat(author_id if published else None),
+            "rejection_reason": repeat(None), "created_at": repeat(now),
+            "updated_at": repeat(now),
+            "published_at": [moment(p) if p else now if published else None
+                             for p in fields["published_at"]],
+            "version": repeat(1), "start_date": list(map(day, fields["start_date"])),
+            "end_date": list(map(day, fields["end_date"])),
+            "geometry": encode_many(geometries, dialect), "min_x": min_x, "min_y": min_y,
+            "max_x": max_x, "max_y": max_y, "rep_x": rep_x, "rep_y": rep_y,
+            "campaign_id": repeat(None), **{name: fields[name] for name in copied}}
+
+
+def _same(value):
+    return value
+
+
+def _tuples(columns):
+    """``(names, rows)`` of a ``{name: column}`` mapping (``zip`` stops at the real lists)."""
+    return list(columns), list(zip(*columns.values()))
+
+
+def _links(ids, keys, column):
+    """``(names, rows)`` of a link table: one ``(incident_id, key)`` per key of each incident."""
+    return ["incident_id", column], [(iid, key) for iid, row_keys in zip(ids, keys)
+                                     for key in row_keys]
+
+
+def _source_rows(ids, sources, dialect):
+    """``(names, rows)`` of the sources table."""
+    day = date.isoformat if dialect == "sqlite" else _same
+    return (["incident_id", "url", "publisher", "published_on", "archived_url"],
+            [(iid, s["url"], s["publisher"], day(s["published_on"]) if s["published_on"]
+              else None, s["archived_url"]) for iid, row_sources in zip(ids, sources)
+             for s in row_sources])
+
+
+# The first revision's snapshot, as ``JSONDict`` would write ``snapshot(incident)``
+# (keys sorted) but filled in by ``%`` from values encoded column by column:
+# json.dumps of one dict per row, and the geometry's GeoJSON parsed only to be
+# written again, were a third of a bulk import's Python time.
+SNAPSHOT_KEYS = sorted((*SNAPSHOT_FIELDS, "geometry", "actor", "vectors", "countries",
+                        "techniques", "sources"))
+_SNAPSHOT_TEMPLATE = "{" + ", ".join(f'"{key}": %s' for key in SNAPSHOT_KEYS) + "}"
+_SOURCE_TEMPLATE = '{"archived_url": %s, "published_on": %s, "publisher": %s, "url": %s}'
+_json_string = json.encoder.encode_basestring  # json.dumps(text, ensure_ascii=False), in C
+
+
+def _json_text(value):
+    """JSON of a text or ``None``."""
+    return "null" if value is None else _json_string(value)
+
+
+def _json_numbers(values):
+    return ["null" if value is None else str(int(value)) for value in values]
+
+
+def _json_sorted_lists(lists):
+    """JSON of each list of texts, sorted (as ``snapshot`` sorts vectors, countries…)."""
+    return ["[" + ", ".join(map(_json_string, sorted(items))) + "]" for items in lists]
+
+
+def _json_sources(sources):
+    """JSON of each incident's list of sources (in the order they are stored)."""
+    return ["[" + ", ".join(_SOURCE_TEMPLATE % (
+        _json_text(s["archived_url"]),
+        _json_string(s["published_on"].isoformat()) if s["published_on"] else "null",
+        _json_string(s["publisher"]), _json_string(s["url"])) for s in row_sources) + "]"
+        for row_sources in sources]
+
+
+def _snapshot_texts(fields, status):
+    """The first revision's snapshot of each bulk-inserted incident, as JSON text.
+
+    After ``json.loads`` it equals ``snapshot(incident)`` of the stored incident
+    (tests/incidents/test_bulk_snapshot.py); only the spacing of the geometry,
+    shapely's GeoJSON text, differs from ``JSONDict``'s.
+    """
+    count = len(fields["title"])
+    values = {
+        **{name: map(_json_string, fields[name])
+           for name in ("title", "summary", "lang", "time_precision", "geo_precision",
+                        "location_name", "attribution")},
+        "status": repeat(_json_string(status)), "rejection_reason": repeat("null"),
+        "start_date": (_json_string(d.isoformat()) for d in fields["start_date"]),
+        "end_date": (_json_string(d.isoformat()) for d in fields["end_date"]),
+        "precision_m": _json_numbers(fields["precision_m"]),
+        "confidence": _json_numbers(fields["confidence"]),
+        "actor": map(_json_text, fields["actor"]),
+        "geometry": shapely.to_geojson(fields["geometry"]).tolist() if count else [],
+        "vectors": _json_sorted_lists(fields["vectors"]),
+        "countries": _json_sorted_lists(fields["country_codes"]),
+        "techniques": _json_sorted_lists(fields["technique_ids"]),
+        "sources": _json_sources(fields["sources"])}
+    return list(map(_SNAPSHOT_TEMPLATE.__mod__, zip(*(values[key] for key in SNAPSHOT_KEYS))))
 
 
 def _uuid4_texts(count):
@@ -679,16 +776,17 @@ def bulk_writing():
         connection.execute(f"PRAGMA cache_size = {before}")
 
 
-def _insert_sqlite(tables):
-    """Insert ``(table, rows)`` through the DB-API cursor, row triggers done in bulk.
+def _insert_sqlite(tables, ids):
+    """Insert ``(table, (names, rows))`` through the DB-API cursor, row triggers done in bulk.
 
     Row triggers cost more than the rows themselves (an R*Tree insert and
     three map-log writes per row), so inside the caller's transaction they are
-    dropped, the rows inserted, the R*Tree rows inserted from the same values,
-    the map's change log written once for the batch (``_log_map_changes``),
-    and the triggers created again from their own SQL. SQLite's DDL is transactional: a rollback brings everything back,
-    and other connections never see the triggers missing (the write lock is
-    held, readers see the last commit).
+    dropped, the rows inserted, the R*Tree rows copied from the new incident
+    rows (``ids``, a range), the map's change log written once for the batch
+    (``_log_map_changes``), and the triggers created again from their own SQL.
+    SQLite's DDL is transactional: a rollback brings everything back, and other
+    connections never see the triggers missing (the write lock is held, readers
+    see the last commit).
     """
     db.session.flush()
     cursor = db.session.connection().connection.cursor()
@@ -698,26 +796,23 @@ def _insert_sqlite(tables):
         f"({', '.join('?' * len(names))})", names).fetchall())
     for name in triggers:
         cursor.execute(f'DROP TRIGGER "{name}"')
-    for table, values in tables:
+    for table, (columns, values) in tables:
         if values:
-            columns = list(values[0])
-            cursor.executemany(
-                f"INSERT INTO {table.name} ({', '.join(columns)}) "
-                f"VALUES ({', '.join(':' + c for c in columns)})", values)
-    incidents = tables[0][1]
+            cursor.executemany(f"INSERT INTO {table.name} ({', '.join(columns)}) "
+                               f"VALUES ({', '.join('?' * len(columns))})", values)
+    span = (ids[0], ids[-1])
     if RTREE_TRIGGER in triggers:
-        cursor.executemany("INSERT INTO incident_rtree VALUES (?, ?, ?, ?, ?)",
-                           [(r["id"], r["min_x"], r["max_x"], r["min_y"], r["max_y"])
-                            for r in incidents])
+        cursor.execute("INSERT INTO incident_rtree SELECT id, min_x, max_x, min_y, max_y "
+                       "FROM incidents WHERE id BETWEEN ? AND ?", span)
     if MAP_TRIGGERS[0] in triggers:
-        _log_map_changes(cursor, triggers[MAP_TRIGGERS[0]], [r["id"] for r in incidents])
+        _log_map_changes(cursor, triggers[MAP_TRIGGERS[0]], span)
     for sql in triggers.values():
         cursor.execute(sql)
     cursor.close()
 
 
-def _log_map_changes(cursor, trigger_sql, ids):
-    """What the map triggers do per row, once for the batch: bump, log ``ids``, prune.
+def _log_map_changes(cursor, trigger_sql, span):
+    """What the map triggers do per row, once for the batch: bump, log the ids in ``span``, prune.
 
     The bump and the prune are the trigger's own first and last statements;
     every new incident is logged under the one counter value the bump reached
@@ -726,30 +821,13 @@ def _log_map_changes(cursor, trigger_sql, ids):
     body = trigger_sql[trigger_sql.index(" BEGIN ") + 7:trigger_sql.rindex("END")]
     statements = [part.strip() for part in body.split(";") if part.strip()]
     cursor.execute(statements[0])
-    cursor.executemany("INSERT OR IGNORE INTO map_changes (seq, incident_id) SELECT value, ? "
-                       "FROM change_counters WHERE name = 'incidents'", [(i,) for i in ids])
+    cursor.execute("INSERT OR IGNORE INTO map_changes (seq, incident_id) SELECT value, id "
+                   "FROM change_counters, incidents WHERE name = 'incidents' "
+                   "AND id BETWEEN ? AND ?", span)
     cursor.execute(statements[-1])
 
 
-def bulk_snapshot(data, *, status, actor_name, geometry=None):
-    """The first revision's snapshot for a bulk-inserted incident (same keys as ``snapshot``).
-
-    ``geometry`` is the GeoJSON mapping when the caller computed it in bulk.
-    """
-    snap = {name: data.get(name) for name in SNAPSHOT_FIELDS}
-    snap.update(status=status, actor=actor_name,
-                start_date=data["start_date"].isoformat(),
-                end_date=data["end_date"].isoformat(),
-                geometry=geometry if geometry is not None else to_geojson(data["geometry"]),
-                vectors=sorted(data.get("vectors") or []),
-                countries=sorted(data.get("country_codes") or []),
-                techniques=sorted(data.get("techniques") or []),
-                sources=[{k: (v.isoformat() if hasattr(v, "isoformat") else v)
-                          for k, v in s.items()} for s in data.get("sources") or []])
-    return snap
-
-
-def prepare_bulk_rows(parsed, refs, *, status):
+def prepare_bulk_rows(parsed, refs):
     """Resolve references of parsed rows for ``bulk_insert``.
 
     ``parsed`` is a list of ``(line, data)`` from ``schema.parse_incident``.
@@ -761,25 +839,39 @@ def prepare_bulk_rows(parsed, refs, *, status):
     missing = [i for i, (_, d) in enumerate(parsed) if not d.get("countries")]
     derived = refs.derive_countries([parsed[i][1]["geometry"] for i in missing])
     codes_for = dict(zip(missing, derived))
+    vectors = _memo_lookup(refs, "vectors", "slug", "id")
+    countries = _memo_lookup(refs, "countries", "iso_a3")
+    techniques = _memo_lookup(refs, "techniques", "id")
     rows = []
     for index, (line, data) in enumerate(parsed):
         row = dict(data)
         try:
-            row["vector_ids"] = [v.id for v in refs.lookup("vectors", data["vectors"])]
-            codes = data["countries"] or codes_for[index]
-            row["country_codes"] = [c.iso_a3 for c in refs.lookup("countries", codes)]
-            row["technique_ids"] = [t.id for t in refs.lookup("techniques",
-                                                              data.get("techniques") or [])]
+            row["vectors"], row["vector_ids"] = vectors(data["vectors"])
+            row["country_codes"], = countries(data["countries"] or codes_for[index])
+            row["technique_ids"], = techniques(data.get("techniques") or [])
         except ValidationError as exc:
             errors.extend((line, field, reason) for field, reason in exc.errors)
             continue
         rows.append(row)
     if errors:
         return [], errors
-    geojsons = shapely.to_geojson([row["geometry"] for row in rows]).tolist()
-    for row, geojson in zip(rows, geojsons):
+    for row in rows:
         actor = refs.actor(row.get("actor"))
-        row["actor_id"] = actor.id if actor else None
-        row["snapshot"] = bulk_snapshot(row, status=status, geometry=json.loads(geojson),
-                                        actor_name=actor.name if actor else None)
+        row["actor_id"], row["actor"] = (actor.id, actor.name) if actor else (None, None)
     return rows, []
+
+
+def _memo_lookup(refs, kind, *attributes):
+    """``keys -> (list of attribute values, …)`` of ``refs.lookup(kind, keys)``, memoised.
+
+    An import repeats the same few lists of vectors and countries on most rows.
+    """
+    memo = {}
+
+    def resolve(keys):
+        key = tuple(keys)
+        if key not in memo:
+            found = refs.lookup(kind, keys)
+            memo[key] = tuple([getattr(obj, name) for obj in found] for name in attributes)
+        return memo[key]
+    return resolve

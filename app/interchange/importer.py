@@ -150,7 +150,7 @@ class _Run:
         batch, self.pending = self._fresh(self.pending), []
         if self.result.errors or not batch:
             return  # keep validating for the report, but insert nothing more
-        rows, errors = prepare_bulk_rows(batch, self.refs, status=self.status)
+        rows, errors = prepare_bulk_rows(batch, self.refs)
         if errors:
             self.result.errors.extend(errors)
             return
