@@ -10,7 +10,7 @@ import os
 import weakref
 from contextlib import contextmanager
 from datetime import date, datetime
-from itertools import repeat
+from itertools import compress, repeat
 
 import numpy as np
 import shapely
@@ -222,10 +222,19 @@ class References:
 
     def lookup(self, kind, keys):
         """Objects for ``keys`` from the ``kind`` table; raise naming unknown keys."""
+        return [self._get(kind, obj_key) for obj_key in self._keys(kind, keys)]
+
+    def known(self, kind, keys):
+        """Like ``lookup``, but the cached detached objects: no session, for pure callers."""
+        table = self._tables[kind]
+        return [table[key] for key in self._keys(kind, keys)]
+
+    def _keys(self, kind, keys):
+        """``keys`` without repeats; raise naming the unknown ones."""
         unknown = [k for k in keys if k not in self._tables[kind]]
         if unknown:
             raise ValidationError([(kind, Message(_UNKNOWN[kind], keys=", ".join(unknown)))])
-        return [self._get(kind, k) for k in dict.fromkeys(keys)]
+        return dict.fromkeys(keys)
 
     def derive_countries(self, geometries):
         """Country codes per geometry by spatial join, limited to known countries."""
@@ -564,29 +573,95 @@ def bulk_insert(rows, *, author_id, status, action):
 
     ``rows`` are dicts of clean fields where ``actor_id`` (and ``actor``, the
     actor's stored name), ``vectors`` (slugs) with their ``vector_ids``,
-    ``country_codes``, ``technique_ids`` and ``sources`` are already resolved
-    (``prepare_bulk_rows``). The caller owns the transaction (all or nothing),
-    so this only flushes. Each incident gets its first revision, whose snapshot
-    is written from the very values stored (``_snapshot_texts``). Per-row
-    Python is what limits a bulk import, so values are gathered column by
-    column and become positional tuples by one ``zip``. On SQLite the tuples go
-    through the DB-API cursor (``_insert_sqlite``), on PostgreSQL through Core.
+    ``country_codes``, ``technique_ids`` and ``sources`` are already resolved.
+    The caller owns the transaction (all or nothing), so this only flushes.
     """
     if not rows:
         return []
-    dialect = db.engine.dialect.name
-    ids = _reserve_incident_ids(len(rows))
+    columns = bulk_columns(rows, status=status, dialect=db.engine.dialect.name)
+    return insert_bulk_columns(columns, author_id=author_id, status=status, action=action)
+
+
+def bulk_columns(rows, *, status, dialect):
+    """What ``insert_bulk_columns`` stores for ``rows`` that needs no database, by column.
+
+    Pure (no session), so that an import can build it in a worker process
+    while the previous chunk is inserted. Per-row Python is what limits a bulk
+    insert, so every value is gathered column by column: the incidents
+    table's varying columns (``incidents``), each row's link keys and source
+    tuples, its actor (``actor_id``, ``actor``; ``resolve_actors`` may fill
+    them later) and its first snapshot after the actor (``_snapshot_tails``).
+    """
     fields = _bulk_fields(rows)
-    incidents = _incident_columns(fields, ids, author_id=author_id, status=status,
-                                  dialect=dialect)
+    day = date.isoformat if dialect == "sqlite" else _same
+    geometries = fields["geometry"]
+    # Plain floats: database drivers do not adapt numpy scalars.
+    min_x, min_y, max_x, max_y = shapely.bounds(geometries).T.tolist()
+    rep_x, rep_y = rep_points(geometries).T.tolist()
+    copied = ("title", "summary", "lang", "time_precision", "geo_precision", "precision_m",
+              "location_name", "attribution", "confidence", "published_at")
+    incidents = {"uuid": _uuid4_texts(len(rows)), "start_date": list(map(day, fields["start_date"])),
+                 "end_date": list(map(day, fields["end_date"])),
+                 "geometry": encode_many(geometries, dialect), "min_x": min_x,
+                 "min_y": min_y, "max_x": max_x, "max_y": max_y, "rep_x": rep_x,
+                 "rep_y": rep_y, **{name: fields[name] for name in copied}}
+    return {"incidents": incidents, "actor_id": fields["actor_id"], "actor": fields["actor"],
+            "vector_ids": fields["vector_ids"], "country_codes": fields["country_codes"],
+            "technique_ids": fields["technique_ids"],
+            "sources": [[(s["url"], s["publisher"],
+                          day(s["published_on"]) if s["published_on"] else None,
+                          s["archived_url"]) for s in row_sources]
+                        for row_sources in fields["sources"]],
+            "snapshot_tails": _snapshot_tails(fields, status)}
+
+
+def resolve_actors(columns, refs):
+    """Fill ``bulk_columns``' ``actor_id`` and ``actor`` (stored name) from actor names.
+
+    Needs the session: a new name creates its actor (``References.actor``).
+    """
+    actors = [refs.actor(name) for name in columns["actor"]]
+    columns["actor_id"] = [actor.id if actor else None for actor in actors]
+    columns["actor"] = [actor.name if actor else None for actor in actors]
+
+
+def select_bulk_rows(columns, keep):
+    """``bulk_columns`` of the rows whose ``keep`` is true."""
+    def pick(values):
+        return list(compress(values, keep))
+    return {name: {k: pick(v) for k, v in value.items()} if isinstance(value, dict)
+            else pick(value) for name, value in columns.items()}
+
+
+def insert_bulk_columns(columns, *, author_id, status, action):
+    """Insert the incidents of ``bulk_columns``, with their links and first revisions.
+
+    Returns their ids. The columns become positional tuples by one ``zip``; on
+    SQLite they go through the DB-API cursor (``_insert_sqlite``), on
+    PostgreSQL through Core.
+    """
+    dialect = db.engine.dialect.name
+    ids = _reserve_incident_ids(len(columns["actor"]))
+    # SQLite stores datetimes as text, in SQLAlchemy's format.
+    moment = _sqlite_datetime if dialect == "sqlite" else _same
+    now = moment(utcnow())
+    published = status == "published"
+    given = columns["incidents"]
+    incidents = {"id": ids, "status": repeat(status), "created_by_id": repeat(author_id),
+                 "reviewed_by_id": repeat(author_id if published else None),
+                 "rejection_reason": repeat(None), "created_at": repeat(now),
+                 "updated_at": repeat(now), "version": repeat(1), "campaign_id": repeat(None),
+                 "actor_id": columns["actor_id"], **given,
+                 "published_at": [moment(p) if p else now if published else None
+                                  for p in given["published_at"]]}
     revisions = {"incident_id": ids, "number": repeat(1), "author_id": repeat(author_id),
-                 "created_at": incidents["created_at"], "action": repeat(action),
-                 "changes": repeat(None), "snapshot": _snapshot_texts(fields, status)}
+                 "created_at": repeat(now), "action": repeat(action), "changes": repeat(None),
+                 "snapshot": _snapshot_texts(columns["actor"], columns["snapshot_tails"])}
     tables = ((Incident.__table__, _tuples(incidents)),
-              (incident_vectors, _links(ids, fields["vector_ids"], "vector_id")),
-              (incident_countries, _links(ids, fields["country_codes"], "iso_a3")),
-              (incident_techniques, _links(ids, fields["technique_ids"], "technique_id")),
-              (Source.__table__, _source_rows(ids, fields["sources"], dialect)),
+              (incident_vectors, _links(ids, columns["vector_ids"], ["vector_id"])),
+              (incident_countries, _links(ids, columns["country_codes"], ["iso_a3"])),
+              (incident_techniques, _links(ids, columns["technique_ids"], ["technique_id"])),
+              (Source.__table__, _links(ids, columns["sources"], SOURCE_COLUMNS)),
               (Revision.__table__, _tuples(revisions)))
     if dialect == "sqlite":
         _insert_sqlite(tables, ids)
@@ -618,36 +693,11 @@ def _bulk_fields(rows):
             "technique_ids": column("technique_ids", ()), "sources": column("sources", ())}
 
 
-def _incident_columns(fields, ids, *, author_id, status, dialect):
-    """The incidents table's values by column: a list, or ``repeat`` of a constant."""
-    sqlite = dialect == "sqlite"
-    # SQLite stores dates and datetimes as text, in SQLAlchemy's formats.
-    day = date.isoformat if sqlite else _same
-    moment = _sqlite_datetime if sqlite else _same
-    now = moment(utcnow())
-    published = status == "published"
-    geometries = fields["geometry"]
-    # Plain floats: database drivers do not adapt numpy scalars.
-    min_x, min_y, max_x, max_y = shapely.bounds(geometries).T.tolist()
-    rep_x, rep_y = rep_points(geometries).T.tolist()
-    copied = ("title", "summary", "lang", "time_precision", "geo_precision", "precision_m",
-              "location_name", "actor_id", "attribution", "confidence")
-    return {"id": ids, "uuid": _uuid4_texts(len(ids)), "status": repeat(status),
-            "created_by_id": repeat(author_id),
-            "reviewed_by_id": repeat(author_id if published else None),
-            "rejection_reason": repeat(None), "created_at": repeat(now),
-            "updated_at": repeat(now),
-            "published_at": [moment(p) if p else now if published else None
-                             for p in fields["published_at"]],
-            "version": repeat(1), "start_date": list(map(day, fields["start_date"])),
-            "end_date": list(map(day, fields["end_date"])),
-            "geometry": encode_many(geometries, dialect), "min_x": min_x, "min_y": min_y,
-            "max_x": max_x, "max_y": max_y, "rep_x": rep_x, "rep_y": rep_y,
-            "campaign_id": repeat(None), **{name: fields[name] for name in copied}}
-
-
 def _same(value):
     return value
+
+
+SOURCE_COLUMNS = ["url", "publisher", "published_on", "archived_url"]
 
 
 def _tuples(columns):
@@ -655,28 +705,25 @@ def _tuples(columns):
     return list(columns), list(zip(*columns.values()))
 
 
-def _links(ids, keys, column):
-    """``(names, rows)`` of a link table: one ``(incident_id, key)`` per key of each incident."""
-    return ["incident_id", column], [(iid, key) for iid, row_keys in zip(ids, keys)
-                                     for key in row_keys]
-
-
-def _source_rows(ids, sources, dialect):
-    """``(names, rows)`` of the sources table."""
-    day = date.isoformat if dialect == "sqlite" else _same
-    return (["incident_id", "url", "publisher", "published_on", "archived_url"],
-            [(iid, s["url"], s["publisher"], day(s["published_on"]) if s["published_on"]
-              else None, s["archived_url"]) for iid, row_sources in zip(ids, sources)
-             for s in row_sources])
+def _links(ids, values, names):
+    """``(names, rows)`` of a table of ``(incident_id, *value)``, one per value of each incident."""
+    if len(names) == 1:
+        return ["incident_id", *names], [(iid, value) for iid, row_values in zip(ids, values)
+                                         for value in row_values]
+    return ["incident_id", *names], [(iid, *value) for iid, row_values in zip(ids, values)
+                                     for value in row_values]
 
 
 # The first revision's snapshot, as ``JSONDict`` would write ``snapshot(incident)``
 # (keys sorted) but filled in by ``%`` from values encoded column by column:
 # json.dumps of one dict per row, and the geometry's GeoJSON parsed only to be
-# written again, were a third of a bulk import's Python time.
+# written again, were a third of a bulk import's Python time. The actor, the
+# first key, is the one value that needs the database: ``_snapshot_tails``
+# writes everything after it, ``_snapshot_texts`` puts it in front.
 SNAPSHOT_KEYS = sorted((*SNAPSHOT_FIELDS, "geometry", "actor", "vectors", "countries",
                         "techniques", "sources"))
-_SNAPSHOT_TEMPLATE = "{" + ", ".join(f'"{key}": %s' for key in SNAPSHOT_KEYS) + "}"
+assert SNAPSHOT_KEYS[0] == "actor"
+_SNAPSHOT_TAIL = "".join(f', "{key}": %s' for key in SNAPSHOT_KEYS[1:]) + "}"
 _SOURCE_TEMPLATE = '{"archived_url": %s, "published_on": %s, "publisher": %s, "url": %s}'
 _json_string = json.encoder.encode_basestring  # json.dumps(text, ensure_ascii=False), in C
 
@@ -704,13 +751,8 @@ def _json_sources(sources):
         for row_sources in sources]
 
 
-def _snapshot_texts(fields, status):
-    """The first revision's snapshot of each bulk-inserted incident, as JSON text.
-
-    After ``json.loads`` it equals ``snapshot(incident)`` of the stored incident
-    (tests/incidents/test_bulk_snapshot.py); only the spacing of the geometry,
-    shapely's GeoJSON text, differs from ``JSONDict``'s.
-    """
+def _snapshot_tails(fields, status):
+    """Each first snapshot after its actor: ``, "attribution": …}`` (see ``_snapshot_texts``)."""
     count = len(fields["title"])
     values = {
         **{name: map(_json_string, fields[name])
@@ -721,13 +763,22 @@ def _snapshot_texts(fields, status):
         "end_date": (_json_string(d.isoformat()) for d in fields["end_date"]),
         "precision_m": _json_numbers(fields["precision_m"]),
         "confidence": _json_numbers(fields["confidence"]),
-        "actor": map(_json_text, fields["actor"]),
         "geometry": shapely.to_geojson(fields["geometry"]).tolist() if count else [],
         "vectors": _json_sorted_lists(fields["vectors"]),
         "countries": _json_sorted_lists(fields["country_codes"]),
         "techniques": _json_sorted_lists(fields["technique_ids"]),
         "sources": _json_sources(fields["sources"])}
-    return list(map(_SNAPSHOT_TEMPLATE.__mod__, zip(*(values[key] for key in SNAPSHOT_KEYS))))
+    return list(map(_SNAPSHOT_TAIL.__mod__, zip(*(values[key] for key in SNAPSHOT_KEYS[1:]))))
+
+
+def _snapshot_texts(actors, tails):
+    """The first revision's snapshot of each bulk-inserted incident, as JSON text.
+
+    After ``json.loads`` it equals ``snapshot(incident)`` of the stored incident
+    (tests/incidents/test_bulk_snapshot.py); only the spacing of the geometry,
+    shapely's GeoJSON text, differs from ``JSONDict``'s.
+    """
+    return ['{"actor": ' + _json_text(actor) + tail for actor, tail in zip(actors, tails)]
 
 
 def _uuid4_texts(count):
@@ -828,20 +879,22 @@ def _log_map_changes(cursor, trigger_sql, span):
 
 
 def prepare_bulk_rows(parsed, refs):
-    """Resolve references of parsed rows for ``bulk_insert``.
+    """Resolve the vectors, countries and techniques of parsed rows for ``bulk_columns``.
 
     ``parsed`` is a list of ``(line, data)`` from ``schema.parse_incident``.
-    Returns ``(rows, errors)``; ``errors`` are ``(line, field, reason)``. Actors
-    are only created when there is no error at all, so a refused file leaves
-    nothing behind.
+    Returns ``(rows, errors)``: ``(line, row)`` of the rows that resolve, and
+    ``(line, field, reason)`` of those that do not (the caller inserts nothing
+    when there is one). Pure (``References.known``): actors, which may have to
+    be created, are left to ``resolve_actors``, once there is no error at all,
+    so that a refused file leaves nothing behind.
     """
     errors = []
     missing = [i for i, (_, d) in enumerate(parsed) if not d.get("countries")]
     derived = refs.derive_countries([parsed[i][1]["geometry"] for i in missing])
     codes_for = dict(zip(missing, derived))
-    vectors = _memo_lookup(refs, "vectors", "slug", "id")
-    countries = _memo_lookup(refs, "countries", "iso_a3")
-    techniques = _memo_lookup(refs, "techniques", "id")
+    vectors = _memo_known(refs, "vectors", "slug", "id")
+    countries = _memo_known(refs, "countries", "iso_a3")
+    techniques = _memo_known(refs, "techniques", "id")
     rows = []
     for index, (line, data) in enumerate(parsed):
         row = dict(data)
@@ -852,17 +905,12 @@ def prepare_bulk_rows(parsed, refs):
         except ValidationError as exc:
             errors.extend((line, field, reason) for field, reason in exc.errors)
             continue
-        rows.append(row)
-    if errors:
-        return [], errors
-    for row in rows:
-        actor = refs.actor(row.get("actor"))
-        row["actor_id"], row["actor"] = (actor.id, actor.name) if actor else (None, None)
-    return rows, []
+        rows.append((line, row))
+    return rows, errors
 
 
-def _memo_lookup(refs, kind, *attributes):
-    """``keys -> (list of attribute values, …)`` of ``refs.lookup(kind, keys)``, memoised.
+def _memo_known(refs, kind, *attributes):
+    """``keys -> (list of attribute values, …)`` of ``refs.known(kind, keys)``, memoised.
 
     An import repeats the same few lists of vectors and countries on most rows.
     """
@@ -871,7 +919,7 @@ def _memo_lookup(refs, kind, *attributes):
     def resolve(keys):
         key = tuple(keys)
         if key not in memo:
-            found = refs.lookup(kind, keys)
+            found = refs.known(kind, keys)
             memo[key] = tuple([getattr(obj, name) for obj in found] for name in attributes)
         return memo[key]
     return resolve

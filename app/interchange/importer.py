@@ -20,8 +20,9 @@ from app.extensions import db
 from app.incidents import policy
 from app.incidents.models import Incident
 from app.incidents.schema import ValidationError, parse_incidents
-from app.incidents.service import (PermissionDenied, References, bulk_insert, bulk_writing,
-                                   prepare_bulk_rows)
+from app.incidents.service import (PermissionDenied, References, bulk_columns, bulk_writing,
+                                   insert_bulk_columns, prepare_bulk_rows, resolve_actors,
+                                   select_bulk_rows)
 from app.interchange import csv_io, geojson_io, gpkg_io, stix_io
 from app.interchange.errors import FormatError
 from app.interchange.export import paused_gc
@@ -93,9 +94,10 @@ def duplicate_keys(titles, start_dates, geometries):
 def _existing_keys(batch, before_id):
     """Keys of incidents stored before the import (id ≤ ``before_id``) sharing a title.
 
-    Rows of this import are checked against each other in memory instead.
+    ``batch`` holds ``(position, title, key)``; rows of this import are checked
+    against each other in memory instead (``_Reader``).
     """
-    titles = sorted({data["title"] for _, data in batch})
+    titles = sorted({title for _, title, _ in batch})
     keys = set()
     for start in range(0, len(titles) if before_id else 0, TITLES_PER_QUERY):
         rows = db.session.execute(
@@ -112,63 +114,119 @@ def _unreadable(props):
     return "__extra__" in props or "__error__" in props
 
 
+@dataclass
+class _Chunk:
+    """What ``_Reader`` made of up to ``CHUNK`` rows read, in file order.
+
+    ``errors`` are validation problems; ``rows`` are ``(position, title, key,
+    repeated)`` of the valid rows, ``repeated`` when an earlier row of the
+    file has the same key; ``problems`` are the references that do not resolve
+    among the others (``prepare_bulk_rows``), ``columns`` (``bulk_columns``)
+    the rows that do resolve, at ``positions``. Whether a row repeats a stored
+    incident, which voids its problems, is for ``_Run`` to tell.
+    """
+
+    errors: list
+    rows: list
+    problems: list = field(default_factory=list)
+    positions: list = field(default_factory=list)
+    columns: dict = None
+
+
+class _Reader:
+    """The half of an import that needs no database: validate and prepare rows.
+
+    ``chunks`` yields a ``_Chunk`` per ``CHUNK`` rows. Once a row is invalid
+    nothing more is prepared (the import will be refused), but every row is
+    still validated for the report. Pure, so that a worker process can run it
+    (``_from_worker``).
+    """
+
+    def __init__(self, refs, status, dialect):
+        self.refs, self.status, self.dialect = refs, status, dialect
+        self.seen = set()
+        self.invalid = False
+
+    def chunks(self, rows):
+        raw = []
+        for position, props in rows:
+            raw.append((position, props))
+            if len(raw) >= CHUNK:
+                yield self._chunk(raw)
+                raw = []
+        yield self._chunk(raw)
+
+    def _chunk(self, raw):
+        errors, parsed = _parse(raw)
+        self.invalid = self.invalid or bool(errors)
+        keys = duplicate_keys([d["title"] for _, d in parsed],
+                              [d["start_date"] for _, d in parsed],
+                              [d["geometry"] for _, d in parsed])
+        chunk = _Chunk(errors, [])
+        unseen = []
+        for (position, data), key in zip(parsed, keys):
+            repeated = key in self.seen
+            chunk.rows.append((position, data["title"], key, repeated))
+            if not repeated:
+                self.seen.add(key)
+                unseen.append((position, data))
+        if unseen and not self.invalid:
+            rows, chunk.problems = prepare_bulk_rows(unseen, self.refs)
+            if rows:
+                chunk.positions = [position for position, _ in rows]
+                chunk.columns = bulk_columns([row for _, row in rows], status=self.status,
+                                             dialect=self.dialect)
+        return chunk
+
+
+def _parse(raw):
+    """``(errors, [(position, data)])`` of rows read (``parse_incidents``), in file order."""
+    errors, valid = [], []
+    parsed = iter(parse_incidents([p for _, p in raw if not _unreadable(p)]))
+    for position, props in raw:
+        if "__extra__" in props:
+            errors.append((position, "row", Message(
+                N_("has more cells than the header has columns"))))
+        elif "__error__" in props:
+            errors.append((position, *props["__error__"]))
+        else:
+            data = next(parsed)
+            if isinstance(data, ValidationError):
+                errors.extend((position, f, r) for f, r in data.errors)
+            else:
+                valid.append((position, data))
+    return errors, valid
+
+
 class _Run:
-    """One import: parse, deduplicate, insert in chunks, remember problems."""
+    """The half of an import that writes: check stored duplicates, insert, remember problems."""
 
     def __init__(self, user, status):
         self.user, self.status = user, status
         self.refs = References()
         self.result = ImportResult()
-        self.seen = set()
-        self.raw, self.pending = [], []
         self.before_id = db.session.scalar(sa.select(sa.func.max(Incident.id))) or 0
 
-    def add(self, position, props):
-        self.raw.append((position, props))
-        if len(self.raw) >= CHUNK:
-            self.flush()
-
-    def _parse(self):
-        """Validate the rows read so far (``parse_incidents``), in file order."""
-        raw, self.raw = self.raw, []
-        parsed = iter(parse_incidents([p for _, p in raw if not _unreadable(p)]))
-        for position, props in raw:
-            if "__extra__" in props:
-                self.result.errors.append((position, "row", Message(
-                    N_("has more cells than the header has columns"))))
-            elif "__error__" in props:
-                self.result.errors.append((position, *props["__error__"]))
-            else:
-                data = next(parsed)
-                if isinstance(data, ValidationError):
-                    self.result.errors.extend((position, f, r) for f, r in data.errors)
-                else:
-                    self.pending.append((position, data))
-
-    def flush(self):
-        self._parse()
-        batch, self.pending = self._fresh(self.pending), []
-        if self.result.errors or not batch:
+    def take(self, chunk):
+        """Report ``chunk``'s problems and duplicates; insert its rows while all is well."""
+        fresh = [row[:3] for row in chunk.rows if not row[3]]
+        stored = _existing_keys(fresh, self.before_id) if fresh else set()
+        self.result.errors += chunk.errors
+        self.result.duplicates += [(position, title) for position, title, key, repeated
+                                   in chunk.rows if repeated or key in stored]
+        if self.result.errors:
             return  # keep validating for the report, but insert nothing more
-        rows, errors = prepare_bulk_rows(batch, self.refs)
-        if errors:
-            self.result.errors.extend(errors)
+        skipped = {position for position, _, key in fresh if key in stored}
+        self.result.errors += [p for p in chunk.problems if p[0] not in skipped]
+        if self.result.errors or chunk.columns is None:
             return
-        self.result.ids += bulk_insert(rows, author_id=self.user.id, status=self.status,
-                                       action="import")
-
-    def _fresh(self, batch):
-        existing = _existing_keys(batch, self.before_id) if batch else set()
-        fresh = []
-        keys = duplicate_keys([d["title"] for _, d in batch], [d["start_date"] for _, d in batch],
-                              [d["geometry"] for _, d in batch])
-        for (position, data), key in zip(batch, keys):
-            if key in existing or key in self.seen:
-                self.result.duplicates.append((position, data["title"]))
-                continue
-            self.seen.add(key)
-            fresh.append((position, data))
-        return fresh
+        columns = chunk.columns
+        if skipped:
+            columns = select_bulk_rows(columns, [p not in skipped for p in chunk.positions])
+        if columns["actor"]:
+            resolve_actors(columns, self.refs)
+            self.result.ids += insert_bulk_columns(columns, author_id=self.user.id,
+                                                   status=self.status, action="import")
 
 
 def import_stream(stream, *, fmt, user, publish=False, dry_run=False):
@@ -192,11 +250,11 @@ def import_stream(stream, *, fmt, user, publish=False, dry_run=False):
 
 
 def _read_and_insert(run, stream, fmt, dry_run):
-    """Feed every row of ``stream`` to ``run``; commit, or roll back on any problem."""
+    """Feed every chunk of ``stream`` to ``run``; commit, or roll back on any problem."""
+    reader = _Reader(run.refs, run.status, db.engine.dialect.name)
     try:
-        for position, props in READERS[fmt](stream):
-            run.add(position, props)
-        run.flush()
+        for chunk in reader.chunks(READERS[fmt](stream)):
+            run.take(chunk)
         result = run.result
         if not result.errors and not result.ids and not result.duplicates:
             result.errors.append((1, "file", Message(N_("has no incident rows"))))
