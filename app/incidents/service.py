@@ -620,9 +620,11 @@ def resolve_actors(columns, refs):
 
     Needs the session: a new name creates its actor (``References.actor``).
     """
-    actors = [refs.actor(name) for name in columns["actor"]]
-    columns["actor_id"] = [actor.id if actor else None for actor in actors]
-    columns["actor"] = [actor.name if actor else None for actor in actors]
+    # In row order: the first spelling of a new actor's name is the one stored.
+    actors = {name: refs.actor(name) for name in dict.fromkeys(columns["actor"])}
+    found = list(map(actors.__getitem__, columns["actor"]))
+    columns["actor_id"] = [actor.id if actor else None for actor in found]
+    columns["actor"] = [actor.name if actor else None for actor in found]
 
 
 def select_bulk_rows(columns, keep):
@@ -778,7 +780,8 @@ def _snapshot_texts(actors, tails):
     (tests/incidents/test_bulk_snapshot.py); only the spacing of the geometry,
     shapely's GeoJSON text, differs from ``JSONDict``'s.
     """
-    return ['{"actor": ' + _json_text(actor) + tail for actor, tail in zip(actors, tails)]
+    heads = {actor: '{"actor": ' + _json_text(actor) for actor in set(actors)}
+    return list(map(str.__add__, map(heads.__getitem__, actors), tails))
 
 
 def _uuid4_texts(count):
