@@ -26,8 +26,8 @@ from app.incidents import policy
 from app.incidents.models import Incident
 from app.incidents.schema import ValidationError, parse_incidents
 from app.incidents.service import (PermissionDenied, References, bulk_columns, bulk_writing,
-                                   insert_bulk_columns, prepare_bulk_rows, resolve_actors,
-                                   select_bulk_rows)
+                                   deferred_indexes, insert_bulk_columns, prepare_bulk_rows,
+                                   resolve_actors, select_bulk_rows)
 from app.interchange import csv_io, geojson_io, gpkg_io, stix_io
 from app.interchange.errors import FormatError
 from app.interchange.export import paused_gc
@@ -258,9 +258,12 @@ def _read_and_insert(run, stream, fmt, dry_run):
     """Feed every chunk of ``stream`` to ``run``; commit, or roll back on any problem."""
     reader = _Reader(run.refs, run.status, db.engine.dialect.name)
     chunks = reader.chunks(READERS[fmt](stream))
+    big = _worth_a_worker(stream)
     try:
-        for chunk in _from_worker(chunks) if _worth_a_worker(stream) else chunks:
-            run.take(chunk)
+        # Into an empty database, a big file's rows go in first, indexes after.
+        with deferred_indexes(big and not run.before_id):
+            for chunk in _from_worker(chunks) if big else chunks:
+                run.take(chunk)
         result = run.result
         if not result.errors and not result.ids and not result.duplicates:
             result.errors.append((1, "file", Message(N_("has no incident rows"))))

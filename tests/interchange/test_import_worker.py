@@ -39,16 +39,26 @@ def _import(rows, user, **options):
     return import_stream(io.BytesIO(body), fmt="csv", user=user, **options)
 
 
+def _indexes(backend):
+    """SQLite's index definitions (the import into an empty database builds them last)."""
+    if backend != "sqlite":
+        return set()
+    return set(db.session.execute(sa.text(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index'")).all())
+
+
 def _stored():
     db.session.expire_all()
     return sorted((i.title, i.actor.name if i.actor else None, [c.iso_a3 for c in i.countries])
                   for i in db.session.scalars(sa.select(Incident)))
 
 
-def test_the_worker_imports_what_reading_in_place_imports(app, make_user, worker):
+def test_the_worker_imports_what_reading_in_place_imports(app, backend, make_user, worker):
     editor = make_user("editor")
+    indexes = _indexes(backend)
     result = _import(ROWS, editor, publish=True)
     assert worker and result.ok, result.report()
+    assert _indexes(backend) == indexes
     assert result.count == 4 and result.duplicates == [(4, "Cable cut")]
     assert _stored() == [("Cable cut", "Jade Typhoon", ["FRA"]),
                          ("Drone", None, ["DEU"]), ("Leaflets", "Jade Typhoon", ["POL"]),
@@ -61,21 +71,25 @@ def test_the_worker_imports_what_reading_in_place_imports(app, make_user, worker
                                                                   (3, "Leaflets")]
 
 
-def test_a_refusal_from_the_worker_reports_every_row_and_stores_nothing(app, make_user,
-                                                                          worker):
+def test_a_refusal_from_the_worker_reports_every_row_and_stores_nothing(app, backend,
+                                                                          make_user, worker):
     editor = make_user("editor")
+    indexes = _indexes(backend)
     rows = [*ROWS[:2], "Bad,2025-13-01,,cyber,,POINT (1 1)", *ROWS[3:],
             "Unknown,2025-01-06,,no-such-vector,,POINT (2 2)"]
     result = _import(rows, editor)
     assert worker and not result.ok
     assert [(line, field) for line, field, _ in result.errors] == [(4, "start_date")]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Incident)) == 0
+    assert _indexes(backend) == indexes
 
 
-def test_a_format_error_in_the_worker_reaches_the_caller(app, make_user, worker):
+def test_a_format_error_in_the_worker_reaches_the_caller(app, backend, make_user, worker):
     editor = make_user("editor")
+    indexes = _indexes(backend)
     body = (HEADER + ROWS[0] + "\n").encode() + b"\xff\xfe broken,2025-01-01,,,,POINT (1 1)\n"
     with pytest.raises(FormatError, match="not UTF-8"):
         import_stream(io.BytesIO(body), fmt="csv", user=editor)
     assert worker
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Incident)) == 0
+    assert _indexes(backend) == indexes and len(indexes) > 10 or backend != "sqlite"
