@@ -600,7 +600,8 @@ def bulk_columns(rows, *, status, dialect):
     rep_x, rep_y = rep_points(geometries).T.tolist()
     copied = ("title", "summary", "lang", "time_precision", "geo_precision", "precision_m",
               "location_name", "attribution", "confidence", "published_at")
-    incidents = {"uuid": _uuid4_texts(len(rows)), "start_date": list(map(day, fields["start_date"])),
+    incidents = {"uuid": _uuid4_texts(len(rows)),
+                 "start_date": list(map(day, fields["start_date"])),
                  "end_date": list(map(day, fields["end_date"])),
                  "geometry": encode_many(geometries, dialect), "min_x": min_x,
                  "min_y": min_y, "max_x": max_x, "max_y": max_y, "rep_x": rep_x,
@@ -622,9 +623,10 @@ def resolve_actors(columns, refs):
     """
     # In row order: the first spelling of a new actor's name is the one stored.
     actors = {name: refs.actor(name) for name in dict.fromkeys(columns["actor"])}
-    found = list(map(actors.__getitem__, columns["actor"]))
-    columns["actor_id"] = [actor.id if actor else None for actor in found]
-    columns["actor"] = [actor.name if actor else None for actor in found]
+    ids = {name: actor and actor.id for name, actor in actors.items()}
+    names = {name: actor and actor.name for name, actor in actors.items()}
+    columns["actor_id"] = list(map(ids.__getitem__, columns["actor"]))
+    columns["actor"] = list(map(names.__getitem__, columns["actor"]))
 
 
 def select_bulk_rows(columns, keep):
@@ -638,9 +640,10 @@ def select_bulk_rows(columns, keep):
 def insert_bulk_columns(columns, *, author_id, status, action):
     """Insert the incidents of ``bulk_columns``, with their links and first revisions.
 
-    Returns their ids. The columns become positional tuples by one ``zip``; on
-    SQLite they go through the DB-API cursor (``_insert_sqlite``), on
-    PostgreSQL through Core.
+    Returns their ids. The columns become positional tuples by one ``zip``;
+    values shared by every row are kept apart (``_Rows.same``). On SQLite they
+    go through the DB-API cursor (``_insert_sqlite``), on PostgreSQL through
+    Core.
     """
     dialect = db.engine.dialect.name
     ids = _reserve_incident_ids(len(columns["actor"]))
@@ -649,28 +652,29 @@ def insert_bulk_columns(columns, *, author_id, status, action):
     now = moment(utcnow())
     published = status == "published"
     given = columns["incidents"]
-    incidents = {"id": ids, "status": repeat(status), "created_by_id": repeat(author_id),
-                 "reviewed_by_id": repeat(author_id if published else None),
-                 "rejection_reason": repeat(None), "created_at": repeat(now),
-                 "updated_at": repeat(now), "version": repeat(1), "campaign_id": repeat(None),
-                 "actor_id": columns["actor_id"], **given,
-                 "published_at": [moment(p) if p else now if published else None
-                                  for p in given["published_at"]]}
-    revisions = {"incident_id": ids, "number": repeat(1), "author_id": repeat(author_id),
-                 "created_at": repeat(now), "action": repeat(action), "changes": repeat(None),
-                 "snapshot": _snapshot_texts(columns["actor"], columns["snapshot_tails"])}
-    tables = ((Incident.__table__, _tuples(incidents)),
-              (incident_vectors, _links(ids, columns["vector_ids"], ["vector_id"])),
-              (incident_countries, _links(ids, columns["country_codes"], ["iso_a3"])),
-              (incident_techniques, _links(ids, columns["technique_ids"], ["technique_id"])),
-              (Source.__table__, _links(ids, columns["sources"], SOURCE_COLUMNS)),
-              (Revision.__table__, _tuples(revisions)))
+    incidents = _Rows.of_columns(
+        {"id": ids, "actor_id": columns["actor_id"], **given,
+         "published_at": [moment(p) if p else now if published else None
+                          for p in given["published_at"]]},
+        status=status, created_by_id=author_id, reviewed_by_id=author_id if published else None,
+        rejection_reason=None, created_at=now, updated_at=now, version=1, campaign_id=None)
+    revisions = _Rows.of_columns(
+        {"incident_id": ids,
+         "snapshot": _snapshot_texts(columns["actor"], columns["snapshot_tails"])},
+        number=1, author_id=author_id, created_at=now, action=action, changes=None)
+    tables = ((Incident.__table__, incidents),
+              (incident_vectors, _links(ids, columns["vector_ids"], "vector_id")),
+              (incident_countries, _links(ids, columns["country_codes"], "iso_a3")),
+              (incident_techniques, _links(ids, columns["technique_ids"], "technique_id")),
+              (Source.__table__, _links(ids, columns["sources"], *SOURCE_COLUMNS)),
+              (Revision.__table__, revisions))
     if dialect == "sqlite":
         _insert_sqlite(tables, ids)
     else:
-        for table, (names, values) in tables:
-            if values:
-                db.session.execute(sa.insert(table), [dict(zip(names, v)) for v in values])
+        for table, rows in tables:
+            if rows.values:
+                db.session.execute(sa.insert(table), [dict(zip(rows.names, v), **rows.same)
+                                                      for v in rows.values])
     return ids
 
 
@@ -702,18 +706,33 @@ def _same(value):
 SOURCE_COLUMNS = ["url", "publisher", "published_on", "archived_url"]
 
 
-def _tuples(columns):
-    """``(names, rows)`` of a ``{name: column}`` mapping (``zip`` stops at the real lists)."""
-    return list(columns), list(zip(*columns.values()))
+class _Rows:
+    """Rows for one table: ``values`` (tuples) in the columns ``names``, and ``same``,
+    the values of the columns that every row shares (``{name: value}``).
+
+    SQLite gets ``same`` written into the statement (``_insert_sqlite``):
+    binding a parameter costs about 0.2 µs, a tenth of an incident row's Python side.
+    """
+
+    def __init__(self, names, values, **same):
+        self.names, self.values, self.same = names, values, same
+
+    @classmethod
+    def of_columns(cls, columns, **same):
+        """From ``{name: list}``: one ``zip`` makes the tuples."""
+        return cls(list(columns), list(zip(*columns.values())), **same)
 
 
-def _links(ids, values, names):
-    """``(names, rows)`` of a table of ``(incident_id, *value)``, one per value of each incident."""
+def _links(ids, values, *names):
+    """``_Rows`` of ``(incident_id, *value)``, one per value of each incident.
+
+    With one name, each value is the column's value; with more, a tuple of them.
+    """
     if len(names) == 1:
-        return ["incident_id", *names], [(iid, value) for iid, row_values in zip(ids, values)
-                                         for value in row_values]
-    return ["incident_id", *names], [(iid, *value) for iid, row_values in zip(ids, values)
-                                     for value in row_values]
+        return _Rows(["incident_id", *names], [(iid, value) for iid, row_values
+                                               in zip(ids, values) for value in row_values])
+    return _Rows(["incident_id", *names], [(iid, *value) for iid, row_values in zip(ids, values)
+                                           for value in row_values])
 
 
 # The first revision's snapshot, as ``JSONDict`` would write ``snapshot(incident)``
@@ -785,12 +804,17 @@ def _snapshot_texts(actors, tails):
 
 
 def _uuid4_texts(count):
-    """``count`` random (version 4) UUIDs as text, drawn at once from the OS's generator."""
+    """``count`` random (version 4) UUIDs as text, drawn at once from the OS's generator.
+
+    Sorted: the rows of a bulk insert then reach the unique index on ``uuid``
+    in its order, not at random places (about 15 % of an incident row's
+    insert on a million rows). They are as random as before.
+    """
     raw = np.frombuffer(os.urandom(16 * count), dtype=np.uint8).reshape(count, 16).copy()
     raw[:, 6] = raw[:, 6] & 0x0F | 0x40  # version 4
     raw[:, 8] = raw[:, 8] & 0x3F | 0x80  # RFC 4122 variant
-    return [f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-            for h in (row.tobytes().hex() for row in raw)]
+    return sorted(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+                  for h in (row.tobytes().hex() for row in raw))
 
 
 def _sqlite_datetime(value):
@@ -868,7 +892,7 @@ def deferred_indexes(enabled=True):
 
 
 def _insert_sqlite(tables, ids):
-    """Insert ``(table, (names, rows))`` through the DB-API cursor, row triggers done in bulk.
+    """Insert ``(table, _Rows)`` through the DB-API cursor, row triggers done in bulk.
 
     Row triggers cost more than the rows themselves (an R*Tree insert and
     three map-log writes per row), so inside the caller's transaction they are
@@ -887,10 +911,11 @@ def _insert_sqlite(tables, ids):
         f"({', '.join('?' * len(names))})", names).fetchall())
     for name in triggers:
         cursor.execute(f'DROP TRIGGER "{name}"')
-    for table, (columns, values) in tables:
-        if values:
-            cursor.executemany(f"INSERT INTO {table.name} ({', '.join(columns)}) "
-                               f"VALUES ({', '.join('?' * len(columns))})", values)
+    for table, rows in tables:
+        if rows.values:
+            values = ["?"] * len(rows.names) + list(map(_sql_literal, rows.same.values()))
+            cursor.executemany(f"INSERT INTO {table.name} ({', '.join([*rows.names, *rows.same])}) "
+                               f"VALUES ({', '.join(values)})", rows.values)
     span = (ids[0], ids[-1])
     if RTREE_TRIGGER in triggers:
         cursor.execute("INSERT INTO incident_rtree SELECT id, min_x, max_x, min_y, max_y "
@@ -900,6 +925,17 @@ def _insert_sqlite(tables, ids):
     for sql in triggers.values():
         cursor.execute(sql)
     cursor.close()
+
+
+def _sql_literal(value):
+    """``value`` (None, a whole number or text) as an SQL literal."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"no SQL literal for {value!r}")
 
 
 def _log_map_changes(cursor, trigger_sql, span):
