@@ -591,6 +591,8 @@ def bulk_columns(rows, *, status, dialect):
     table's varying columns (``incidents``), each row's link keys and source
     tuples, its actor (``actor_id``, ``actor``; ``resolve_actors`` may fill
     them later) and its first snapshot after the actor (``_snapshot_tails``).
+    Incident columns with one value in every row (a file's language, its empty
+    summaries…) move to ``same``, to be written once (``_Rows``).
     """
     fields = _bulk_fields(rows)
     day = date.isoformat if dialect == "sqlite" else _same
@@ -606,7 +608,8 @@ def bulk_columns(rows, *, status, dialect):
                  "geometry": encode_many(geometries, dialect), "min_x": min_x,
                  "min_y": min_y, "max_x": max_x, "max_y": max_y, "rep_x": rep_x,
                  "rep_y": rep_y, **{name: fields[name] for name in copied}}
-    return {"incidents": incidents, "actor_id": fields["actor_id"], "actor": fields["actor"],
+    return {"incidents": incidents, "same": _shared_values(incidents, SHAREABLE),
+            "actor_id": fields["actor_id"], "actor": fields["actor"],
             "vector_ids": fields["vector_ids"], "country_codes": fields["country_codes"],
             "technique_ids": fields["technique_ids"],
             "sources": [[(s["url"], s["publisher"],
@@ -614,6 +617,25 @@ def bulk_columns(rows, *, status, dialect):
                           s["archived_url"]) for s in row_sources]
                         for row_sources in fields["sources"]],
             "snapshot_tails": _snapshot_tails(fields, status)}
+
+
+# Incident columns of ``bulk_columns`` that may turn out to be one value in every row.
+SHAREABLE = ("summary", "lang", "time_precision", "geo_precision", "precision_m",
+             "location_name", "attribution", "confidence")
+
+
+def _shared_values(columns, names):
+    """Remove from ``columns`` those of ``names`` with one value in every row; return them.
+
+    ``list.count`` compares in C, and mostly by identity: a few ns per row.
+    """
+    shared = {}
+    for name in names:
+        values = columns[name]
+        if values and values.count(values[0]) == len(values):
+            shared[name] = values[0]
+            del columns[name]
+    return shared
 
 
 def resolve_actors(columns, refs):
@@ -633,8 +655,9 @@ def select_bulk_rows(columns, keep):
     """``bulk_columns`` of the rows whose ``keep`` is true."""
     def pick(values):
         return list(compress(values, keep))
-    return {name: {k: pick(v) for k, v in value.items()} if isinstance(value, dict)
-            else pick(value) for name, value in columns.items()}
+    return {**columns, "incidents": {k: pick(v) for k, v in columns["incidents"].items()},
+            **{name: pick(columns[name]) for name in columns
+               if name not in ("incidents", "same")}}
 
 
 def insert_bulk_columns(columns, *, author_id, status, action):
@@ -657,7 +680,8 @@ def insert_bulk_columns(columns, *, author_id, status, action):
          "published_at": [moment(p) if p else now if published else None
                           for p in given["published_at"]]},
         status=status, created_by_id=author_id, reviewed_by_id=author_id if published else None,
-        rejection_reason=None, created_at=now, updated_at=now, version=1, campaign_id=None)
+        rejection_reason=None, created_at=now, updated_at=now, version=1, campaign_id=None,
+        **columns["same"])
     revisions = _Rows.of_columns(
         {"incident_id": ids,
          "snapshot": _snapshot_texts(columns["actor"], columns["snapshot_tails"])},

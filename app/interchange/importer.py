@@ -40,6 +40,7 @@ EXTENSIONS = {"csv": "csv", "geojson": "geojson", "json": "geojson", "gpkg": "gp
               "stix": "stix"}
 MAX_REPORTED = 1000
 CHUNK = 10_000
+FIRST_CHUNK = 1000
 TITLES_PER_QUERY = 5000
 
 __all__ = ["FormatError", "PermissionDenied", "ImportResult", "detect_format",
@@ -153,12 +154,18 @@ class _Reader:
         self.invalid = False
 
     def chunks(self, rows):
-        raw = []
+        """One ``_Chunk`` per ``CHUNK`` rows, the first one smaller.
+
+        With a worker (``_from_worker``), the writer waits for the first chunk
+        and the worker for nothing at the end: a small first chunk shortens
+        that wait (a tenth of a 100,000-row import with full chunks).
+        """
+        raw, size = [], min(FIRST_CHUNK, CHUNK)
         for position, props in rows:
             raw.append((position, props))
-            if len(raw) >= CHUNK:
+            if len(raw) >= size:
                 yield self._chunk(raw)
-                raw = []
+                raw, size = [], CHUNK
         yield self._chunk(raw)
 
     def _chunk(self, raw):

@@ -69,6 +69,11 @@ def test_the_worker_imports_what_reading_in_place_imports(app, backend, make_use
     again = _import(ROWS[:2], editor)
     assert again.ok and again.count == 0 and again.duplicates == [(2, "Cable cut"),
                                                                   (3, "Leaflets")]
+    # A chunk with a stored duplicate among new rows inserts the new rows only.
+    mixed = _import([ROWS[0], "Blockade,2025-02-01,,political,,POINT (24 56)"], editor)
+    assert mixed.ok and mixed.count == 1 and mixed.duplicates == [(2, "Cable cut")]
+    new, = (db.session.get(Incident, i) for i in mixed.ids)
+    assert new.title == "Blockade" and [v.slug for v in new.vectors] == ["political"]
 
 
 def test_a_refusal_from_the_worker_reports_every_row_and_stores_nothing(app, backend,
