@@ -9,6 +9,11 @@ inserted in chunks inside one transaction, so memory stays bounded on huge
 files; any problem anywhere rolls everything back, and ``dry_run`` always
 does. Rows equal to an existing incident or an earlier row (same title, start
 date and geometry) are skipped and listed.
+
+An import has two halves: ``_Reader`` reads, validates and prepares rows
+without the database; ``_Run`` checks them against stored incidents and
+inserts them. For big files the reader runs in a forked worker process
+(``_from_worker``), so that reading chunk n+1 overlaps inserting chunk n.
 """
 import hashlib
 import multiprocessing
