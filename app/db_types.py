@@ -83,8 +83,9 @@ class JSONDict(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
-        return None if value is None else json.dumps(value, ensure_ascii=False,
-                                                     sort_keys=True, default=str)
+        if value is None or isinstance(value, str):
+            return value  # already JSON text (bulk inserts write snapshots as text)
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
     def process_result_value(self, value, dialect):
         return json.loads(value) if value else None

@@ -13,7 +13,7 @@ import shapely
 
 from app.extensions import db
 from app.incidents.models import ATTRIBUTIONS, Actor
-from app.incidents.service import References, bulk_insert, bulk_snapshot
+from app.incidents.service import References, bulk_insert
 
 BATCH = 20_000
 END = date(2026, 10, 31)
@@ -159,14 +159,13 @@ def seed(*, count, seed_value, author, status="published"):
                 "geo_precision": geo_precision,
                 "precision_m": COUNTRY_PRECISION_M[geo_precision],
                 "location_name": place, "attribution": ATTRIBUTIONS[attribution[i]],
-                "confidence": int(confidence[i]), "actor_id": actor.id,
+                "confidence": int(confidence[i]), "actor_id": actor.id, "actor": actor.name,
                 "vectors": slugs, "vector_ids": [refs.vectors[s].id for s in slugs],
                 "country_codes": codes,
                 "sources": [{"url": f"https://example.org/demo/{seed_value}/{start + i + 1}",
                              "publisher": "Demo source", "published_on": start_day,
                              "archived_url": None}],
             }
-            data["snapshot"] = bulk_snapshot(data, status=status, actor_name=actor.name)
             rows.append(data)
         ids += bulk_insert(rows, author_id=author.id if author else None, status=status,
                            action="seed")

@@ -9,24 +9,35 @@ inserted in chunks inside one transaction, so memory stays bounded on huge
 files; any problem anywhere rolls everything back, and ``dry_run`` always
 does. Rows equal to an existing incident or an earlier row (same title, start
 date and geometry) are skipped and listed.
+
+An import has two halves: ``_Reader`` reads, validates and prepares rows
+without the database; ``_Run`` checks them against stored incidents and
+inserts them. For big files the reader runs in a forked worker process
+(``_from_worker``), so that reading chunk n+1 overlaps inserting chunk n.
 """
 import hashlib
+import multiprocessing
+import os
+import traceback
 from dataclasses import dataclass, field
 
 import shapely
 import sqlalchemy as sa
+from flask import current_app
 
 from app.extensions import db
+from app.geo.countries import country_index
 from app.incidents import policy
 from app.incidents.models import Incident
 from app.incidents.schema import ValidationError, parse_incidents
-from app.incidents.service import (PermissionDenied, References, bulk_insert, bulk_writing,
-                                   prepare_bulk_rows)
+from app.incidents.service import (PermissionDenied, References, bulk_columns, bulk_writing,
+                                   deferred_indexes, insert_bulk_columns, prepare_bulk_rows,
+                                   resolve_actors, select_bulk_rows)
 from app.interchange import csv_io, geojson_io, gpkg_io, stix_io
 from app.interchange.errors import FormatError
 from app.interchange.export import paused_gc
 from app.interchange.sniff import check_claimed_format
-from app.messages import N_, Message
+from app.messages import N_, Message, MessageError
 
 FORMATS = {"csv": csv_io, "geojson": geojson_io, "gpkg": gpkg_io, "stix": stix_io}
 READERS = {name: module.read_rows for name, module in FORMATS.items()}
@@ -34,6 +45,7 @@ EXTENSIONS = {"csv": "csv", "geojson": "geojson", "json": "geojson", "gpkg": "gp
               "stix": "stix"}
 MAX_REPORTED = 1000
 CHUNK = 10_000
+FIRST_CHUNK = 1000
 TITLES_PER_QUERY = 5000
 
 __all__ = ["FormatError", "PermissionDenied", "ImportResult", "detect_format",
@@ -93,9 +105,10 @@ def duplicate_keys(titles, start_dates, geometries):
 def _existing_keys(batch, before_id):
     """Keys of incidents stored before the import (id ≤ ``before_id``) sharing a title.
 
-    Rows of this import are checked against each other in memory instead.
+    ``batch`` holds ``(position, title, key)``; rows of this import are checked
+    against each other in memory instead (``_Reader``).
     """
-    titles = sorted({data["title"] for _, data in batch})
+    titles = sorted({title for _, title, _ in batch})
     keys = set()
     for start in range(0, len(titles) if before_id else 0, TITLES_PER_QUERY):
         rows = db.session.execute(
@@ -112,63 +125,125 @@ def _unreadable(props):
     return "__extra__" in props or "__error__" in props
 
 
+@dataclass
+class _Chunk:
+    """What ``_Reader`` made of up to ``CHUNK`` rows read, in file order.
+
+    ``errors`` are validation problems; ``rows`` are ``(position, title, key,
+    repeated)`` of the valid rows, ``repeated`` when an earlier row of the
+    file has the same key; ``problems`` are the references that do not resolve
+    among the others (``prepare_bulk_rows``), ``columns`` (``bulk_columns``)
+    the rows that do resolve, at ``positions``. Whether a row repeats a stored
+    incident, which voids its problems, is for ``_Run`` to tell.
+    """
+
+    errors: list
+    rows: list
+    problems: list = field(default_factory=list)
+    positions: list = field(default_factory=list)
+    columns: dict = None
+
+
+class _Reader:
+    """The half of an import that needs no database: validate and prepare rows.
+
+    ``chunks`` yields a ``_Chunk`` per ``CHUNK`` rows. Once a row is invalid
+    nothing more is prepared (the import will be refused), but every row is
+    still validated for the report. Pure, so that a worker process can run it
+    (``_from_worker``).
+    """
+
+    def __init__(self, refs, status, dialect):
+        self.refs, self.status, self.dialect = refs, status, dialect
+        self.seen = set()
+        self.invalid = False
+
+    def chunks(self, rows):
+        """One ``_Chunk`` per ``CHUNK`` rows, the first one smaller.
+
+        With a worker (``_from_worker``), the writer waits for the first chunk
+        and the worker for nothing at the end: a small first chunk shortens
+        that wait (a tenth of a 100,000-row import with full chunks).
+        """
+        raw, size = [], min(FIRST_CHUNK, CHUNK)
+        for position, props in rows:
+            raw.append((position, props))
+            if len(raw) >= size:
+                yield self._chunk(raw)
+                raw, size = [], CHUNK
+        yield self._chunk(raw)
+
+    def _chunk(self, raw):
+        errors, parsed = _parse(raw)
+        self.invalid = self.invalid or bool(errors)
+        keys = duplicate_keys([d["title"] for _, d in parsed],
+                              [d["start_date"] for _, d in parsed],
+                              [d["geometry"] for _, d in parsed])
+        chunk = _Chunk(errors, [])
+        unseen = []
+        for (position, data), key in zip(parsed, keys):
+            repeated = key in self.seen
+            chunk.rows.append((position, data["title"], key, repeated))
+            if not repeated:
+                self.seen.add(key)
+                unseen.append((position, data))
+        if unseen and not self.invalid:
+            rows, chunk.problems = prepare_bulk_rows(unseen, self.refs)
+            if rows:
+                chunk.positions = [position for position, _ in rows]
+                chunk.columns = bulk_columns([row for _, row in rows], status=self.status,
+                                             dialect=self.dialect)
+        return chunk
+
+
+def _parse(raw):
+    """``(errors, [(position, data)])`` of rows read (``parse_incidents``), in file order."""
+    errors, valid = [], []
+    parsed = iter(parse_incidents([p for _, p in raw if not _unreadable(p)]))
+    for position, props in raw:
+        if "__extra__" in props:
+            errors.append((position, "row", Message(
+                N_("has more cells than the header has columns"))))
+        elif "__error__" in props:
+            errors.append((position, *props["__error__"]))
+        else:
+            data = next(parsed)
+            if isinstance(data, ValidationError):
+                errors.extend((position, f, r) for f, r in data.errors)
+            else:
+                valid.append((position, data))
+    return errors, valid
+
+
 class _Run:
-    """One import: parse, deduplicate, insert in chunks, remember problems."""
+    """The half of an import that writes: check stored duplicates, insert, remember problems."""
 
     def __init__(self, user, status):
         self.user, self.status = user, status
         self.refs = References()
         self.result = ImportResult()
-        self.seen = set()
-        self.raw, self.pending = [], []
         self.before_id = db.session.scalar(sa.select(sa.func.max(Incident.id))) or 0
 
-    def add(self, position, props):
-        self.raw.append((position, props))
-        if len(self.raw) >= CHUNK:
-            self.flush()
-
-    def _parse(self):
-        """Validate the rows read so far (``parse_incidents``), in file order."""
-        raw, self.raw = self.raw, []
-        parsed = iter(parse_incidents([p for _, p in raw if not _unreadable(p)]))
-        for position, props in raw:
-            if "__extra__" in props:
-                self.result.errors.append((position, "row", Message(
-                    N_("has more cells than the header has columns"))))
-            elif "__error__" in props:
-                self.result.errors.append((position, *props["__error__"]))
-            else:
-                data = next(parsed)
-                if isinstance(data, ValidationError):
-                    self.result.errors.extend((position, f, r) for f, r in data.errors)
-                else:
-                    self.pending.append((position, data))
-
-    def flush(self):
-        self._parse()
-        batch, self.pending = self._fresh(self.pending), []
-        if self.result.errors or not batch:
+    def take(self, chunk):
+        """Report ``chunk``'s problems and duplicates; insert its rows while all is well."""
+        fresh = [row[:3] for row in chunk.rows if not row[3]]
+        stored = _existing_keys(fresh, self.before_id) if fresh else set()
+        self.result.errors += chunk.errors
+        self.result.duplicates += [(position, title) for position, title, key, repeated
+                                   in chunk.rows if repeated or key in stored]
+        if self.result.errors:
             return  # keep validating for the report, but insert nothing more
-        rows, errors = prepare_bulk_rows(batch, self.refs, status=self.status)
-        if errors:
-            self.result.errors.extend(errors)
+        skipped = {position for position, _, key in fresh if key in stored}
+        self.result.errors += [p for p in chunk.problems if p[0] not in skipped]
+        if self.result.errors or chunk.columns is None:
             return
-        self.result.ids += bulk_insert(rows, author_id=self.user.id, status=self.status,
-                                       action="import")
-
-    def _fresh(self, batch):
-        existing = _existing_keys(batch, self.before_id) if batch else set()
-        fresh = []
-        keys = duplicate_keys([d["title"] for _, d in batch], [d["start_date"] for _, d in batch],
-                              [d["geometry"] for _, d in batch])
-        for (position, data), key in zip(batch, keys):
-            if key in existing or key in self.seen:
-                self.result.duplicates.append((position, data["title"]))
-                continue
-            self.seen.add(key)
-            fresh.append((position, data))
-        return fresh
+        columns = chunk.columns
+        if skipped:
+            columns = select_bulk_rows(columns, [p not in skipped for p in chunk.positions])
+        if columns["actor"]:
+            resolve_actors(columns, self.refs)
+            self.result.ids += insert_bulk_columns(columns, author_id=self.user.id,
+                                                   status=self.status, action="import")
 
 
 def import_stream(stream, *, fmt, user, publish=False, dry_run=False):
@@ -192,11 +267,15 @@ def import_stream(stream, *, fmt, user, publish=False, dry_run=False):
 
 
 def _read_and_insert(run, stream, fmt, dry_run):
-    """Feed every row of ``stream`` to ``run``; commit, or roll back on any problem."""
+    """Feed every chunk of ``stream`` to ``run``; commit, or roll back on any problem."""
+    reader = _Reader(run.refs, run.status, db.engine.dialect.name)
+    chunks = reader.chunks(READERS[fmt](stream))
+    big = _worth_a_worker(stream)
     try:
-        for position, props in READERS[fmt](stream):
-            run.add(position, props)
-        run.flush()
+        # Into an empty database, a big file's rows go in first, indexes after.
+        with deferred_indexes(big and not run.before_id):
+            for chunk in _from_worker(chunks) if big else chunks:
+                run.take(chunk)
         result = run.result
         if not result.errors and not result.ids and not result.duplicates:
             result.errors.append((1, "file", Message(N_("has no incident rows"))))
@@ -210,3 +289,89 @@ def _read_and_insert(run, stream, fmt, dry_run):
         db.session.rollback()
         raise
     return result
+
+
+# --- reading in a worker process ---------------------------------------------
+
+def _worth_a_worker(stream):
+    """Whether to read ``stream`` in a worker process (``_from_worker``).
+
+    For files of at least ``ATLAS_IMPORT_WORKER_BYTES`` (0: never), where
+    ``fork`` exists: the worker is forked, so it starts at once, with the
+    country index and the reference tables this process already loaded.
+    """
+    threshold = current_app.config.get("ATLAS_IMPORT_WORKER_BYTES", 0)
+    return (bool(threshold) and "fork" in multiprocessing.get_all_start_methods()
+            and _remaining_bytes(stream) >= threshold)
+
+
+def _remaining_bytes(stream):
+    try:
+        return os.fstat(stream.fileno()).st_size - stream.tell()
+    except (AttributeError, OSError, ValueError):
+        pass
+    try:
+        here = stream.tell()
+        end = stream.seek(0, os.SEEK_END)
+        stream.seek(here)
+        return end - here
+    except (AttributeError, OSError, ValueError):
+        return 0
+
+
+@dataclass
+class _Failure:
+    """An exception of the worker, sent to the writer to be raised there."""
+
+    kind: type
+    message: str
+    params: dict
+
+    def exception(self):
+        return self.kind(self.message, **self.params)
+
+
+def _from_worker(chunks):
+    """Yield ``chunks`` (a ``_Reader.chunks`` generator) computed in a forked worker process.
+
+    Reading, validating and preparing rows is about half an import's CPU time,
+    inserting the other half: the worker reads chunk n+1 while this process
+    (the writer) inserts chunk n, and the pipe, whose buffer is small, keeps at
+    most about one chunk waiting. The worker touches no database connection
+    (``_Reader`` is pure) and ends with the generator: at once if the writer
+    stops early (refused file, error).
+    """
+    context = multiprocessing.get_context("fork")
+    receiving, sending = context.Pipe(duplex=False)
+    country_index()  # loaded once, here, for the worker too
+    worker = context.Process(target=_work, args=(chunks, sending), daemon=True)
+    worker.start()
+    sending.close()
+    try:
+        while True:
+            try:
+                chunk = receiving.recv()
+            except EOFError:
+                raise RuntimeError(f"the import worker died (exit code {worker.exitcode})")
+            if chunk is None:
+                return
+            if isinstance(chunk, _Failure):
+                raise chunk.exception()
+            yield chunk
+    finally:
+        receiving.close()
+        if worker.is_alive():
+            worker.kill()
+        worker.join()
+
+
+def _work(chunks, sending):
+    """The worker's body: send each chunk, then ``None``, or the exception that stopped it."""
+    try:
+        for chunk in chunks:
+            sending.send(chunk)
+        sending.send(None)
+    except MessageError as exc:  # FormatError: the file's fault, shown to the user
+        sending.send(_Failure(type(exc), exc.message, exc.params))
+    except BaseException:  # noqa: BLE001 — anything else is a bug, reported with its trace
+        sending.send(_Failure(RuntimeError, traceback.format_exc(), {}))
