@@ -34,7 +34,9 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_BINDS = _binds()
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Connections idle longer than this (seconds) are pinged before use
+    # (app/ops/pool.py) instead of SQLAlchemy's pre-ping at every checkout.
+    ATLAS_DB_PING_AFTER = float(os.environ.get("ATLAS_DB_PING_AFTER", 30))
     MAX_CONTENT_LENGTH = int(os.environ.get("ATLAS_MAX_UPLOAD", 32 * 1024 * 1024))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

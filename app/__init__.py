@@ -56,6 +56,8 @@ def _bind_extensions(app):
     from app import i18n
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
+    from app.ops import pool
+    pool.init_app(app, db)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
