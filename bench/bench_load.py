@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.ops.liveproc import GunicornServer, flask_cli  # noqa: E402
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+BASELINE_CLIENTS = 8  # the warm-up's and the healthz baseline's connections
 PASSWORD = "bench password 123"
 
 # Views as Leaflet asks for them on a 1400×800 px map (bench/README.md, "## Map").
@@ -248,7 +249,7 @@ def warm_up(base, args, workdir):
     deadline = time.monotonic() + args.warmup
     while True:
         (_, requests, seconds, _, p95, errors), = run(
-            base, [("map data", map_script(0), args.map_clients)], 8, workdir)
+            base, [("map data", map_script(0), BASELINE_CLIENTS)], 8, workdir)
         print(f"<!-- warm-up: {requests / seconds:.0f} map req/s, p95 {p95:.0f} ms, "
               f"{errors} errors -->", flush=True)
         if (requests and p95 < 200 and not errors) or time.monotonic() > deadline:
@@ -267,7 +268,7 @@ def scenario(url, label, args):
             warm_up(base, args, workdir)
             load = load_average()
             rows = [row(label, *res) for res in run(
-                base, [("healthz (baseline)", healthz_script(), args.map_clients)],
+                base, [("healthz (baseline)", healthz_script(), BASELINE_CLIENTS)],
                 max(5, int(args.seconds // 3)), workdir)]
             kinds = [("map data", with_think_time(map_script(args.pan), args.map_think),
                       args.map_clients),
@@ -307,7 +308,7 @@ def main():
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4,
                         help="threads per worker (gthread when more than 1)")
-    parser.add_argument("--map-clients", type=int, default=8)
+    parser.add_argument("--map-clients", type=int, default=2)
     parser.add_argument("--map-think", type=int, default=0,
                         help="ms each map reader pauses (0: back to back, the capacity)")
     parser.add_argument("--api-clients", type=int, default=2)
