@@ -4,7 +4,9 @@
 queries, ``BATCH`` at a time by id, and yields light ``IncidentRecord``
 objects that ``app.incidents.serialize`` renders exactly like ORM incidents
 (THE feature shape). Writers per format live in ``*_io.py``; ``FORMATS``
-names them for the CLI and the download route.
+names them for the CLI and the download route. Big GeoJSON exports from a
+SQLite file share their id ranges with a forked worker process
+(``_geojson_with_worker``, ``ATLAS_EXPORT_WORKER_ROWS``).
 """
 import gc
 import multiprocessing
