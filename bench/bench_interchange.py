@@ -113,8 +113,10 @@ def step(name, db_path, csv_path, out_path, rows):
         elapsed, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
         own = time.process_time() - own
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # A worker's (the import's reader, the GeoJSON export's second renderer).
+    worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(json.dumps({"rows": count, "seconds": elapsed, "cpu": cpu, "own_cpu": own,
-                      "peak": peak}))
+                      "peak": peak, "worker_peak": worker_peak}))
 
 
 def _cpu_seconds():
@@ -160,10 +162,14 @@ def _naive_import(csv_path, _out, rows):
     return rows
 
 
-def _export(fmt):
+def _export(fmt, worker=True):
     def run(_csv, out_path, _rows):
+        from flask import current_app
+
         from app.incidents.filters import parse_filters
         from app.interchange.export import export_to_path
+        if not worker:
+            current_app.config["ATLAS_EXPORT_WORKER_ROWS"] = 0
         return export_to_path(out_path, fmt, parse_filters({}), None)
     return run
 
@@ -182,18 +188,23 @@ def _naive_export(_csv, out_path, rows):
 
 
 STEPS = {"import": _import, "parse-csv": _parse_csv, "naive-import": _naive_import, "naive-export": _naive_export,
-         **{f"export-{fmt}": _export(fmt) for fmt in ("geojson", "csv", "gpkg", "stix")}}
+         **{f"export-{fmt}": _export(fmt) for fmt in ("geojson", "csv", "gpkg", "stix")},
+         "export-geojson-alone": _export("geojson", worker=False)}
 
 
 def measure(name, db_path, csv_path, out_path, rows):
-    """Run ``step`` in a child; return (rows, seconds, CPU seconds, peak MiB of that child)."""
+    """Run ``step`` in a child; return (rows, seconds, CPU seconds, peak MiB of that child,
+    and of its worker if it had one)."""
     done = subprocess.run([sys.executable, __file__, "--step", name, str(db_path),
                            str(csv_path), str(out_path), str(rows)],
                           capture_output=True, text=True)
     if done.returncode:
         raise SystemExit(f"step {name} failed:\n{done.stderr[-3000:]}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    return result["rows"], result["seconds"], result["cpu"], result["peak"]
+    peak = f"{result['peak']:,.0f}"
+    if result.get("worker_peak"):
+        peak += f" (worker {result['worker_peak']:,.0f})"
+    return result["rows"], result["seconds"], result["cpu"], peak
 
 
 def _cpu_model():
@@ -221,8 +232,8 @@ def run(sizes, naive_rows, workdir=None):
             write_csv(csv_path, rows)
             db_path = work / f"db-{rows}.db"
             shutil.copy(template, db_path)
-            steps = [("import", rows)] + [(f"export-{f}", rows)
-                                          for f in ("geojson", "csv", "stix", "gpkg")]
+            steps = [("import", rows)] + [(f"export-{f}", rows) for f in (
+                "geojson", "geojson-alone", "csv", "stix", "gpkg")]
             naive_db = work / f"naive-{rows}.db"
             shutil.copy(template, naive_db)
             for name, n in steps:
@@ -253,7 +264,7 @@ def parse_only(rows, workdir=None):
 
 def _report(rows, name, count, seconds, cpu, peak):
     print(f"| {rows:,} | {name} | {count / seconds:,.0f} | {seconds:.1f} | "
-          f"{count / cpu:,.0f} | {peak:,.0f} | {os.getloadavg()[0]:.1f} |", flush=True)
+          f"{count / cpu:,.0f} | {peak} | {os.getloadavg()[0]:.1f} |", flush=True)
 
 
 def main():

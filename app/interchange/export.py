@@ -4,9 +4,13 @@
 queries, ``BATCH`` at a time by id, and yields light ``IncidentRecord``
 objects that ``app.incidents.serialize`` renders exactly like ORM incidents
 (THE feature shape). Writers per format live in ``*_io.py``; ``FORMATS``
-names them for the CLI and the download route.
+names them for the CLI and the download route. Big GeoJSON exports from a
+SQLite file share their id ranges with a forked worker process
+(``_geojson_with_worker``, ``ATLAS_EXPORT_WORKER_ROWS``).
 """
 import gc
+import multiprocessing
+import traceback
 from collections import namedtuple
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -14,6 +18,7 @@ from datetime import date, datetime
 import numpy as np
 import shapely
 import sqlalchemy as sa
+from flask import current_app
 
 from app.extensions import db
 from app.incidents import search, serialize
@@ -200,6 +205,13 @@ def iter_features(filters, viewer, *, batch=BATCH):
     if dialect != "sqlite":
         yield from iter_incidents(filters, viewer, batch=batch)
         return
+    stmt, condition = _feature_query(filters, viewer)
+    for records in _feature_batches(_raw, stmt, condition, filters.bbox, batch=batch):
+        yield from records
+
+
+def _feature_query(filters, viewer):
+    """The SQLite ``(select, condition)`` of ``iter_features``: id, geometry, properties."""
     conditions = search.filter_conditions(filters, viewer, default_statuses=EXPORT_STATUSES)
     # Folded as in ``iter_incidents``: a keyset walk of the primary key.
     condition = sa.func.coalesce(sa.and_(*conditions), sa.false())
@@ -207,19 +219,27 @@ def iter_features(filters, viewer, *, batch=BATCH):
     stmt = (_plain(Incident.id, Incident.geometry)
             .add_columns(sa.literal_column(serialize.SQLITE_PROPERTIES_JSON))
             .select_from(Incident.__table__.outerjoin(actor, actor.c.id == Incident.actor_id)))
-    cursor = 0
+    return stmt, condition
+
+
+def _feature_batches(fetch, stmt, condition, bbox, *, after=0, upto=None, batch=BATCH):
+    """Lists of ``FeatureRecord`` with ids in ``(after, upto]`` (``upto`` None: no end),
+    by id, at most ``batch`` at a time; ``fetch(select)`` runs a query."""
+    cursor = after
     while True:
-        rows = _raw(stmt.where(condition, Incident.id > cursor)
-                    .order_by(Incident.id).limit(batch))
+        where = [condition, Incident.id > cursor]
+        if upto is not None:
+            where.append(Incident.id <= upto)
+        rows = fetch(stmt.where(*where).order_by(Incident.id).limit(batch))
         if not rows:
             return
         cursor = rows[-1][0]
         records = [FeatureRecord(row) for row in rows]
         _decode_geometries(records)
-        if filters.bbox:
-            records = search.refine_to_bbox(records, filters.bbox, dialect)
-        yield from records
-        if len(rows) < batch:
+        if bbox:
+            records = search.refine_to_bbox(records, bbox, "sqlite")
+        yield records
+        if len(rows) < batch or upto is not None and cursor >= upto:
             return
 
 
@@ -286,23 +306,35 @@ def media_type(fmt):
 def stream_text(fmt, filters, viewer):
     """Yield the export of a text format (geojson, csv, stix) chunk by chunk."""
     with paused_gc():
-        yield from _text_chunks(fmt, _records(fmt, filters, viewer), filters)
+        yield from _text(fmt, filters, viewer, _Counted(()))
 
 
 def export_to_path(path, fmt, filters, viewer):
     """Write the export of ``filters`` as seen by ``viewer`` to ``path``; return the count."""
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
-    counted = _Counted(_records(fmt, filters, viewer))
     with paused_gc():
         if fmt == "gpkg":
             from app.interchange import gpkg_io
+            counted = _Counted(_records(fmt, filters, viewer))
             gpkg_io.write(counted, path)
             return counted.count
+        counted = _Counted(())
         with open(path, "w", encoding="utf-8", newline="") as out:
-            for chunk in _text_chunks(fmt, counted, filters):
+            for chunk in _text(fmt, filters, viewer, counted):
                 out.write(chunk)
     return counted.count
+
+
+def _text(fmt, filters, viewer, counted):
+    """The text chunks of an export; ``counted.count`` ends as the number of records."""
+    if fmt == "geojson":
+        blocks = _worker_blocks()
+        if blocks:
+            yield from _geojson_with_worker(filters, viewer, blocks, counted)
+            return
+    counted.iterable = _records(fmt, filters, viewer)
+    yield from _text_chunks(fmt, counted, filters)
 
 
 def _records(fmt, filters, viewer):
@@ -325,3 +357,125 @@ class _Counted:
         for item in self.iterable:
             self.count += 1
             yield item
+
+
+# --- the GeoJSON export on two cores -----------------------------------------
+
+def _worker_blocks():
+    """Id ranges ``(after, upto]`` to share with a worker process, or None (no worker).
+
+    Only for SQLite file databases holding at least ``ATLAS_EXPORT_WORKER_ROWS``
+    incidents (0: never), where ``fork`` exists. Each range spans the ids of
+    about ``BATCH`` incidents; the last one has no end (``upto`` None), so that
+    the export ends where a single process would. Three cheap queries: the
+    primary key's ends and the table's row count.
+    """
+    threshold = current_app.config.get("ATLAS_EXPORT_WORKER_ROWS", 0)
+    url = db.engine.url
+    if (not threshold or db.engine.dialect.name != "sqlite"
+            or url.database in (None, "", ":memory:") or url.database.startswith("file:")
+            or "fork" not in multiprocessing.get_all_start_methods()):
+        return None
+    rows = db.session.scalar(sa.select(sa.func.count()).select_from(Incident.__table__))
+    if rows < threshold:
+        return None
+    first = db.session.scalar(sa.select(sa.func.min(Incident.id)))
+    last = db.session.scalar(sa.select(sa.func.max(Incident.id)))
+    span = max(1, (last - first + 1) * BATCH // rows)
+    blocks = [(after, after + span) for after in range(first - 1, last, span)]
+    blocks[-1] = (blocks[-1][0], None)
+    return blocks
+
+
+def _geojson_with_worker(filters, viewer, blocks, counted):
+    """The GeoJSON export's chunks, every other id range rendered by a forked worker.
+
+    About three quarters of the export's CPU time is SQLite reading rows and
+    rendering their properties: this process renders the even ranges of
+    ``blocks`` while the worker renders the odd ones, on its own SQLite
+    connection, and sends their text through a pipe; this process writes
+    every range in order, so the bytes are those of ``geojson_io.write`` and
+    at most about one range waits in the pipe. The worker ends with the
+    generator: at once if the export stops early.
+    """
+    from app.interchange import geojson_io
+    stmt, condition = _feature_query(filters, viewer)
+    context = multiprocessing.get_context("fork")
+    receiving, sending = context.Pipe(duplex=False)
+    worker = context.Process(target=_work, daemon=True, args=(
+        db.engine.url, stmt, condition, filters.bbox, blocks[1::2], sending))
+    worker.start()
+    sending.close()
+    lead = ""
+    try:
+        yield geojson_io.HEAD
+        for number, (after, upto) in enumerate(blocks):
+            if number % 2:
+                parts = _received(receiving, worker)
+            else:
+                parts = ((geojson_io.features_text(records), len(records))
+                         for records in _feature_batches(_raw, stmt, condition, filters.bbox,
+                                                         after=after, upto=upto) if records)
+            for text, count in parts:
+                counted.count += count
+                yield lead + text
+                lead = ","
+        if _message(receiving, worker) != ("done",):
+            raise RuntimeError("the export worker sent more ranges than asked")
+    finally:
+        receiving.close()
+        if worker.is_alive():
+            worker.kill()
+        worker.join()
+    yield geojson_io.TAIL
+
+
+def _received(receiving, worker):
+    """``(text, count)`` of the worker's next range, until its end."""
+    while True:
+        message = _message(receiving, worker)
+        if message[0] == "range":
+            return
+        if message[0] != "text":
+            raise RuntimeError(f"the export worker sent {message[0]!r} mid-range")
+        yield message[1:]
+
+
+def _message(receiving, worker):
+    try:
+        message = receiving.recv()
+    except EOFError:
+        worker.join(5)
+        raise RuntimeError(f"the export worker died (exit code {worker.exitcode})") from None
+    if message[0] == "error":
+        raise RuntimeError(f"the export worker failed:\n{message[1]}")
+    return message
+
+
+def _work(url, stmt, condition, bbox, blocks, sending):
+    """The worker's body: each range's ``("text", text, count)`` messages then
+    ``("range",)``, then ``("done",)``; or ``("error", trace)``.
+
+    It opens its own SQLite connection, in one read transaction, and never
+    touches the connections it inherited (SQLite's rule for ``fork``).
+    """
+    from app.interchange import geojson_io
+    try:
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA busy_timeout=10000")
+            connection.exec_driver_sql("BEGIN")
+
+            def fetch(select):
+                return connection.execute(select).all()
+            for after, upto in blocks:
+                for records in _feature_batches(fetch, stmt, condition, bbox,
+                                                after=after, upto=upto):
+                    if records:
+                        sending.send(("text", geojson_io.features_text(records),
+                                      len(records)))
+                sending.send(("range",))
+        engine.dispose()
+        sending.send(("done",))
+    except BaseException:  # noqa: BLE001 — reported with its trace, raised by the reader
+        sending.send(("error", traceback.format_exc()))

@@ -15,6 +15,8 @@ from app.messages import N_, Message
 
 MEDIA_TYPE = "application/geo+json"
 UNIT = "feature"
+HEAD = '{"type":"FeatureCollection","features":['
+TAIL = "]}\n"
 
 
 _POLYGONAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
@@ -32,7 +34,7 @@ def geometry_json(geometries):
 
 def write(records, *, batch=2000):
     """Yield the FeatureCollection as text chunks, ``batch`` features at a time."""
-    yield '{"type":"FeatureCollection","features":['
+    yield HEAD
     first = True
     chunk = []
     for record in records:
@@ -42,7 +44,13 @@ def write(records, *, batch=2000):
             first, chunk = False, []
     if chunk:
         yield _features(chunk, lead="" if first else ",")
-    yield "]}\n"
+    yield TAIL
+
+
+def features_text(records):
+    """The features of ``records`` as comma-separated JSON text (what ``write`` puts
+    between ``HEAD`` and ``TAIL``, ``records`` at a time)."""
+    return _features(records, lead="")
 
 
 def _features(records, *, lead):
