@@ -1,4 +1,4 @@
-"""Helpers for tests that drive forms through the test client."""
+"""Helpers for tests: forms through the test client, calls counted through monkeypatch."""
 import re
 
 from flask import g
@@ -16,3 +16,14 @@ def csrf_from(client, path):
     fresh_g()
     html = client.get(path).get_data(as_text=True)
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+
+def count_calls(monkeypatch, owner, name):
+    """Wrap ``owner.name`` so that each call appends to the returned list, then runs it."""
+    real, calls = getattr(owner, name), []
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(owner, name, counted)
+    return calls

@@ -9,6 +9,7 @@ import pytest
 from app.incidents.filters import parse_filters
 from app.interchange import export, geojson_io
 from app.interchange.importer import import_stream
+from tests.helpers import count_calls
 
 HEADER = "title,summary,start_date,actor,vectors,countries,wkt,confidence\n"
 AWKWARD = 'quote " backslash \\ tab\t é 日本 \u2028 🙂 </script>'
@@ -47,14 +48,7 @@ def worker(app, monkeypatch):
     """Every GeoJSON export takes the worker, in ranges of about 7 incidents."""
     app.config["ATLAS_EXPORT_WORKER_ROWS"] = 1
     monkeypatch.setattr(export, "BATCH", 7)
-    runs = []
-    real = export._geojson_with_worker
-
-    def counted(*args):
-        runs.append(1)
-        return real(*args)
-    monkeypatch.setattr(export, "_geojson_with_worker", counted)
-    return runs
+    return count_calls(monkeypatch, export, "_geojson_with_worker")
 
 
 def _both(app, fmt, args, tmp_path):

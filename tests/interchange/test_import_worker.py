@@ -8,6 +8,7 @@ from app.extensions import db
 from app.incidents.models import Incident, Revision
 from app.interchange import importer
 from app.interchange.importer import FormatError, import_stream
+from tests.helpers import count_calls
 
 HEADER = "title,start_date,actor,vectors,countries,wkt\n"
 ROWS = [
@@ -24,14 +25,7 @@ def worker(app, monkeypatch):
     """Every import goes through the worker, in chunks of two rows; counts its runs."""
     app.config["ATLAS_IMPORT_WORKER_BYTES"] = 1
     monkeypatch.setattr(importer, "CHUNK", 2)
-    runs = []
-    real = importer._from_worker
-
-    def counted(chunks):
-        runs.append(1)
-        return real(chunks)
-    monkeypatch.setattr(importer, "_from_worker", counted)
-    return runs
+    return count_calls(monkeypatch, importer, "_from_worker")
 
 
 def _import(rows, user, **options):
