@@ -66,6 +66,20 @@ class _Buffer:
                       f"found {found!r}")
         self.pos += 1
 
+    def skip(self, char):
+        """Step over ``char`` if it comes next; whether it did."""
+        if self.peek() != char:
+            return False
+        self.pos += 1
+        return True
+
+    def another(self, close):
+        """After a member or item: ``True`` past a comma, ``False`` past ``close``."""
+        if self.skip(","):
+            return True
+        self.take(close)
+        return False
+
     def value(self):
         """Decode the next JSON value, reading more text until it is complete."""
         self.peek()
@@ -102,9 +116,7 @@ def object_members(stream, *, streamed, what="JSON"):
     if buf.peek() != "{":
         raise FormatError(N_("the file is not %(what)s: expected a JSON object"), what=what)
     buf.take("{")
-    if buf.peek() == "}":
-        buf.pos += 1
-    else:
+    if not buf.skip("}"):
         while True:
             key = buf.value()
             if not isinstance(key, str):
@@ -114,11 +126,8 @@ def object_members(stream, *, streamed, what="JSON"):
                 yield from _items(buf, key)
             else:
                 yield key, buf.value(), MEMBER
-            if buf.peek() == ",":
-                buf.pos += 1
-                continue
-            buf.take("}")
-            break
+            if not buf.another("}"):
+                break
     if buf.peek():
         buf.fail(f"extra data at character {buf.offset + buf.pos}")
 
@@ -126,13 +135,9 @@ def object_members(stream, *, streamed, what="JSON"):
 def _items(buf, key):
     buf.take("[")
     yield key, None, ARRAY
-    if buf.peek() == "]":
-        buf.pos += 1
+    if buf.skip("]"):
         return
     while True:
         yield key, buf.value(), ITEM
-        if buf.peek() == ",":
-            buf.pos += 1
-            continue
-        buf.take("]")
-        return
+        if not buf.another("]"):
+            return
