@@ -9,8 +9,6 @@ SQLite file share their id ranges with a forked worker process
 (``_geojson_with_worker``, ``ATLAS_EXPORT_WORKER_ROWS``).
 """
 import gc
-import multiprocessing
-import traceback
 from collections import namedtuple
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -25,6 +23,7 @@ from app.incidents import search, serialize
 from app.incidents.models import (Actor, Incident, Source, Technique, Vector,
                                   incident_countries, incident_techniques,
                                   incident_vectors)
+from app.interchange.forked import fork_available, from_worker
 
 BATCH = 2000
 EXPORT_STATUSES = ("published",)
@@ -374,7 +373,7 @@ def _worker_blocks():
     url = db.engine.url
     if (not threshold or db.engine.dialect.name != "sqlite"
             or url.database in (None, "", ":memory:") or url.database.startswith("file:")
-            or "fork" not in multiprocessing.get_all_start_methods()):
+            or not fork_available()):
         return None
     rows = db.session.scalar(sa.select(sa.func.count()).select_from(Incident.__table__))
     if rows < threshold:
@@ -387,31 +386,28 @@ def _worker_blocks():
     return blocks
 
 
+RANGE_END = ("range",)  # the worker's mark after each id range
+
+
 def _geojson_with_worker(filters, viewer, blocks, counted):
     """The GeoJSON export's chunks, every other id range rendered by a forked worker.
 
     About three quarters of the export's CPU time is SQLite reading rows and
     rendering their properties: this process renders the even ranges of
-    ``blocks`` while the worker renders the odd ones, on its own SQLite
-    connection, and sends their text through a pipe; this process writes
-    every range in order, so the bytes are those of ``geojson_io.write`` and
-    at most about one range waits in the pipe. The worker ends with the
-    generator: at once if the export stops early.
+    ``blocks`` while the worker (``forked.from_worker``) renders the odd ones
+    on its own SQLite connection; this process writes every range in order, so
+    the bytes are those of ``geojson_io.write``.
     """
     from app.interchange import geojson_io
     stmt, condition = _feature_query(filters, viewer)
-    context = multiprocessing.get_context("fork")
-    receiving, sending = context.Pipe(duplex=False)
-    worker = context.Process(target=_work, daemon=True, args=(
-        db.engine.url, stmt, condition, filters.bbox, blocks[1::2], sending))
-    worker.start()
-    sending.close()
+    received = from_worker(_worker_ranges(db.engine.url, stmt, condition, filters.bbox,
+                                          blocks[1::2]), "export")
     lead = ""
     try:
         yield geojson_io.HEAD
         for number, (after, upto) in enumerate(blocks):
             if number % 2:
-                parts = _received(receiving, worker)
+                parts = _one_range(received)
             else:
                 parts = ((geojson_io.features_text(records), len(records))
                          for records in _feature_batches(_raw, stmt, condition, filters.bbox,
@@ -420,48 +416,31 @@ def _geojson_with_worker(filters, viewer, blocks, counted):
                 counted.count += count
                 yield lead + text
                 lead = ","
-        if _message(receiving, worker) != ("done",):
+        if next(received, None) is not None:
             raise RuntimeError("the export worker sent more ranges than asked")
     finally:
-        receiving.close()
-        if worker.is_alive():
-            worker.kill()
-        worker.join()
+        received.close()
     yield geojson_io.TAIL
 
 
-def _received(receiving, worker):
-    """``(text, count)`` of the worker's next range, until its end."""
-    while True:
-        message = _message(receiving, worker)
-        if message[0] == "range":
+def _one_range(received):
+    """``(text, count)`` pieces of the worker's next range, until its end mark."""
+    for message in received:
+        if message == RANGE_END:
             return
-        if message[0] != "text":
-            raise RuntimeError(f"the export worker sent {message[0]!r} mid-range")
-        yield message[1:]
+        yield message
+    raise RuntimeError("the export worker ended mid-range")
 
 
-def _message(receiving, worker):
-    try:
-        message = receiving.recv()
-    except EOFError:
-        worker.join(5)
-        raise RuntimeError(f"the export worker died (exit code {worker.exitcode})") from None
-    if message[0] == "error":
-        raise RuntimeError(f"the export worker failed:\n{message[1]}")
-    return message
-
-
-def _work(url, stmt, condition, bbox, blocks, sending):
-    """The worker's body: each range's ``("text", text, count)`` messages then
-    ``("range",)``, then ``("done",)``; or ``("error", trace)``.
+def _worker_ranges(url, stmt, condition, bbox, blocks):
+    """The worker's side: ``(text, count)`` per batch of each range, then ``RANGE_END``.
 
     It opens its own SQLite connection, in one read transaction, and never
     touches the connections it inherited (SQLite's rule for ``fork``).
     """
     from app.interchange import geojson_io
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
-        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
         with engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA busy_timeout=10000")
             connection.exec_driver_sql("BEGIN")
@@ -472,10 +451,7 @@ def _work(url, stmt, condition, bbox, blocks, sending):
                 for records in _feature_batches(fetch, stmt, condition, bbox,
                                                 after=after, upto=upto):
                     if records:
-                        sending.send(("text", geojson_io.features_text(records),
-                                      len(records)))
-                sending.send(("range",))
+                        yield geojson_io.features_text(records), len(records)
+                yield RANGE_END
+    finally:
         engine.dispose()
-        sending.send(("done",))
-    except BaseException:  # noqa: BLE001 — reported with its trace, raised by the reader
-        sending.send(("error", traceback.format_exc()))

@@ -16,9 +16,7 @@ inserts them. For big files the reader runs in a forked worker process
 (``_from_worker``), so that reading chunk n+1 overlaps inserting chunk n.
 """
 import hashlib
-import multiprocessing
 import os
-import traceback
 from dataclasses import dataclass, field
 
 import shapely
@@ -36,8 +34,9 @@ from app.incidents.service import (PermissionDenied, References, bulk_columns, b
 from app.interchange import csv_io, geojson_io, gpkg_io, stix_io
 from app.interchange.errors import FormatError
 from app.interchange.export import paused_gc
+from app.interchange.forked import fork_available, from_worker
 from app.interchange.sniff import check_claimed_format
-from app.messages import N_, Message, MessageError
+from app.messages import N_, Message
 
 FORMATS = {"csv": csv_io, "geojson": geojson_io, "gpkg": gpkg_io, "stix": stix_io}
 READERS = {name: module.read_rows for name, module in FORMATS.items()}
@@ -301,8 +300,7 @@ def _worth_a_worker(stream):
     country index and the reference tables this process already loaded.
     """
     threshold = current_app.config.get("ATLAS_IMPORT_WORKER_BYTES", 0)
-    return (bool(threshold) and "fork" in multiprocessing.get_all_start_methods()
-            and _remaining_bytes(stream) >= threshold)
+    return bool(threshold) and fork_available() and _remaining_bytes(stream) >= threshold
 
 
 def _remaining_bytes(stream):
@@ -319,59 +317,13 @@ def _remaining_bytes(stream):
         return 0
 
 
-@dataclass
-class _Failure:
-    """An exception of the worker, sent to the writer to be raised there."""
-
-    kind: type
-    message: str
-    params: dict
-
-    def exception(self):
-        return self.kind(self.message, **self.params)
-
-
 def _from_worker(chunks):
-    """Yield ``chunks`` (a ``_Reader.chunks`` generator) computed in a forked worker process.
+    """Yield ``chunks`` (a ``_Reader.chunks`` generator) computed in a forked worker.
 
     Reading, validating and preparing rows is about half an import's CPU time,
     inserting the other half: the worker reads chunk n+1 while this process
-    (the writer) inserts chunk n, and the pipe, whose buffer is small, keeps at
-    most about one chunk waiting. The worker touches no database connection
-    (``_Reader`` is pure) and ends with the generator: at once if the writer
-    stops early (refused file, error).
+    (the writer) inserts chunk n. ``_Reader`` is pure: the worker needs no
+    database connection.
     """
-    context = multiprocessing.get_context("fork")
-    receiving, sending = context.Pipe(duplex=False)
     country_index()  # loaded once, here, for the worker too
-    worker = context.Process(target=_work, args=(chunks, sending), daemon=True)
-    worker.start()
-    sending.close()
-    try:
-        while True:
-            try:
-                chunk = receiving.recv()
-            except EOFError:
-                raise RuntimeError(f"the import worker died (exit code {worker.exitcode})")
-            if chunk is None:
-                return
-            if isinstance(chunk, _Failure):
-                raise chunk.exception()
-            yield chunk
-    finally:
-        receiving.close()
-        if worker.is_alive():
-            worker.kill()
-        worker.join()
-
-
-def _work(chunks, sending):
-    """The worker's body: send each chunk, then ``None``, or the exception that stopped it."""
-    try:
-        for chunk in chunks:
-            sending.send(chunk)
-        sending.send(None)
-    except MessageError as exc:  # FormatError: the file's fault, shown to the user
-        sending.send(_Failure(type(exc), exc.message, exc.params))
-    except BaseException:  # noqa: BLE001 — anything else is a bug, reported with its trace
-        sending.send(_Failure(RuntimeError, traceback.format_exc(), {}))
+    return from_worker(chunks, "import")

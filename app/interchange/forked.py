@@ -1,0 +1,85 @@
+"""Iterate a generator in a forked worker process, for the import and the export.
+
+Both spend about half their CPU time on work that needs no shared state (the
+import's reading and validating, the export's rendering of every other id
+range): ``from_worker(items, what)`` forks, iterates ``items`` in the child
+and sends each item through a pipe, while the caller receives them in order
+and does its own half meanwhile. The pipe's small buffer keeps at most about
+one item waiting. The child uses no connection it inherited (SQLite's rule
+for ``fork``); it ends with the generator — at once if the caller stops early.
+
+A ``MessageError`` raised in the child (a file's fault, shown to the user) is
+raised again in the caller as itself; any other failure, or the child's death,
+becomes a ``RuntimeError`` naming ``what`` worker and how it ended.
+"""
+import multiprocessing
+import traceback
+from dataclasses import dataclass
+
+from app.messages import MessageError
+
+def fork_available():
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+@dataclass
+class _Failure:
+    """An exception of the child, sent to the caller to be raised there."""
+
+    kind: type
+    message: str
+    params: dict
+
+    def exception(self):
+        return self.kind(self.message, **self.params)
+
+
+def from_worker(items, what):
+    """An iterator over what iterating ``items`` yields (never ``None``), iterated in a
+    forked worker started now, so that it works while the caller does its own half.
+
+    Closing the iterator (or dropping it) ends the worker.
+    """
+    received = _received(items, what)
+    next(received)  # runs up to the worker's start, and arms the cleanup below
+    return received
+
+
+def _received(items, what):
+    context = multiprocessing.get_context("fork")
+    receiving, sending = context.Pipe(duplex=False)
+    worker = context.Process(target=_work, args=(items, sending, what), daemon=True)
+    worker.start()
+    sending.close()
+    try:
+        yield  # started (``from_worker``)
+        while True:
+            try:
+                item = receiving.recv()
+            except EOFError:
+                worker.join(5)
+                raise RuntimeError(f"the {what} worker died (exit code {worker.exitcode})"
+                                   ) from None
+            if isinstance(item, _Failure):
+                raise item.exception()
+            if item is None:
+                return
+            yield item
+    finally:
+        receiving.close()
+        if worker.is_alive():
+            worker.kill()
+        worker.join()
+
+
+def _work(items, sending, what):
+    """The child's body: send each item, then ``None``, or the exception that stopped it."""
+    try:
+        for item in items:
+            sending.send(item)
+        sending.send(None)
+    except MessageError as exc:
+        sending.send(_Failure(type(exc), exc.message, exc.params))
+    except BaseException:  # noqa: BLE001 — anything else is a bug, reported with its trace
+        sending.send(_Failure(RuntimeError,
+                              f"the {what} worker failed:\n{traceback.format_exc()}", {}))
