@@ -156,18 +156,16 @@ def _blobs(cells, numbers, node_size, per_node, depth):
     return [(int(number), row.tobytes()) for number, row in zip(numbers, buffer)]
 
 
-def rebuild(cursor, table, select):
-    """Replace the tree of the R*Tree ``table`` (2 dimensions) by one packed from the
-    rows of ``select`` (SQL giving id, min_x, max_x, min_y, max_y).
+def rebuild(cursor, table, ids, boxes):
+    """Replace the tree of the 2-dimensional R*Tree ``table`` by one packed from
+    ``ids`` and their ``boxes`` (min_x, max_x, min_y, max_y).
 
     Runs on a DB-API ``cursor`` inside the caller's write transaction: a rollback
     restores the old tree with everything else.
     """
     node_size, = cursor.execute(f'SELECT length(data) FROM "{table}_node" '
                                 "WHERE nodeno = 1").fetchone()
-    rows = cursor.execute(select).fetchall()
-    data = np.array(rows, dtype=np.float64).reshape(-1, 5)
-    tree = pack(data[:, 0].astype(np.int64), data[:, 1:], node_size)
+    tree = pack(ids, boxes, node_size)
     for name in ("node", "parent", "rowid"):
         cursor.execute(f'DELETE FROM "{table}_{name}"')
     cursor.executemany(f'INSERT INTO "{table}_node" (nodeno, data) VALUES (?, ?)', tree.nodes)

@@ -23,7 +23,8 @@ def _database(count, seed=3):
         connection.execute(f"CREATE VIRTUAL TABLE {name} USING rtree(id, min_x, max_x, "
                            "min_y, max_y)")
     connection.execute(f"INSERT INTO grown {BOX}")
-    rtree_bulk.rebuild(connection.cursor(), "packed", BOX)
+    rows = np.array(connection.execute(BOX).fetchall(), dtype=np.float64).reshape(-1, 5)
+    rtree_bulk.rebuild(connection.cursor(), "packed", rows[:, 0].astype(np.int64), rows[:, 1:])
     return connection
 
 

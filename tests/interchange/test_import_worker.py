@@ -34,7 +34,7 @@ def _import(rows, user, **options):
 
 
 def _indexes(backend):
-    """SQLite's index definitions (the import into an empty database builds them last)."""
+    """SQLite's index definitions (a bulk import leaves them as they were)."""
     if backend != "sqlite":
         return set()
     return set(db.session.execute(sa.text(
