@@ -17,6 +17,7 @@ import traceback
 from dataclasses import dataclass
 
 from app.messages import MessageError
+from app.ops import wal
 
 def fork_available():
     return "fork" in multiprocessing.get_all_start_methods()
@@ -46,6 +47,7 @@ def from_worker(items, what):
 
 
 def _received(items, what):
+    wal.wait()  # no thread of ours may hold a lock across the fork
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
     worker = context.Process(target=_work, args=(items, sending, what), daemon=True)

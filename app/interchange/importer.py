@@ -29,7 +29,7 @@ from app.incidents import policy
 from app.incidents.models import Incident
 from app.incidents.schema import ValidationError, parse_incidents
 from app.incidents.service import (PermissionDenied, References, bulk_columns, bulk_writing,
-                                   deferred_indexes, insert_bulk_columns, prepare_bulk_rows,
+                                   insert_bulk_columns, packed_rtree, prepare_bulk_rows,
                                    resolve_actors, select_bulk_rows)
 from app.interchange import csv_io, geojson_io, gpkg_io, stix_io
 from app.interchange.errors import FormatError
@@ -271,8 +271,8 @@ def _read_and_insert(run, stream, fmt, dry_run):
     chunks = reader.chunks(READERS[fmt](stream))
     big = _worth_a_worker(stream)
     try:
-        # Into an empty database, a big file's rows go in first, indexes after.
-        with deferred_indexes(big and not run.before_id):
+        # Into an empty database, a big file's R*Tree is packed after its rows.
+        with packed_rtree(big and not run.before_id):
             for chunk in _from_worker(chunks) if big else chunks:
                 run.take(chunk)
         result = run.result

@@ -34,11 +34,26 @@ def _import(rows, user, **options):
 
 
 def _indexes(backend):
-    """SQLite's index definitions (the import into an empty database builds them last)."""
+    """SQLite's index definitions (a bulk import leaves them as they were)."""
     if backend != "sqlite":
         return set()
     return set(db.session.execute(sa.text(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index'")).all())
+
+
+def _assert_rtree_mirrors_incidents(backend):
+    """SQLite's R*Tree (packed at the end of an import into an empty database) holds
+    every incident's box, and SQLite finds it sound."""
+    if backend != "sqlite":
+        return
+    unmatched = db.session.execute(sa.text(
+        "SELECT count(*) FROM incidents i LEFT JOIN incident_rtree r ON r.id = i.id "
+        "WHERE r.id IS NULL OR r.min_x > i.min_x OR r.max_x < i.max_x "
+        "OR r.min_y > i.min_y OR r.max_y < i.max_y")).scalar()
+    extra = db.session.execute(sa.text(
+        "SELECT count(*) FROM incident_rtree WHERE id NOT IN (SELECT id FROM incidents)")).scalar()
+    check = db.session.execute(sa.text("SELECT rtreecheck('incident_rtree')")).scalar()
+    assert (unmatched, extra, check) == (0, 0, "ok")
 
 
 def _stored():
@@ -59,6 +74,7 @@ def test_the_worker_imports_what_reading_in_place_imports(app, backend, make_use
                          ("Pipeline", None, ["DEU"])]
     revisions = db.session.scalar(sa.select(sa.func.count()).select_from(Revision))
     assert revisions == 4
+    _assert_rtree_mirrors_incidents(backend)
     # Against stored incidents too: the second import only repeats.
     again = _import(ROWS[:2], editor)
     assert again.ok and again.count == 0 and again.duplicates == [(2, "Cable cut"),
@@ -81,6 +97,7 @@ def test_a_refusal_from_the_worker_reports_every_row_and_stores_nothing(app, bac
     assert [(line, field) for line, field, _ in result.errors] == [(4, "start_date")]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Incident)) == 0
     assert _indexes(backend) == indexes
+    _assert_rtree_mirrors_incidents(backend)
 
 
 def test_a_format_error_in_the_worker_reaches_the_caller(app, backend, make_user, worker):
