@@ -47,6 +47,11 @@ VARIANTS = [
     {"wkt": "48.85, 2.35"}, {"wkt": '{"type": "Point", "coordinates": [1, 2]}'},
     {"wkt": ""}, {"wkt": "LINESTRING (" + ", ".join(["0 0"] * 10_001) + ")"},
     {"wkt": "nonsense"}, {"title": "", "wkt": "POINT (500 0)", "confidence": "x"},
+    {"vectors": "  cyber  "}, {"vectors": "   "}, {"vectors": None}, {"vectors": ["cyber"]},
+    {"countries": " fra "}, {"countries": 5}, {"source_url": " https://example.org/a "},
+    {"source_url": " ; "}, {"source_url": "https://example.org;ftp://x"},
+    {"source_url": ";".join(["https://example.org"] * 50)}, {"start_date": "2024-03-05 "},
+    {"end_date": "2024-03-05"}, {"start_date": "2024-3-5"},
 ]
 
 
