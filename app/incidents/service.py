@@ -634,15 +634,22 @@ SHAREABLE = ("summary", "lang", "time_precision", "geo_precision", "precision_m"
              "location_name", "attribution", "confidence")
 
 
-def _shared_values(columns, names):
-    """Remove from ``columns`` those of ``names`` with one value in every row; return them.
+def _one_value(values):
+    """Whether the non-empty list ``values`` holds one value only (``==``).
 
-    ``list.count`` compares in C, and mostly by identity: a few ns per row.
+    ``list.count`` compares in C, and mostly by identity: a few ns per row. A
+    column that varies (titles, sources…) mostly differs at its ends already:
+    comparing them first saves comparing every row.
     """
+    return values[0] == values[-1] and values.count(values[0]) == len(values)
+
+
+def _shared_values(columns, names):
+    """Remove from ``columns`` those of ``names`` with one value in every row; return them."""
     shared = {}
     for name in names:
         values = columns[name]
-        if values and values.count(values[0]) == len(values):
+        if values and _one_value(values):
             shared[name] = values[0]
             del columns[name]
     return shared
@@ -864,7 +871,7 @@ def _snapshot_tails(fields, status):
     varying = {"geometry": shapely.to_geojson(fields["geometry"]).tolist()}
     for key, (name, encode) in _SNAPSHOT_COLUMNS.items():
         values = fields[name]
-        if values.count(values[0]) == count:
+        if _one_value(values):
             same[key] = encode(values[:1])[0]
         else:
             varying[key] = encode(values)
