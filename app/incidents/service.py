@@ -1062,15 +1062,15 @@ def prepare_bulk_rows(parsed, refs):
     techniques = _memo_known(refs, "techniques", "id")
     rows = []
     for index, (line, data) in enumerate(parsed):
-        row = dict(data)
         try:
-            row["vectors"], row["vector_ids"] = vectors(data["vectors"])
-            row["country_codes"], = countries(data["countries"] or codes_for[index])
-            row["technique_ids"], = techniques(data.get("techniques") or [])
+            slugs, vector_ids = vectors(data["vectors"])
+            country_codes, = countries(data["countries"] or codes_for[index])
+            technique_ids, = techniques(data.get("techniques") or [])
         except ValidationError as exc:
             errors.extend((line, field, reason) for field, reason in exc.errors)
             continue
-        rows.append((line, row))
+        rows.append((line, {**data, "vectors": slugs, "vector_ids": vector_ids,
+                            "country_codes": country_codes, "technique_ids": technique_ids}))
     return rows, errors
 
 
