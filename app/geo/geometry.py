@@ -323,7 +323,8 @@ def to_geojson(geom):
 
 
 # Types whose validity needs no per-geometry rule beyond GEOS's (``validate_geometry``
-# only adds ring checks for polygons and the antimeridian split for lines).
+# only adds ring checks for polygons and the antimeridian split for lines);
+# ``_screen`` also proves polygons without holes.
 _SIMPLE_TYPES = np.array([shapely.GeometryType.POINT, shapely.GeometryType.LINESTRING,
                           shapely.GeometryType.MULTIPOINT])
 
@@ -371,9 +372,13 @@ def _screen(geoms):
     n = len(geoms)
     if not n:
         return np.zeros(0, dtype=bool)
-    present = ~shapely.is_missing(geoms)
-    ok = present.copy()
-    ok[present] = np.isin(shapely.get_type_id(geoms[present]), _SIMPLE_TYPES)
+    types = shapely.get_type_id(geoms)  # -1 where missing
+    ok = np.isin(types, _SIMPLE_TYPES)
+    # A polygon's one rule of its own is ``_check_ring_corners``: a polygon
+    # without holes whose ring encloses an area has at least 3 distinct corners.
+    polygons = np.flatnonzero(types == shapely.GeometryType.POLYGON)
+    ok[polygons] = ((shapely.get_num_interior_rings(geoms[polygons]) == 0)
+                    & (shapely.area(geoms[polygons]) > 0))
     ok &= ~shapely.is_empty(geoms) & ~shapely.has_z(geoms)
     ok &= shapely.get_num_coordinates(geoms) <= MAX_VERTICES
     coords, index = shapely.get_coordinates(geoms[ok], return_index=True)

@@ -5,6 +5,7 @@ messages hold for the editor, the API and imports. Field names are the CSV
 names of PRODUCT.md. Errors are collected, not raised one by one, so a person
 sees everything wrong at once.
 """
+import functools
 import math
 import re
 from datetime import date
@@ -312,12 +313,32 @@ def _plain_text(value, limit):
 
 
 def _iso_day(value):
-    if not isinstance(value, str) or not _ISO_DAY.fullmatch(value):
+    return _iso_day_text(value) if isinstance(value, str) else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _iso_day_text(value):
+    """The date of a ``YYYY-MM-DD`` text, or None; cached: an import repeats its days."""
+    if not _ISO_DAY.fullmatch(value):
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
         return None
+
+
+def _items(value):
+    """``split_list(value)`` of a text of at most ``MAX_LIST`` items, else None.
+
+    A cell without ``;`` (the usual one) is split without a loop.
+    """
+    if not isinstance(value, str):
+        return None
+    if ";" not in value:
+        value = value.strip()
+        return [value] if value else []
+    items = [v.strip() for v in value.split(";") if v.strip()]
+    return items if len(items) <= MAX_LIST else None
 
 
 def _fast_fields(data):
@@ -326,25 +347,26 @@ def _fast_fields(data):
     None means "not proven", not "invalid": the caller then runs the full
     parser, which gives the verdict and the messages.
     """
-    title = _plain_text(data.get("title"), MAX_TITLE)
-    summary = data.get("summary")
+    get = data.get
+    title = _plain_text(get("title"), MAX_TITLE)
+    summary = get("summary")
     summary = "" if summary is None else _plain_text(summary, MAX_SUMMARY)
-    start = _iso_day(data.get("start_date"))
-    raw_end = data.get("end_date")
+    start = _iso_day(get("start_date"))
+    raw_end = get("end_date")
     end = start if raw_end in (None, "") else _iso_day(raw_end)
     if not title or summary is None or start is None or end is None or end < start:
         return None
-    precision = data.get("geo_precision")
+    precision = get("geo_precision")
     if precision in (None, ""):
         precision = "exact"
     elif precision not in GEO_PRECISIONS:
         return None
-    actor = data.get("actor")
+    actor = get("actor")
     if actor:
         actor = _plain_text(actor, 200)
         if actor is None:
             return None
-    confidence = data.get("confidence")
+    confidence = get("confidence")
     if confidence in (None, ""):
         confidence = 50
     elif isinstance(confidence, str) and len(confidence) <= 3 and confidence.isascii() \
@@ -352,25 +374,16 @@ def _fast_fields(data):
         confidence = int(confidence)
     else:
         return None
-    lists = {}
-    for name in ("vectors", "countries"):
-        value = data.get(name)
-        if name not in data:
-            lists[name] = []
-            continue
-        if not isinstance(value, str):
-            return None
-        items = [v.strip() for v in value.split(";") if v.strip()]
-        if len(items) > MAX_LIST:
-            return None
-        lists[name] = [v.upper() for v in items] if name == "countries" else items
+    vectors = _items(get("vectors")) if "vectors" in data else []
+    countries = _items(get("countries")) if "countries" in data else []
+    if vectors is None or countries is None:
+        return None
     sources = []
-    if data.get("source_url") not in (None, ""):
-        if not isinstance(data["source_url"], str):
-            return None
-        urls = split_list(data["source_url"])
-        if len(urls) > MAX_LIST or not all(len(u) <= 2000 and _PLAIN_URL.fullmatch(u)
-                                           for u in urls):
+    urls = get("source_url")
+    if urls not in (None, ""):
+        urls = _items(urls)
+        if urls is None or urls and (max(map(len, urls)) > 2000
+                                     or not all(map(_PLAIN_URL.fullmatch, urls))):
             return None
         sources = [{"url": u, "publisher": "", "published_on": None, "archived_url": None}
                    for u in urls]
@@ -378,5 +391,5 @@ def _fast_fields(data):
             "start_date": start, "end_date": end, "time_precision": "day",
             "geo_precision": precision, "precision_m": None, "actor": actor or None,
             "attribution": "unattributed", "confidence": confidence,
-            "vectors": lists["vectors"], "countries": lists["countries"], "techniques": [],
+            "vectors": vectors, "countries": [v.upper() for v in countries], "techniques": [],
             "sources": sources}

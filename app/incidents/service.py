@@ -10,7 +10,7 @@ import os
 import weakref
 from contextlib import contextmanager, nullcontext
 from datetime import date, datetime
-from itertools import compress, repeat
+from itertools import compress
 
 import numpy as np
 import shapely
@@ -635,15 +635,22 @@ SHAREABLE = ("summary", "lang", "time_precision", "geo_precision", "precision_m"
              "location_name", "attribution", "confidence")
 
 
-def _shared_values(columns, names):
-    """Remove from ``columns`` those of ``names`` with one value in every row; return them.
+def _one_value(values):
+    """Whether the non-empty list ``values`` holds one value only (``==``).
 
-    ``list.count`` compares in C, and mostly by identity: a few ns per row.
+    ``list.count`` compares in C, and mostly by identity: a few ns per row. A
+    column that varies (titles, sources…) mostly differs at its ends already:
+    comparing them first saves comparing every row.
     """
+    return values[0] == values[-1] and values.count(values[0]) == len(values)
+
+
+def _shared_values(columns, names):
+    """Remove from ``columns`` those of ``names`` with one value in every row; return them."""
     shared = {}
     for name in names:
         values = columns[name]
-        if values and values.count(values[0]) == len(values):
+        if values and _one_value(values):
             shared[name] = values[0]
             del columns[name]
     return shared
@@ -782,8 +789,7 @@ def _links(ids, values, *names):
 SNAPSHOT_KEYS = sorted((*SNAPSHOT_FIELDS, "geometry", "actor", "vectors", "countries",
                         "techniques", "sources"))
 assert SNAPSHOT_KEYS[0] == "actor"
-_SNAPSHOT_TAIL = "".join(f', "{key}": %s' for key in SNAPSHOT_KEYS[1:]) + "}"
-_SOURCE_TEMPLATE = '{"archived_url": %s, "published_on": %s, "publisher": %s, "url": %s}'
+_SOURCE_HEAD = '{"archived_url": %s, "published_on": %s, "publisher": %s, "url": '
 _json_string = json.encoder.encode_basestring  # json.dumps(text, ensure_ascii=False), in C
 
 
@@ -792,42 +798,91 @@ def _json_text(value):
     return "null" if value is None else _json_string(value)
 
 
+def _json_texts(values):
+    return list(map(_json_string, values))
+
+
+def _json_days(days):
+    """JSON of each date; an import repeats the same few hundred days."""
+    texts = {day: _json_string(day.isoformat()) for day in set(days)}
+    return list(map(texts.__getitem__, days))
+
+
 def _json_numbers(values):
     return ["null" if value is None else str(int(value)) for value in values]
 
 
 def _json_sorted_lists(lists):
-    """JSON of each list of texts, sorted (as ``snapshot`` sorts vectors, countries…)."""
-    return ["[" + ", ".join(map(_json_string, sorted(items))) + "]" for items in lists]
+    """JSON of each list of texts, sorted (as ``snapshot`` sorts vectors, countries…).
+
+    Encoded once per distinct list: an import repeats the same few lists.
+    """
+    texts = {}
+    out = []
+    for items in lists:
+        key = tuple(items)
+        text = texts.get(key)
+        if text is None:
+            text = texts[key] = "[" + ", ".join(map(_json_string, sorted(items))) + "]"
+        out.append(text)
+    return out
 
 
 def _json_sources(sources):
-    """JSON of each incident's list of sources (in the order they are stored)."""
-    return ["[" + ", ".join(_SOURCE_TEMPLATE % (
-        _json_text(s["archived_url"]),
-        _json_string(s["published_on"].isoformat()) if s["published_on"] else "null",
-        _json_string(s["publisher"]), _json_string(s["url"])) for s in row_sources) + "]"
-        for row_sources in sources]
+    """JSON of each incident's list of sources (in the order they are stored).
+
+    A source's keys before its URL (usually an empty publisher, no dates) are
+    encoded once per distinct triple.
+    """
+    heads = {}
+
+    def source(s):
+        key = (s["archived_url"], s["published_on"], s["publisher"])
+        head = heads.get(key)
+        if head is None:
+            archived, published, publisher = key
+            head = heads[key] = _SOURCE_HEAD % (
+                _json_text(archived),
+                _json_string(published.isoformat()) if published else "null",
+                _json_string(publisher))
+        return head + _json_string(s["url"]) + "}"
+    return ["[" + ", ".join(map(source, row_sources)) + "]" for row_sources in sources]
+
+
+# How ``_snapshot_tails`` gets each key's column from ``_bulk_fields`` and encodes it.
+_SNAPSHOT_COLUMNS = {
+    **{name: (name, _json_texts) for name in ("title", "summary", "lang", "time_precision",
+                                              "geo_precision", "location_name",
+                                              "attribution")},
+    "start_date": ("start_date", _json_days), "end_date": ("end_date", _json_days),
+    "precision_m": ("precision_m", _json_numbers), "confidence": ("confidence", _json_numbers),
+    "vectors": ("vectors", _json_sorted_lists), "countries": ("country_codes", _json_sorted_lists),
+    "techniques": ("technique_ids", _json_sorted_lists), "sources": ("sources", _json_sources)}
 
 
 def _snapshot_tails(fields, status):
-    """Each first snapshot after its actor: ``, "attribution": …}`` (see ``_snapshot_texts``)."""
+    """Each first snapshot after its actor: ``, "attribution": …}`` (see ``_snapshot_texts``).
+
+    A column with one value in every row (an import's language, its empty
+    summaries, its status…: most of them) is encoded once and written into the
+    row template, so that ``%`` fills in only the columns that vary.
+    """
     count = len(fields["title"])
-    values = {
-        **{name: map(_json_string, fields[name])
-           for name in ("title", "summary", "lang", "time_precision", "geo_precision",
-                        "location_name", "attribution")},
-        "status": repeat(_json_string(status)), "rejection_reason": repeat("null"),
-        "start_date": (_json_string(d.isoformat()) for d in fields["start_date"]),
-        "end_date": (_json_string(d.isoformat()) for d in fields["end_date"]),
-        "precision_m": _json_numbers(fields["precision_m"]),
-        "confidence": _json_numbers(fields["confidence"]),
-        "geometry": shapely.to_geojson(fields["geometry"]).tolist() if count else [],
-        "vectors": _json_sorted_lists(fields["vectors"]),
-        "countries": _json_sorted_lists(fields["country_codes"]),
-        "techniques": _json_sorted_lists(fields["technique_ids"]),
-        "sources": _json_sources(fields["sources"])}
-    return list(map(_SNAPSHOT_TAIL.__mod__, zip(*(values[key] for key in SNAPSHOT_KEYS[1:]))))
+    if not count:
+        return []
+    same = {"status": _json_string(status), "rejection_reason": "null"}
+    # shapely's GeoJSON: it always varies (and geometries are not cheap to compare).
+    varying = {"geometry": shapely.to_geojson(fields["geometry"]).tolist()}
+    for key, (name, encode) in _SNAPSHOT_COLUMNS.items():
+        values = fields[name]
+        if _one_value(values):
+            same[key] = encode(values[:1])[0]
+        else:
+            varying[key] = encode(values)
+    template = "".join(f', "{key}": ' + (same[key].replace("%", "%%") if key in same else "%s")
+                       for key in SNAPSHOT_KEYS[1:]) + "}"
+    return list(map(template.__mod__, zip(*(varying[key] for key in SNAPSHOT_KEYS[1:]
+                                            if key in varying))))
 
 
 def _snapshot_texts(actors, tails):
@@ -1015,15 +1070,15 @@ def prepare_bulk_rows(parsed, refs):
     techniques = _memo_known(refs, "techniques", "id")
     rows = []
     for index, (line, data) in enumerate(parsed):
-        row = dict(data)
         try:
-            row["vectors"], row["vector_ids"] = vectors(data["vectors"])
-            row["country_codes"], = countries(data["countries"] or codes_for[index])
-            row["technique_ids"], = techniques(data.get("techniques") or [])
+            slugs, vector_ids = vectors(data["vectors"])
+            country_codes, = countries(data["countries"] or codes_for[index])
+            technique_ids, = techniques(data.get("techniques") or [])
         except ValidationError as exc:
             errors.extend((line, field, reason) for field, reason in exc.errors)
             continue
-        rows.append((line, row))
+        rows.append((line, {**data, "vectors": slugs, "vector_ids": vector_ids,
+                            "country_codes": country_codes, "technique_ids": technique_ids}))
     return rows, errors
 
 

@@ -12,7 +12,9 @@ A ``MessageError`` raised in the child (a file's fault, shown to the user) is
 raised again in the caller as itself; any other failure, or the child's death,
 becomes a ``RuntimeError`` naming ``what`` worker and how it ended.
 """
+import io
 import multiprocessing
+import pickle
 import traceback
 from dataclasses import dataclass
 
@@ -57,7 +59,7 @@ def _received(items, what):
         yield  # started (``from_worker``)
         while True:
             try:
-                item = receiving.recv()
+                item = pickle.loads(receiving.recv_bytes())
             except EOFError:
                 worker.join(5)
                 raise RuntimeError(f"the {what} worker died (exit code {worker.exitcode})"
@@ -78,10 +80,26 @@ def _work(items, sending, what):
     """The child's body: send each item, then ``None``, or the exception that stopped it."""
     try:
         for item in items:
-            sending.send(item)
-        sending.send(None)
+            sending.send_bytes(_dumps(item))
+        sending.send_bytes(_dumps(None))
     except MessageError as exc:
-        sending.send(_Failure(type(exc), exc.message, exc.params))
+        sending.send_bytes(_dumps(_Failure(type(exc), exc.message, exc.params)))
     except BaseException:  # noqa: BLE001 — anything else is a bug, reported with its trace
-        sending.send(_Failure(RuntimeError,
-                              f"the {what} worker failed:\n{traceback.format_exc()}", {}))
+        sending.send_bytes(_dumps(_Failure(
+            RuntimeError, f"the {what} worker failed:\n{traceback.format_exc()}", {})))
+
+
+def _dumps(item):
+    """``item`` pickled without a memo (``Pickler.fast``), for ``pickle.loads``.
+
+    An item is a tree of plain values (columns of an import chunk, a range of an
+    export), hundreds of thousands of them: remembering each one in case it
+    comes again (``Connection.send``'s pickler) cost more than pickling them, a
+    few objects that do come again (an import's titles) are simply written twice.
+    Fast mode refuses cycles (``ValueError``), which such an item never has.
+    """
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True
+    pickler.dump(item)
+    return buffer.getbuffer()

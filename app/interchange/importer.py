@@ -96,8 +96,9 @@ def detect_format(path):
 def duplicate_keys(titles, start_dates, geometries):
     """Compact keys for "same title, start date and geometry" (normalised WKB, vectorised)."""
     wkbs = shapely.to_wkb(shapely.normalize(geometries)).tolist() if len(geometries) else []
-    return [hashlib.blake2b(f"{title}\x00{start}".encode() + b"\x00" + wkb,
-                            digest_size=12).digest()
+    blake2b = hashlib.blake2b
+    return [blake2b(b"\x00".join((title.encode(), str(start).encode(), wkb)),
+                    digest_size=12).digest()
             for title, start, wkb in zip(titles, start_dates, wkbs)]
 
 

@@ -82,3 +82,21 @@ def test_bulk_insert_defaults_are_snapshotted_as_stored(app, make_user):
     assert written == stored
     assert written["summary"] == "" and written["status"] == "draft"
     assert written["countries"] == [] and written["sources"] == []
+
+
+def test_columns_shared_by_every_row_are_snapshotted_as_stored(app, make_user):
+    """A column with one value in every row goes into the row template once (``%`` and all)."""
+    editor = make_user("editor")
+    source = {"url": "https://example.org/100%", "publisher": "50% Media",
+              "published_on": date(2025, 1, 2), "archived_url": None}
+    rows = [{"title": title, "start_date": date(2025, 5, 6), "end_date": date(2025, 5, 7),
+             "geometry": shapely.Point(13.4, 52.5 + i), "summary": "100% sure, %s %(x)s",
+             "location_name": "Łódź", "precision_m": 50, "confidence": 80,
+             "sources": [source]} for i, title in enumerate(["%s", "%(title)s", "100%"])]
+    ids = service.bulk_insert(rows, author_id=editor.id, status="draft", action="seed")
+    db.session.commit()
+    snapshots = _stored_snapshots(ids)
+    for written, stored in snapshots.values():
+        assert written == stored
+    assert [w["title"] for w, _ in snapshots.values()] == ["%s", "%(title)s", "100%"]
+    assert {w["summary"] for w, _ in snapshots.values()} == {"100% sure, %s %(x)s"}

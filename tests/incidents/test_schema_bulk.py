@@ -1,4 +1,5 @@
 """``parse_incidents`` (imports, many rows at once) decides exactly like ``parse_incident``."""
+import numpy as np
 import pytest
 import shapely
 
@@ -46,6 +47,11 @@ VARIANTS = [
     {"wkt": "48.85, 2.35"}, {"wkt": '{"type": "Point", "coordinates": [1, 2]}'},
     {"wkt": ""}, {"wkt": "LINESTRING (" + ", ".join(["0 0"] * 10_001) + ")"},
     {"wkt": "nonsense"}, {"title": "", "wkt": "POINT (500 0)", "confidence": "x"},
+    {"vectors": "  cyber  "}, {"vectors": "   "}, {"vectors": None}, {"vectors": ["cyber"]},
+    {"countries": " fra "}, {"countries": 5}, {"source_url": " https://example.org/a "},
+    {"source_url": " ; "}, {"source_url": "https://example.org;ftp://x"},
+    {"source_url": ";".join(["https://example.org"] * 50)}, {"start_date": "2024-03-05 "},
+    {"end_date": "2024-03-05"}, {"start_date": "2024-3-5"},
 ]
 
 
@@ -79,7 +85,21 @@ def test_parse_incidents_gives_the_same_verdicts_and_messages_as_parse_incident(
 
 @pytest.mark.parametrize("text", ["POINT (1 2)", "POINT (1 2 3)", "POINT (181 0)",
                                   "LINESTRING (179 0, -179 0)", "POLYGON EMPTY",
-                                  "POLYGON ((0 0, 2 2, 2 0, 0 2, 0 0))", "   ", "oops"])
+                                  "POLYGON ((0 0, 2 2, 2 0, 0 2, 0 0))", "   ", "oops",
+                                  "POLYGON ((0 0, 1 0, 1 1, 0 0))",
+                                  "POLYGON ((0 0, 0 0, 1 0, 1 1, 1 1, 0 0))",
+                                  "POLYGON ((0 0, 1 1, 2 2, 0 0))",
+                                  "POLYGON ((0 0, 1 1, 0 0, 1 1, 0 0))",
+                                  "POLYGON ((0 0, 1 1, 0 0, 0 0))",
+                                  "POLYGON ((0 0, 4 0, 4 4, 0 4, 0 0), (1 1, 2 1, 2 2, 1 1))",
+                                  "POLYGON ((0 0, 4 0, 4 4, 0 4, 0 0), (1 1, 2 2, 1 1, 1 1))",
+                                  "POLYGON ((179 0, -179 0, -179 1, 179 0))",
+                                  "POLYGON ((179 80, 180 80, 180 95, 179 80))",
+                                  "POLYGON ((181 0, 182 0, 182 1, 181 0))",
+                                  "POLYGON ((0 0, 1 0, nan 1, 0 0))",
+                                  "POLYGON ((0 0 1, 1 0 1, 1 1 1, 0 0 1))",
+                                  "POLYGON ((0 0, 1 0, 1 1, 0 1, 1 0.5, 0 0))",
+                                  "MULTIPOLYGON (((0 0, 1 0, 1 1, 0 0)))"])
 def test_parse_wkt_many_matches_parse_geometry(text):
     (bulk,) = parse_wkt_many([text])
     try:
@@ -89,3 +109,35 @@ def test_parse_wkt_many_matches_parse_geometry(text):
     else:
         assert shapely.equals_exact(bulk, single, tolerance=0)
         assert shapely.to_wkb(bulk) == shapely.to_wkb(single)
+
+
+def test_parse_wkt_many_proves_plain_geometries_without_validate_geometry(monkeypatch):
+    """Points, lines and polygons without holes are screened in bulk (the import's common case)."""
+    calls = []
+    monkeypatch.setattr("app.geo.geometry.validate_geometry", calls.append)
+    texts = ["POINT (1 2)", "LINESTRING (0 0, 1 1)", "MULTIPOINT ((0 0), (1 1))",
+             "POLYGON ((0 0, 1 0, 1 1, 0 0))"]
+    got = parse_wkt_many(texts)
+    assert not calls
+    assert [shapely.to_wkt(g) for g in got] == [shapely.to_wkt(shapely.from_wkt(t))
+                                                for t in texts]
+
+
+def test_parse_wkt_many_matches_parse_geometry_on_random_polygons():
+    """Random small rings: valid, bow-ties, collapsed, out of range (none crosses the
+    antimeridian: ``split_antimeridian`` fails on some invalid rings that do)."""
+    rng = np.random.default_rng(5)
+    texts = []
+    for _ in range(400):
+        n = int(rng.integers(2, 6))
+        points = np.column_stack([rng.choice([0, 1, 2, 90, 180], n),
+                                  rng.choice([-91, -90, 0, 1, 2, 90, 91], n)])
+        ring = [*points.tolist(), points[0].tolist()]
+        texts.append("POLYGON ((" + ", ".join(f"{x} {y}" for x, y in ring) + "))")
+    for text, bulk in zip(texts, parse_wkt_many(texts)):
+        try:
+            single = parse_geometry(text)
+        except GeometryError as exc:
+            assert isinstance(bulk, GeometryError) and str(bulk) == str(exc), text
+        else:
+            assert shapely.to_wkb(bulk) == shapely.to_wkb(single), text

@@ -145,3 +145,18 @@ def test_new_geometry_rules_hold_for_imports(app, make_user):
     assert "line 4: geometry:" in report and "look swapped" in report
     assert "line 2" not in report
     assert _count(Incident) == 0
+
+
+def test_read_rows_gives_what_dict_reader_and_restore_give():
+    """Cells starting with ``neutralise``'s apostrophe are restored wherever they are."""
+    import csv
+
+    from app.interchange import csv_io
+    text = (HEADER + "'=1+1,a,'@x,,'-y,\"multi\n'=line\",'',',''',\"'\t\",'+9\n"
+            "plain,it's,fine,,,,,,,,\nshort,'=z\n\n'-a,'b,'=c,,,,,,,,'@d\n")
+    want = [{k: csv_io.restore(v or "") for k, v in row.items()}
+            for row in csv.DictReader(io.StringIO(text))]
+    got = [props for _, props in csv_io.read_rows(io.BytesIO(text.encode()))]
+    assert got == want
+    assert got[0]["title"] == "=1+1" and got[0]["summary"] == "a"
+    assert got[0]["vectors"] == "multi\n'=line" and got[3]["source_url"] == "@d"
