@@ -1,14 +1,15 @@
 """Iterate a generator in a forked worker process, for the import and the export.
 
 Both spend about half their CPU time on work that needs no shared state (the
-import's reading and validating, the export's rendering of every other id
-range): ``from_worker(items, what)`` forks, iterates ``items`` in the child
+import's reading and validating, the export's rendering of about half the id
+ranges): ``from_worker(items, what)`` forks, iterates ``items`` in the child
 and sends each item through a pipe, while the caller receives them in order
 and does its own half meanwhile. The pipe's small buffer keeps at most about
 one item waiting; with ``ahead`` a thread of the caller receives up to that
 many more meanwhile, through a wider pipe, so that the worker need not wait
-for the caller between items. The child uses no connection it inherited (SQLite's rule for
-``fork``); it ends with the generator — at once if the caller stops early.
+for the caller between items. The child uses no connection it inherited
+(SQLite's rule for ``fork``); it ends with the generator — at once if the
+caller stops early.
 
 A ``MessageError`` raised in the child (a file's fault, shown to the user) is
 raised again in the caller as itself; any other failure, or the child's death,
@@ -17,6 +18,7 @@ becomes a ``RuntimeError`` naming ``what`` worker and how it ended.
 import multiprocessing
 import queue
 import threading
+import time
 import traceback
 from dataclasses import dataclass
 
@@ -77,8 +79,10 @@ def _received(items, what, ahead):
         if worker.is_alive():
             worker.kill()
         worker.join()
-        messages.close()  # after the worker: a receiving thread meets the pipe's end
-        receiving.close()
+        # After the worker: a receiving thread meets the pipe's end. One still
+        # reading (a process forked meanwhile holds the pipe) keeps it open.
+        if not ahead or messages.close():
+            receiving.close()
 
 
 PIPE_SIZE = 1 << 20  # Linux's limit for an unprivileged process (fs.pipe-max-size)
@@ -118,8 +122,11 @@ class _Prefetched:
     so the worker's sends complete while the caller renders its own part
     instead of when it next asks. An exception of ``items`` is raised to the
     consumer in turn. ``close`` stops the thread once ``items`` stops (the
-    caller ends the worker first, so the pipe ends).
+    caller ends the worker first, so the pipe ends), or gives up after
+    ``CLOSING`` seconds.
     """
+
+    CLOSING = 5
 
     def __init__(self, items, size):
         self._queue = queue.Queue(size)
@@ -147,13 +154,15 @@ class _Prefetched:
         return item
 
     def close(self):
+        """Stop the thread; whether it has ended."""
         self._stop.set()
-        while self._thread.is_alive():  # a put waiting for room takes it, then stops
-            try:
+        deadline = time.monotonic() + self.CLOSING
+        while self._thread.is_alive() and time.monotonic() < deadline:
+            try:  # a put waiting for room takes it, then the thread stops
                 self._queue.get(timeout=0.05)
             except queue.Empty:
                 pass
-        self._thread.join()
+        return not self._thread.is_alive()
 
 
 def _work(items, sending, what):

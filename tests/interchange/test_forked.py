@@ -81,3 +81,19 @@ def test_the_pipe_is_widened_where_linux_allows():
     finally:
         receiving.close()
         sending.close()
+
+
+def test_closing_gives_up_on_a_thread_still_reading(monkeypatch):
+    monkeypatch.setattr(forked._Prefetched, "CLOSING", 0.2)
+    released = threading.Event()
+
+    def endless():  # a pipe another process still holds: no end in sight
+        yield "first"
+        released.wait()
+    prefetched = forked._Prefetched(endless(), 2)
+    assert next(prefetched) == "first"
+    started = time.monotonic()
+    assert prefetched.close() is False and time.monotonic() - started < 2
+    released.set()  # the pipe ends after all: the thread stops
+    prefetched._thread.join(2)
+    assert prefetched.close() is True
