@@ -9,6 +9,7 @@ SQLite file share their id ranges with a forked worker process
 (``_geojson_with_worker``, ``ATLAS_EXPORT_WORKER_ROWS``).
 """
 import gc
+import multiprocessing
 from collections import namedtuple
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -386,36 +387,75 @@ def _worker_blocks():
     return blocks
 
 
-RANGE_END = ("range",)  # the worker's mark after each id range
+AHEAD = 8  # messages (a batch's text, a range's end) the worker may send before asked
+RANGE = "range"  # ``(RANGE, number)``: the worker's mark after the range ``number``
+HELD = 4  # ranges this process may render ahead of writing them (``_in_order``)
+
+
+class _Claims:
+    """Which process renders which id range: each takes the next range nobody has.
+
+    Counters shared with the forked worker (created before the fork). Neither
+    process is given a fixed half: this one also writes every range (and either
+    may get less of the machine), so the faster one simply takes more ranges.
+    ``sent`` is the last range the worker has sent, so that this process knows
+    whether waiting for the worker's next range would be waiting for its rendering.
+    """
+
+    def __init__(self):
+        context = multiprocessing.get_context("fork")
+        self._next = context.Value("q", 0)
+        self._sent = context.RawValue("q", -1)  # one writer: the worker
+
+    def next(self):
+        """The number of the first range nobody has taken, now the caller's.
+
+        The lock is held for an instant; if the other process died holding
+        it (killed right then), waiting longer would hang the export.
+        """
+        lock = self._next.get_lock()
+        if not lock.acquire(timeout=10):
+            raise RuntimeError("the export's range counter stayed locked (a process died?)")
+        try:
+            number = self._next.value
+            self._next.value = number + 1
+        finally:
+            lock.release()
+        return number
+
+    def sent(self):
+        return self._sent.value
+
+    def mark_sent(self, number):
+        self._sent.value = number
 
 
 def _geojson_with_worker(filters, viewer, blocks, counted):
-    """The GeoJSON export's chunks, every other id range rendered by a forked worker.
+    """The GeoJSON export's chunks, the id ranges shared with a forked worker.
 
     About three quarters of the export's CPU time is SQLite reading rows and
-    rendering their properties: this process renders the even ranges of
-    ``blocks`` while the worker (``forked.from_worker``) renders the odd ones
-    on its own SQLite connection; this process writes every range in order, so
-    the bytes are those of ``geojson_io.write``.
+    rendering their properties: the worker (``forked.from_worker``) renders
+    the ranges it claims (``_Claims``) on its own SQLite connection, this
+    process the others, and writes every range in order (``_in_order``), so
+    the bytes are those of ``geojson_io.write``. A thread receives the
+    worker's text while this process renders (up to ``AHEAD`` messages), so
+    the worker need not wait for it.
     """
     from app.interchange import geojson_io
     stmt, condition = _feature_query(filters, viewer)
+    claims = _Claims()
     received = from_worker(_worker_ranges(db.engine.url, stmt, condition, filters.bbox,
-                                          blocks[1::2]), "export")
+                                          blocks, claims), "export", ahead=AHEAD)
+
+    def own(number):
+        return _range_texts(_raw, stmt, condition, filters.bbox, blocks[number])
     lead = ""
     try:
         yield geojson_io.HEAD
-        for number, (after, upto) in enumerate(blocks):
-            if number % 2:
-                parts = _one_range(received)
-            else:
-                parts = ((geojson_io.features_text(records), len(records))
-                         for records in _feature_batches(_raw, stmt, condition, filters.bbox,
-                                                         after=after, upto=upto) if records)
-            for text, count in parts:
-                counted.count += count
-                yield lead + text
-                lead = ","
+        for text, count in _in_order(len(blocks), claims, own, received):
+            counted.count += count
+            yield lead + text
+            lead = ","
         if next(received, None) is not None:
             raise RuntimeError("the export worker sent more ranges than asked")
     finally:
@@ -423,22 +463,58 @@ def _geojson_with_worker(filters, viewer, blocks, counted):
     yield geojson_io.TAIL
 
 
-def _one_range(received):
-    """``(text, count)`` pieces of the worker's next range, until its end mark."""
+def _in_order(count, claims, own, received):
+    """The ``(text, count)`` pieces of ranges ``0 .. count - 1`` in order: those this
+    process claims rendered by ``own(number)``, the others ``received`` from the worker.
+
+    Rather than wait for a range the worker is still rendering, this process
+    claims the next free one and renders it ahead, holding up to ``HELD``
+    rendered ranges; it waits only with none free or that many held. The
+    worker's ranges below the last one claimed here are the ranges not held.
+    """
+    written, held, claimed = 0, {}, -1
+    while written < count:
+        if written in held:
+            yield from held.pop(written)
+            written += 1
+        elif claimed >= count or written < claimed and (claims.sent() >= written
+                                                        or len(held) >= HELD):
+            yield from _one_range(received, written)
+            written += 1
+        else:
+            claimed = min(claims.next(), count)
+            if claimed < count:
+                held[claimed] = list(own(claimed))
+
+
+def _one_range(received, number):
+    """``(text, count)`` pieces of the worker's range ``number``, until its end mark."""
     for message in received:
-        if message == RANGE_END:
+        if message[0] == RANGE:
+            if message[1] != number:
+                raise RuntimeError(f"the export worker sent range {message[1]}, "
+                                   f"not {number}")
             return
         yield message
     raise RuntimeError("the export worker ended mid-range")
 
 
-def _worker_ranges(url, stmt, condition, bbox, blocks):
-    """The worker's side: ``(text, count)`` per batch of each range, then ``RANGE_END``.
+def _range_texts(fetch, stmt, condition, bbox, block):
+    """``(text, count)`` per non-empty batch of the id range ``block`` ``(after, upto]``."""
+    from app.interchange import geojson_io
+    after, upto = block
+    for records in _feature_batches(fetch, stmt, condition, bbox, after=after, upto=upto):
+        if records:
+            yield geojson_io.features_text(records), len(records)
+
+
+def _worker_ranges(url, stmt, condition, bbox, blocks, claims):
+    """The worker's side: for each range it claims, its ``_range_texts``, then
+    ``(RANGE, number)``.
 
     It opens its own SQLite connection, in one read transaction, and never
     touches the connections it inherited (SQLite's rule for ``fork``).
     """
-    from app.interchange import geojson_io
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as connection:
@@ -447,11 +523,9 @@ def _worker_ranges(url, stmt, condition, bbox, blocks):
 
             def fetch(select):
                 return connection.execute(select).all()
-            for after, upto in blocks:
-                for records in _feature_batches(fetch, stmt, condition, bbox,
-                                                after=after, upto=upto):
-                    if records:
-                        yield geojson_io.features_text(records), len(records)
-                yield RANGE_END
+            while (number := claims.next()) < len(blocks):
+                yield from _range_texts(fetch, stmt, condition, bbox, blocks[number])
+                yield RANGE, number
+                claims.mark_sent(number)  # resumed: the mark is in the pipe
     finally:
         engine.dispose()

@@ -1,8 +1,9 @@
-"""Big GeoJSON exports on SQLite render every other id range in a forked worker:
+"""Big GeoJSON exports on SQLite share their id ranges with a forked worker process:
 the same bytes as one process, streamed, and a failing worker fails the export."""
 import io
 import multiprocessing
 import os
+import time
 
 import pytest
 
@@ -123,3 +124,68 @@ def test_a_failing_worker_fails_the_export(app, backend, incidents, worker, monk
         text = "".join(chunks)
         assert not text  # never reached: no truncated export
     assert len(worker) == 2 and not multiprocessing.active_children()
+
+
+class _Taken:
+    """``_Claims`` stand-in: this process is given ``numbers`` in turn; the worker has
+    sent every range up to ``sent``."""
+
+    def __init__(self, numbers, sent):
+        self.numbers, self.last_sent = iter(numbers), sent
+
+    def next(self):
+        return next(self.numbers)
+
+    def sent(self):
+        return self.last_sent
+
+
+@pytest.mark.parametrize("sent", [-1, 99])  # the worker slow, or done
+@pytest.mark.parametrize("mine", [[1, 2, 5, 9], [0, 1, 2, 3, 4, 5, 6, 7, 8], [9], [4, 12],
+                                  [3, 4, 5, 6, 7, 8, 9]])
+def test_ranges_are_written_in_order_whoever_renders_them(mine, sent):
+    count = 9
+    theirs = [n for n in range(count) if n not in mine]
+    received = iter([message for n in theirs
+                     for message in ((f"w{n}a", 1), (f"w{n}b", 2), (export.RANGE, n))])
+    rendered = []
+
+    def own(number):
+        rendered.append(number)
+        yield f"m{number}", 3
+    texts = [text for text, _ in export._in_order(count, _Taken(mine, sent), own, received)]
+    assert [int(text[1:].rstrip("ab")) for text in texts] == sorted(
+        [n for n in mine if n < count] + theirs * 2)
+    assert rendered == [n for n in mine if n < count]
+    assert next(received, None) is None
+
+
+def test_a_range_out_of_turn_fails_the_export():
+    received = iter([("text", 1), (export.RANGE, 4)])
+    with pytest.raises(RuntimeError, match="sent range 4, not 3"):
+        list(export._one_range(received, 3))
+
+
+@pytest.mark.parametrize("slow", ["main", "worker"])
+def test_the_faster_process_renders_more_ranges(app, backend, incidents, worker,
+                                                monkeypatch, tmp_path, slow):
+    if backend != "sqlite":
+        pytest.skip("the worker is for SQLite files")
+    app.config["ATLAS_EXPORT_WORKER_ROWS"] = 0
+    alone = _both(app, "geojson", {}, tmp_path)
+    app.config["ATLAS_EXPORT_WORKER_ROWS"] = 1
+    parent, real, mine = os.getpid(), export._range_texts, []
+
+    def range_texts(*args):
+        here = os.getpid() == parent
+        if here:
+            mine.append(1)
+        if here == (slow == "main"):
+            time.sleep(0.02)
+        return real(*args)
+    monkeypatch.setattr(export, "_range_texts", range_texts)
+    path = tmp_path / "slow.geojson"
+    assert export.export_to_path(path, "geojson", parse_filters({}), None) == alone[2]
+    assert path.read_text("utf-8") == alone[0]
+    ranges = len(export._worker_blocks())
+    assert (len(mine) < ranges / 3) if slow == "main" else (len(mine) > ranges * 2 / 3)
