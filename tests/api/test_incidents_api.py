@@ -190,3 +190,14 @@ def test_wrong_json_types_are_a_400_naming_the_field(client, token, props, field
     assert response.status_code == 400, response.get_data(as_text=True)
     assert [f["field"] for f in response.get_json()["fields"]] == [field]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Incident)) == 0
+
+
+def test_invalid_polygon_across_the_antimeridian_is_a_400(client, token):
+    _, headers = token("contributor")
+    feature = {**FEATURE, "geometry": {"type": "Polygon", "coordinates": [
+        [[0, 0], [0, 1], [179, -1], [-170, 0], [0, 0]]]}}
+    response = client.post("/api/v1/incidents", json=feature, headers=headers)
+    assert response.status_code == 400, response.get_data(as_text=True)
+    (problem,) = response.get_json()["fields"]
+    assert problem["field"] == "geometry"
+    assert problem["reason"].startswith("Polygon is invalid")

@@ -39,3 +39,13 @@ def test_wrong_types_are_reported_per_feature_and_nothing_is_stored(app, make_us
     assert report[1] == "feature 3: vectors: item 2 must be text"
     assert report[2] == "feature 4: sources[0]: publisher must be text"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Incident)) == 0
+
+
+def test_invalid_polygon_across_the_antimeridian_is_reported(app, make_user):
+    """GEOS failed to split it ("side location conflict"): now the geometry's message."""
+    bowtie = {"type": "Polygon",
+              "coordinates": [[[0, 0], [0, 1], [179, -1], [-170, 0], [0, 0]]]}
+    result = _import([_feature(), _feature(geometry=bowtie)], make_user("editor"))
+    assert result.report() == ("feature 2: geometry: Polygon is invalid: self-intersection "
+                               "at (89.5, 0)")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Incident)) == 0

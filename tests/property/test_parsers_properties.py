@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
-from app.geo.geometry import GeometryError, crosses_antimeridian, parse_geometry, to_geojson
+from app.geo.geometry import (GeometryError, crosses_antimeridian, parse_geometry,
+                              parse_wkt_many, to_geojson)
 from app.incidents.filters import FilterError, parse_filters, to_query
 from app.incidents.schema import ValidationError, parse_incident
 
@@ -63,6 +64,26 @@ def test_any_text_is_a_sound_geometry_or_a_geometry_error(text):
     except GeometryError:
         return
     _check_sound(geom)
+
+
+near_antimeridian = st.sampled_from([-180, -179.5, -179, -170, -1, 0, 1, 170, 179, 180])
+
+
+@SETTINGS
+@given(st.lists(st.tuples(near_antimeridian, st.sampled_from([-90, -1, 0, 1, 5, 90])),
+                min_size=3, max_size=6))
+def test_rings_near_the_antimeridian_are_sound_or_refused_alike_in_bulk(points):
+    """Valid or not, a ring that crosses the antimeridian is split or refused with a
+    ``GeometryError`` (never GEOS's TopologyException), by both parsers alike."""
+    text = "POLYGON ((" + ", ".join(f"{x} {y}" for x, y in [*points, points[0]]) + "))"
+    (bulk,) = parse_wkt_many([text])
+    try:
+        geom = parse_geometry(text)
+    except GeometryError as exc:
+        assert isinstance(bulk, GeometryError) and str(bulk) == str(exc)
+        return
+    _check_sound(geom)
+    assert shapely.to_wkb(bulk) == shapely.to_wkb(geom)
 
 
 @SETTINGS
