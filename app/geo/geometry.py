@@ -237,10 +237,20 @@ def _explain_invalid(geom):
         parts = where.split()
         if len(parts) >= 2:
             return GeometryError(N_("%(type)s is invalid: %(what)s at (%(x)s, %(y)s)"),
-                                 type=geom.geom_type, what=what.lower(), x=parts[0],
-                                 y=parts[1])
+                                 type=geom.geom_type, what=what.lower(),
+                                 x=_longitude(parts[0]), y=parts[1])
     return GeometryError(N_("%(type)s is invalid: %(what)s"), type=geom.geom_type,
                          what=reason)
+
+
+def _longitude(text):
+    """GEOS's x as a longitude: past 180° only in a shape ``_shift_east`` moved, so
+    moved back; otherwise GEOS's own text, unchanged."""
+    try:
+        x = float(text)
+    except ValueError:
+        return text
+    return f"{x - 360:.15g}" if x > 180 else text
 
 
 def crosses_antimeridian(geom):
@@ -286,6 +296,9 @@ def split_antimeridian(geom):
     """Split lines and polygons that cross the antimeridian into Multi parts.
 
     Returns ``geom`` unchanged when it does not cross. Points never cross.
+    Raises ``GeometryError`` for a crossing polygon that is invalid once its
+    western longitudes are moved east, the message an invalid polygon gets
+    anywhere else.
     """
     if geom.geom_type in ("Point", "MultiPoint") or not crosses_antimeridian(geom):
         return geom
@@ -293,6 +306,10 @@ def split_antimeridian(geom):
         lines = [shapely.get_coordinates(g) for g in getattr(geom, "geoms", [geom])]
         return shapely.MultiLineString([p for line in lines for p in _split_line(line)])
     shifted = _shift_east(geom)
+    if not shifted.is_valid:
+        # The polygon as RFC 7946 reads it is invalid: GEOS's overlay fails on
+        # some such rings ("side location conflict") and quietly reshapes others.
+        raise _explain_invalid(shifted)
     west = shapely.intersection(shifted, shapely.box(-180, -90, 180, 90))
     east = shapely.affinity.translate(
         shapely.intersection(shifted, shapely.box(180, -90, 540, 90)), xoff=-360)

@@ -46,16 +46,23 @@ class ValidationError(ValueError):
 
 
 def split_list(value):
-    """A list from an array or a ``;``-separated string, blanks dropped."""
+    """A list of texts from an array or a ``;``-separated string, blanks dropped.
+
+    An array's items must be text: ``str()`` of a number, an object or a nested
+    array (JSON of the wrong shape) would become a nonsense slug or URL.
+    """
     if value is None:
         return []
     if isinstance(value, str):
         items = value.split(";")
     elif isinstance(value, (list, tuple)):
         items = value
+        for n, item in enumerate(items, 1):
+            if not isinstance(item, str):
+                raise ValueError(Message(N_("item %(n)s must be text"), n=n))
     else:
         raise ValueError(Message(N_("expected a list or a ;-separated string")))
-    return [str(v).strip() for v in items if str(v).strip()]
+    return [v.strip() for v in items if v.strip()]
 
 
 def _text(data, name, errors, *, required=False, limit=None):
@@ -110,6 +117,9 @@ def _int(data, name, errors, *, lo, hi):
         return None
     try:
         number = float(value)
+    except OverflowError:  # a JSON integer past float's range: far out of bounds
+        errors.append((name, Message(N_("must be between %(lo)s and %(hi)s"), lo=lo, hi=hi)))
+        return None
     except (TypeError, ValueError):
         errors.append((name, Message(N_("%(value)s is not a number"), value=repr(value))))
         return None
@@ -123,9 +133,16 @@ def _int(data, name, errors, *, lo, hi):
 
 
 def check_url(url):
-    """Return ``url`` when it is an absolute http(s) URL, else raise ``ValueError``."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    """Return ``url`` when it is an absolute http(s) URL, else raise ``ValueError``.
+
+    The ``ValueError`` carries a ``Message``; ``urlsplit``'s own (English only,
+    e.g. "Invalid IPv6 URL" for ``http://[::1``) is replaced by ours.
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError(Message(N_("%(url)s is not an http(s) URL"), url=repr(url)))
     if len(url) > 2000:
         raise ValueError(Message(N_("URL is longer than 2000 characters")))
@@ -149,9 +166,18 @@ def _geometry(data, errors):
 
 
 def _sources(data, errors):
+    """The ``sources`` objects, or the ``source_url`` texts as sources; None when neither.
+
+    Every problem with one source is reported on ``sources[i]``, and one with
+    ``source_url`` as a whole (a number, an object) on ``source_url``.
+    """
     raw = data.get("sources")
     if raw is None and data.get("source_url") not in (None, ""):
-        raw = [{"url": u} for u in split_list(data["source_url"])]
+        try:
+            raw = [{"url": u} for u in split_list(data["source_url"])]
+        except ValueError as exc:
+            errors.append(("source_url", exc.args[0]))
+            return None
     if raw is None:
         return None
     if not isinstance(raw, list) or len(raw) > MAX_LIST:
@@ -164,17 +190,37 @@ def _sources(data, errors):
         if not isinstance(item, dict):
             errors.append((f"sources[{i}]", Message(N_("must be an object with a url"))))
             continue
-        try:
-            url = check_url(str(item.get("url") or "").strip())
-            archived = item.get("archived_url") or None
-            archived = check_url(str(archived).strip()) if archived else None
-        except ValueError as exc:
-            errors.append((f"sources[{i}]", exc.args[0]))
-            continue
-        published = _date(item, "date", errors)
-        sources.append({"url": url, "publisher": str(item.get("publisher") or "")[:200],
-                        "published_on": published, "archived_url": archived})
+        source = _source(item, f"sources[{i}]", errors)
+        if source is not None:
+            sources.append(source)
     return sources
+
+
+def _source(item, name, errors):
+    """One source object's clean fields, or None after adding its problems to ``errors``.
+
+    Its url, archived_url and publisher must be text (or absent): ``str()`` of
+    a number or an object is no URL, and would be stored as a publisher's name.
+    """
+    problems = []
+    for key in ("url", "archived_url", "publisher"):
+        if not isinstance(item.get(key), (str, type(None))):
+            problems.append(Message(N_("%(key)s must be text"), key=key))
+    if not problems:
+        try:
+            url = check_url((item.get("url") or "").strip())
+            archived = item.get("archived_url")
+            archived = check_url(archived.strip()) if archived else None
+        except ValueError as exc:
+            problems.append(exc.args[0])
+    dates = []
+    published = _date(item, "date", dates)
+    problems += [reason for _, reason in dates]
+    errors.extend((name, reason) for reason in problems)
+    if problems:
+        return None
+    return {"url": url, "publisher": (item.get("publisher") or "")[:200],
+            "published_on": published, "archived_url": archived}
 
 
 def _list(data, name, errors, *, upper=False):

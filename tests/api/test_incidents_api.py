@@ -1,7 +1,10 @@
 """The JSON API: GeoJSON out, Bearer-token writes, 409 on stale versions, JSON errors."""
 import pytest
+import sqlalchemy as sa
 
 from app.auth.service import create_token
+from app.extensions import db
+from app.incidents.models import Incident
 
 
 @pytest.fixture
@@ -170,3 +173,31 @@ def test_every_api_4xx_has_a_json_message(client, token):
                      client.get("/api/v1/nothing-here")):
         assert 400 <= response.status_code < 500
         assert response.is_json and response.get_json()["error"].strip()
+
+
+@pytest.mark.parametrize("props, field", [
+    ({"source_url": 5}, "source_url"),
+    ({"source_url": {"url": "https://example.org/x"}}, "source_url"),
+    ({"vectors": [5]}, "vectors"), ({"countries": [["FRA"]]}, "countries"),
+    ({"sources": [{"url": "https://example.org/x", "publisher": {"n": 1}}]}, "sources[0]"),
+    ({"confidence": 10 ** 400}, "confidence")])
+def test_wrong_json_types_are_a_400_naming_the_field(client, token, props, field):
+    """Not a 500: ``parse_incident`` refuses them like any other bad value."""
+    _, headers = token("contributor")
+    properties = {k: v for k, v in FEATURE["properties"].items() if k != "sources"}
+    feature = {**FEATURE, "properties": {**properties, **props}}
+    response = client.post("/api/v1/incidents", json=feature, headers=headers)
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert [f["field"] for f in response.get_json()["fields"]] == [field]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Incident)) == 0
+
+
+def test_invalid_polygon_across_the_antimeridian_is_a_400(client, token):
+    _, headers = token("contributor")
+    feature = {**FEATURE, "geometry": {"type": "Polygon", "coordinates": [
+        [[0, 0], [0, 1], [179, -1], [-170, 0], [0, 0]]]}}
+    response = client.post("/api/v1/incidents", json=feature, headers=headers)
+    assert response.status_code == 400, response.get_data(as_text=True)
+    (problem,) = response.get_json()["fields"]
+    assert problem["field"] == "geometry"
+    assert problem["reason"].startswith("Polygon is invalid")

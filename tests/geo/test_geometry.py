@@ -116,6 +116,34 @@ def test_line_near_but_not_across_the_antimeridian_is_kept():
 
 
 @pytest.mark.parametrize("value, message", [
+    ("POLYGON ((0 0, 0 1, 179 -1, -170 0, 0 0))", r"self-intersection at \(89\.5, 0\)"),
+    ({"type": "Polygon", "coordinates": [[[0, 5], [0, 0], [170, 90], [-179, 0], [0, 5]]]},
+     "self-intersection at"),
+    ("POLYGON ((180 5, -179 0, 0 1, 0 0, 180 5))", "self-intersection at"),
+    # Located east of the antimeridian: the longitude is given back in -180..180.
+    ("POLYGON ((179 -1, -179 1, 179 -1, -179 5, 179 -1))",
+     r"self-intersection at \(-179, 5\)"),
+    ("POLYGON ((179 -1, 179 0, -179 90, 170 1, 179 1, 179 -1))",
+     r"ring self-intersection at \(179, 0\)"),
+])
+def test_invalid_polygon_across_the_antimeridian_is_refused_like_any_other(value, message):
+    """GEOS cannot split an invalid ring ("TopologyException: side location
+    conflict"): validity is checked on the shape as RFC 7946 reads it, first."""
+    with pytest.raises(GeometryError, match="^Polygon is invalid: " + message):
+        parse_geometry(value)
+
+
+def test_crossing_polygon_is_refused_like_the_same_shape_elsewhere():
+    """A bow-tie across the antimeridian gets the message it gets 100° further west."""
+    with pytest.raises(GeometryError) as across:
+        parse_geometry("POLYGON ((170 0, -170 10, -170 0, 170 10, 170 0))")
+    with pytest.raises(GeometryError) as west:
+        parse_geometry("POLYGON ((70 0, 90 10, 90 0, 70 10, 70 0))")
+    assert str(west.value) == "Polygon is invalid: self-intersection at (80, 5)"
+    assert str(across.value) == "Polygon is invalid: self-intersection at (180, 5)"
+
+
+@pytest.mark.parametrize("value, message", [
     ({"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [0, 0]]]},
      "ring 1 has 3 positions; a ring needs at least 4"),
     ({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]]},

@@ -94,6 +94,9 @@ def test_parse_incidents_gives_the_same_verdicts_and_messages_as_parse_incident(
                                   "POLYGON ((0 0, 4 0, 4 4, 0 4, 0 0), (1 1, 2 1, 2 2, 1 1))",
                                   "POLYGON ((0 0, 4 0, 4 4, 0 4, 0 0), (1 1, 2 2, 1 1, 1 1))",
                                   "POLYGON ((179 0, -179 0, -179 1, 179 0))",
+                                  "POLYGON ((0 0, 0 1, 179 -1, -170 0, 0 0))",
+                                  "POLYGON ((170 0, -170 10, -170 0, 170 10, 170 0))",
+                                  "POLYGON ((170 0, -170 0, -170 10, 170 10, 170 0))",
                                   "POLYGON ((179 80, 180 80, 180 95, 179 80))",
                                   "POLYGON ((181 0, 182 0, 182 1, 181 0))",
                                   "POLYGON ((0 0, 1 0, nan 1, 0 0))",
@@ -124,13 +127,13 @@ def test_parse_wkt_many_proves_plain_geometries_without_validate_geometry(monkey
 
 
 def test_parse_wkt_many_matches_parse_geometry_on_random_polygons():
-    """Random small rings: valid, bow-ties, collapsed, out of range (none crosses the
-    antimeridian: ``split_antimeridian`` fails on some invalid rings that do)."""
+    """Random small rings: valid, bow-ties, collapsed, out of range, across the
+    antimeridian (where GEOS once failed to split invalid rings)."""
     rng = np.random.default_rng(5)
     texts = []
-    for _ in range(400):
+    for _ in range(800):
         n = int(rng.integers(2, 6))
-        points = np.column_stack([rng.choice([0, 1, 2, 90, 180], n),
+        points = np.column_stack([rng.choice([0, 1, 2, 90, 180, -179, -180, 179], n),
                                   rng.choice([-91, -90, 0, 1, 2, 90, 91], n)])
         ring = [*points.tolist(), points[0].tolist()]
         texts.append("POLYGON ((" + ", ".join(f"{x} {y}" for x, y in ring) + "))")

@@ -2,7 +2,8 @@
 
 Whatever arrives, ``parse_geometry`` returns a valid, finite, in-range geometry
 or raises ``GeometryError``; ``parse_filters`` returns filters or raises
-``FilterError`` — never another exception (which would be a 500).
+``FilterError``; ``parse_incident`` returns fields or raises ``ValidationError``
+— never another exception (which would be a 500).
 """
 import math
 from dataclasses import replace
@@ -12,8 +13,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
-from app.geo.geometry import GeometryError, crosses_antimeridian, parse_geometry, to_geojson
+from app.geo.geometry import (GeometryError, crosses_antimeridian, parse_geometry,
+                              parse_wkt_many, to_geojson)
 from app.incidents.filters import FilterError, parse_filters, to_query
+from app.incidents.schema import ValidationError, parse_incident
 
 SETTINGS = settings(max_examples=300, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -63,6 +66,26 @@ def test_any_text_is_a_sound_geometry_or_a_geometry_error(text):
     _check_sound(geom)
 
 
+near_antimeridian = st.sampled_from([-180, -179.5, -179, -170, -1, 0, 1, 170, 179, 180])
+
+
+@SETTINGS
+@given(st.lists(st.tuples(near_antimeridian, st.sampled_from([-90, -1, 0, 1, 5, 90])),
+                min_size=3, max_size=6))
+def test_rings_near_the_antimeridian_are_sound_or_refused_alike_in_bulk(points):
+    """Valid or not, a ring that crosses the antimeridian is split or refused with a
+    ``GeometryError`` (never GEOS's TopologyException), by both parsers alike."""
+    text = "POLYGON ((" + ", ".join(f"{x} {y}" for x, y in [*points, points[0]]) + "))"
+    (bulk,) = parse_wkt_many([text])
+    try:
+        geom = parse_geometry(text)
+    except GeometryError as exc:
+        assert isinstance(bulk, GeometryError) and str(bulk) == str(exc)
+        return
+    _check_sound(geom)
+    assert shapely.to_wkb(bulk) == shapely.to_wkb(geom)
+
+
 @SETTINGS
 @given(st.lists(st.tuples(lon, lat), min_size=2, max_size=30, unique=True))
 def test_valid_lines_round_trip_through_wkt_and_geojson(points):
@@ -74,6 +97,29 @@ def test_valid_lines_round_trip_through_wkt_and_geojson(points):
     from_geojson = parse_geometry(to_geojson(line))
     assert shapely.equals_exact(from_wkt, line, 0)
     assert shapely.equals_exact(from_geojson, line, 0)
+
+
+incident_fields = st.sampled_from([
+    "title", "summary", "location_name", "lang", "start_date", "end_date", "time_precision",
+    "geometry", "wkt", "lat", "lon", "geo_precision", "precision_m", "actor", "attribution",
+    "confidence", "vectors", "countries", "techniques", "sources", "source_url"])
+source_objects = st.fixed_dictionaries({}, optional={
+    key: json_values for key in ("url", "archived_url", "publisher", "date")})
+
+
+@SETTINGS
+@given(st.dictionaries(incident_fields,
+                       json_values | st.lists(source_objects, max_size=3)
+                       | st.integers(min_value=-(10 ** 400), max_value=10 ** 400),
+                       max_size=6),
+       st.booleans())
+def test_any_json_properties_are_fields_or_a_validation_error(overrides, partial):
+    """Properties of an imported Feature or an API body: any JSON in any field."""
+    data = {"title": "t", "start_date": "2025-01-01", "wkt": "POINT (1 2)", **overrides}
+    try:
+        parse_incident(data, partial=partial)
+    except ValidationError as exc:
+        assert exc.errors and all(isinstance(r, str) for _, r in exc.errors)
 
 
 filter_names = st.sampled_from(["actor", "vector", "country", "from", "to",
