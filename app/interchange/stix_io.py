@@ -231,8 +231,8 @@ def incident_properties(obj, links):
     rel = lambda kind: links.get((obj.get("id"), kind), [])  # noqa: E731
     props = {"title": obj.get("name"), "summary": obj.get("description") or "",
              "lang": obj.get("lang") or "en", "confidence": obj.get("confidence"),
-             "start_date": obj.get("x_atlas_start_date") or obj.get("first_seen", "")[:10],
-             "end_date": obj.get("x_atlas_end_date") or (obj.get("last_seen") or "")[:10]}
+             "start_date": obj.get("x_atlas_start_date") or _day(obj.get("first_seen", "")),
+             "end_date": obj.get("x_atlas_end_date") or _day(obj.get("last_seen") or "")}
     for name in ("time_precision", "geo_precision", "attribution", "precision_m"):
         if obj.get(f"x_atlas_{name}") is not None:
             props[name] = obj[f"x_atlas_{name}"]
@@ -241,13 +241,15 @@ def incident_properties(obj, links):
     props["actor"] = actors[0] if actors else None
     props["techniques"] = [t for t in (_disarm_id(a) for a in rel("uses")
                                        if a.get("type") == "attack-pattern") if t]
-    props["vectors"] = list(obj.get("labels") or [])
+    props["vectors"] = _listed(obj.get("labels"))
     props["countries"] = obj.get("x_atlas_countries") or [
         c for c in (_alpha3(loc) for loc in rel("targets") if loc.get("type") == "location")
         if c]
-    props["sources"] = obj.get("x_atlas_sources") or [
+    references = _listed(obj.get("external_references"))
+    props["sources"] = obj.get("x_atlas_sources") or ([
         {"url": r.get("url"), "publisher": r.get("source_name")}
-        for r in obj.get("external_references") or [] if isinstance(r, dict) and r.get("url")]
+        for r in references if isinstance(r, dict) and r.get("url")]
+        if isinstance(references, list) else references)
     places = [p for p in rel("located-at") if "latitude" in p]
     if obj.get("x_atlas_geometry"):
         props["geometry"] = obj["x_atlas_geometry"]
@@ -257,6 +259,19 @@ def incident_properties(obj, links):
     if places and places[0].get("name"):
         props["location_name"] = places[0]["name"]
     return props
+
+
+def _day(timestamp):
+    """The day of a STIX timestamp; anything but text as it is, for validation to refuse."""
+    return timestamp[:10] if isinstance(timestamp, str) else timestamp
+
+
+def _listed(value):
+    """A STIX list property (absent: empty); anything but a list as it is, for validation
+    to refuse with its own message instead of a crash here."""
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else value
 
 
 def read_rows(stream):
