@@ -9,7 +9,7 @@ import json
 import os
 import weakref
 from contextlib import contextmanager, nullcontext
-from datetime import date, datetime
+from datetime import date
 from itertools import compress
 
 import numpy as np
@@ -712,7 +712,7 @@ def insert_bulk_columns(columns, *, author_id, status, action):
               (Revision.__table__, revisions))
     if dialect == "sqlite":
         packed = db.session.info.get(PACKED_RTREE)
-        if packed is not None:
+        if isinstance(packed, list):
             packed.append(np.column_stack([ids, *(given[name] for name in BOX_COLUMNS)]))
         _insert_sqlite(tables, ids, rtree=packed is None)
     else:
@@ -953,10 +953,11 @@ def bulk_writing():
 
 PACKED_RTREE = "atlas_packed_rtree"  # session.info: the boxes ``packed_rtree`` will pack
 BOX_COLUMNS = ("min_x", "max_x", "min_y", "max_y")  # the R*Tree's, in its order
+DISCARDED = "discarded"  # PACKED_RTREE's value in a block that will be rolled back
 
 
 @contextmanager
-def packed_rtree(enabled=True):
+def packed_rtree(enabled=True, *, discarded=False):
     """Inside the block, bulk inserts leave SQLite's R*Tree alone; it is packed at the end.
 
     Growing an R*Tree costs 10–20 µs a row (a quarter of a bulk import's
@@ -966,16 +967,20 @@ def packed_rtree(enabled=True):
     the block (``_insert_sqlite`` collects them), and nothing in the block may
     need the tree (the import's duplicate check against stored incidents does
     not run then). An exception skips the packing; the caller's rollback
-    takes back the rows with it. No-op elsewhere.
+    takes back the rows with it. ``discarded``: the block's writes will be
+    rolled back whatever happens (a dry run), into an empty table or not, so
+    the tree is neither grown nor packed. No-op elsewhere.
     """
     if not enabled or db.engine.dialect.name != "sqlite":
         yield
         return
-    db.session.info[PACKED_RTREE] = boxes = []
+    db.session.info[PACKED_RTREE] = boxes = DISCARDED if discarded else []
     try:
         yield
     finally:
         del db.session.info[PACKED_RTREE]
+    if discarded:
+        return
     cursor = db.session.connection().connection.cursor()
     rows = np.concatenate(boxes) if boxes else np.zeros((0, 5))
     stored = cursor.execute("SELECT count(*) FROM incidents").fetchone()[0]

@@ -272,8 +272,9 @@ def _read_and_insert(run, stream, fmt, dry_run):
     chunks = reader.chunks(READERS[fmt](stream))
     big = _worth_a_worker(stream)
     try:
-        # Into an empty database, a big file's R*Tree is packed after its rows.
-        with packed_rtree(big and not run.before_id):
+        # Into an empty database, a big file's R*Tree is packed after its rows;
+        # a dry run, rolled back anyway, never touches it.
+        with packed_rtree(dry_run or big and not run.before_id, discarded=dry_run):
             for chunk in _from_worker(chunks) if big else chunks:
                 run.take(chunk)
         result = run.result
