@@ -23,8 +23,8 @@ floats rounded outwards exactly as the module rounds them on insert
 (``rtreeValueDown``/``rtreeValueUp``), so a packed tree holds the same boxes
 as one built row by row; ``rtreecheck()`` accepts it (tests).
 
-``pack`` is pure (numpy); ``rebuild`` rewrites a table's tree from rows
-already stored, inside the caller's transaction.
+``pack`` is pure (numpy); ``rebuild`` replaces a table's tree by one packed
+from the ids and boxes it is given, inside the caller's transaction.
 """
 import math
 from dataclasses import dataclass
@@ -42,21 +42,23 @@ FILL = 0.75  # of a node's capacity: room for later inserts before nodes split
 
 def float_down(values):
     """``values`` as the 32-bit floats an R*Tree stores for a minimum (never above)."""
-    values = np.asarray(values, dtype=np.float64)
-    out = values.astype(np.float32)
-    over = out.astype(np.float64) > values
-    nudged = values[over] * np.where(values[over] < 0, _AWAY, _TOWARDS)
-    out[over] = nudged.astype(np.float32)
-    return out
+    return _float32(values, up=False)
 
 
 def float_up(values):
     """``values`` as the 32-bit floats an R*Tree stores for a maximum (never below)."""
+    return _float32(values, up=True)
+
+
+def _float32(values, *, up):
+    """``rtreeValueUp`` (``up``) or ``rtreeValueDown`` of each value: the nearest
+    float, or, when that lies on the wrong side, the value nudged outwards first."""
     values = np.asarray(values, dtype=np.float64)
     out = values.astype(np.float32)
-    under = out.astype(np.float64) < values
-    nudged = values[under] * np.where(values[under] < 0, _TOWARDS, _AWAY)
-    out[under] = nudged.astype(np.float32)
+    stored = out.astype(np.float64)
+    wrong = stored < values if up else stored > values
+    outwards = (values[wrong] < 0) != up  # away from zero, or towards it
+    out[wrong] = (values[wrong] * np.where(outwards, _AWAY, _TOWARDS)).astype(np.float32)
     return out
 
 
@@ -83,16 +85,16 @@ def pack(ids, boxes, node_size, fill=FILL):
     levels = []  # per level, leaves first: (cell ids, cell boxes, node index of each cell)
     while True:
         order, groups = _tiles(boxes, per_node)
+        boxes = boxes[order]
         # Above the leaves a cell's id is its child's node index (numbered below).
-        levels.append((ids[order] if not levels else order, boxes[order], groups))
+        levels.append((ids[order] if not levels else order, boxes, groups))
         if len(groups) <= per_node:
             break
         starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
-        sorted_boxes = boxes[order]
-        boxes = np.column_stack([np.minimum.reduceat(sorted_boxes[:, 0], starts),
-                                 np.maximum.reduceat(sorted_boxes[:, 1], starts),
-                                 np.minimum.reduceat(sorted_boxes[:, 2], starts),
-                                 np.maximum.reduceat(sorted_boxes[:, 3], starts)])
+        boxes = np.column_stack([np.minimum.reduceat(boxes[:, 0], starts),
+                                 np.maximum.reduceat(boxes[:, 1], starts),
+                                 np.minimum.reduceat(boxes[:, 2], starts),
+                                 np.maximum.reduceat(boxes[:, 3], starts)])
     return _tree(levels, node_size, per_node)
 
 

@@ -54,6 +54,9 @@ def split_list(value):
     if value is None:
         return []
     if isinstance(value, str):
+        if ";" not in value:  # the usual cell: one item, split without a loop
+            value = value.strip()
+            return [value] if value else []
         items = value.split(";")
     elif isinstance(value, (list, tuple)):
         items = value
@@ -374,16 +377,10 @@ def _iso_day_text(value):
 
 
 def _items(value):
-    """``split_list(value)`` of a text of at most ``MAX_LIST`` items, else None.
-
-    A cell without ``;`` (the usual one) is split without a loop.
-    """
+    """``split_list(value)`` of a text of at most ``MAX_LIST`` items, else None."""
     if not isinstance(value, str):
         return None
-    if ";" not in value:
-        value = value.strip()
-        return [value] if value else []
-    items = [v.strip() for v in value.split(";") if v.strip()]
+    items = split_list(value)
     return items if len(items) <= MAX_LIST else None
 
 

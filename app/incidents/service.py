@@ -8,7 +8,7 @@ every edit names the ``version`` it started from: a stale one raises
 import json
 import os
 import weakref
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from datetime import date
 from itertools import compress
 
@@ -942,10 +942,8 @@ def bulk_writing():
     connection = db.session.connection().connection.dbapi_connection
     before = connection.execute("PRAGMA cache_size").fetchone()[0]
     connection.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
-    path = db.engine.url.database
-    file_backed = path not in (None, "", ":memory:") and not path.startswith("file:")
     try:
-        with wal.checkpoint_later(connection, path) if file_backed else nullcontext():
+        with wal.checkpoint_later(connection, wal.sqlite_file(db.engine)):
             yield
     finally:
         connection.execute(f"PRAGMA cache_size = {before}")

@@ -25,6 +25,7 @@ from app.incidents.models import (Actor, Incident, Source, Technique, Vector,
                                   incident_countries, incident_techniques,
                                   incident_vectors)
 from app.interchange.forked import fork_available, from_worker
+from app.ops import wal
 
 BATCH = 2000
 EXPORT_STATUSES = ("published",)
@@ -371,10 +372,7 @@ def _worker_blocks():
     primary key's ends and the table's row count.
     """
     threshold = current_app.config.get("ATLAS_EXPORT_WORKER_ROWS", 0)
-    url = db.engine.url
-    if (not threshold or db.engine.dialect.name != "sqlite"
-            or url.database in (None, "", ":memory:") or url.database.startswith("file:")
-            or not fork_available()):
+    if not threshold or wal.sqlite_file(db.engine) is None or not fork_available():
         return None
     rows = db.session.scalar(sa.select(sa.func.count()).select_from(Incident.__table__))
     if rows < threshold:

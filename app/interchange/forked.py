@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from app.messages import MessageError
 from app.ops import wal
 
+
 def fork_available():
     return "fork" in multiprocessing.get_all_start_methods()
 

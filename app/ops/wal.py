@@ -24,10 +24,24 @@ LATER_BYTES = 32 * 2**20  # a smaller log is left to the next automatic checkpoi
 _running = []
 
 
+def sqlite_file(engine):
+    """The file of ``engine``'s SQLite database, or None: another database, one in
+    memory, or a ``file:`` URI (its path is not the text after the scheme)."""
+    path = engine.url.database
+    if engine.dialect.name != "sqlite" or path in (None, "", ":memory:") \
+            or path.startswith("file:"):
+        return None
+    return path
+
+
 @contextmanager
 def checkpoint_later(dbapi_connection, path):
     """Inside the block, ``dbapi_connection`` (SQLite, WAL, file ``path``) commits
-    without checkpointing; after it, a big log is checkpointed in a thread."""
+    without checkpointing; after it, a big log is checkpointed in a thread.
+    No-op when ``path`` is None (no file: ``sqlite_file``)."""
+    if path is None:
+        yield
+        return
     before = dbapi_connection.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
     dbapi_connection.execute("PRAGMA wal_autocheckpoint = 0")
     try:

@@ -51,3 +51,15 @@ def test_a_small_log_is_left_to_the_next_automatic_checkpoint(tmp_path, monkeypa
         _write(connection, rows=10)
     wal.wait()
     assert started == []
+
+
+def test_only_a_sqlite_file_has_a_path_to_checkpoint(tmp_path):
+    import sqlalchemy as sa
+    path = str(tmp_path / "a.db")
+    assert wal.sqlite_file(sa.create_engine(f"sqlite:///{path}")) == path
+    for url in ("sqlite://", "sqlite:///:memory:", f"sqlite:///file:{path}?mode=ro&uri=true",
+                "postgresql://postgres@127.0.0.1/postgres"):
+        assert wal.sqlite_file(sa.create_engine(url)) is None, url
+    connection = sqlite3.connect(":memory:")
+    with wal.checkpoint_later(connection, None):  # nothing to do, nothing changed
+        assert connection.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
