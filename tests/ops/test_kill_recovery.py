@@ -2,19 +2,21 @@
 and every acknowledged write is there. Real gunicorn, real CLI, both backends."""
 import csv
 import json
+import os
 import subprocess
 import threading
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import sqlalchemy as sa
 
 from tests.ops.liveproc import BIN, ROOT, GunicornServer, flask_cli, server_env
 
 PASSWORD = "correct horse battery"
-ROWS = 40_000  # ≥ 15 s even on an idle machine: the kill at 4 s lands inside the import
-# (10,000 rows committed in under 4 s on a quiet CI machine, before the kill)
+ROWS = 40_000  # over a second of importing even on a quiet machine (25,000 rows/s)
+KILL_AFTER = 0.5  # seconds after the CLI opened the file: rows are being inserted, none committed
 
 
 def _prepare(url, role):
@@ -106,6 +108,24 @@ def _write_csv(path, rows):
                           40 + (i % 200) * 0.1, -5 + (i % 300) * 0.1, 50])
 
 
+def _wait_until_open(proc, path, timeout=60):
+    """Return once ``proc`` has ``path`` open (the import has begun; the CLI's start-up
+    takes seconds, and more on a busy machine). Without /proc, wait 4 s instead."""
+    fds = Path(f"/proc/{proc.pid}/fd")
+    if not fds.is_dir():
+        time.sleep(4)
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if any(os.readlink(fd) == str(path) for fd in fds.iterdir()):
+                return
+        except OSError:  # a descriptor closed while listed
+            pass
+        time.sleep(0.02)
+    raise AssertionError(f"the import never opened {path}")
+
+
 def test_sigkill_during_an_import_leaves_nothing_then_a_rerun_imports_all(fresh_url,
                                                                           tmp_path):
     _prepare(fresh_url, "editor")
@@ -113,12 +133,18 @@ def test_sigkill_during_an_import_leaves_nothing_then_a_rerun_imports_all(fresh_
     _write_csv(path, ROWS)
     command = [str(BIN / "flask"), "--app", "wsgi", "incidents", "import", str(path),
                "--as", "editor@example.org"]
-    proc = subprocess.Popen(command, cwd=ROOT, env=server_env(fresh_url),
+    # Unbuffered: a process killed while exiting has already said "Imported".
+    proc = subprocess.Popen(command, cwd=ROOT, env={**server_env(fresh_url),
+                                                    "PYTHONUNBUFFERED": "1"},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(4)
+    _wait_until_open(proc, path)
+    time.sleep(KILL_AFTER)
     assert proc.poll() is None, "the import finished before the kill; make the file bigger"
     proc.kill()
-    proc.wait(10)
+    out, _ = proc.communicate(timeout=10)
+    # A process still alive may have committed already (it was exiting): not a kill
+    # inside the import, so the test would prove nothing.
+    assert b"Imported" not in out, "the import finished before the kill; make the file bigger"
     titles, orphans = _consistency(fresh_url)
     assert titles == set() and orphans == [0, 0]
     rerun = flask_cli(fresh_url, "incidents", "import", str(path), "--as", "editor@example.org")
