@@ -64,12 +64,6 @@ class Config:
     ATLAS_MAP_SAVED_DIR = os.environ.get("ATLAS_MAP_SAVED_DIR",
                                          str(INSTANCE_DIR / "map-index")) or None
     ATLAS_DEMO = os.environ.get("ATLAS_DEMO", "1") != "0"
-    # Imports of files from this size on read and validate in a forked worker
-    # process while the request's process inserts (app/interchange/importer.py; 0: never).
-    ATLAS_IMPORT_WORKER_BYTES = int(os.environ.get("ATLAS_IMPORT_WORKER_BYTES", 4 * 2**20))
-    # GeoJSON exports from SQLite files holding this many incidents render every
-    # other range of ids in a forked worker process (app/interchange/export.py; 0: never).
-    ATLAS_EXPORT_WORKER_ROWS = int(os.environ.get("ATLAS_EXPORT_WORKER_ROWS", 50_000))
     # Sites allowed to frame embeds that name no hosts of their own (space-separated).
     ATLAS_EMBED_HOSTS = os.environ.get("ATLAS_EMBED_HOSTS", "").split()
 

@@ -99,13 +99,14 @@ def demo_seed(count, seed_value):
               help="Importing user's email (default: the first admin).")
 def incidents_import(path, fmt, publish, dry_run, as_email):
     """Import PATH all or nothing; print a row-by-row report when refused."""
+    from app.bulk import Loader
     from app.interchange import importer
     user = _as_user(as_email)
     try:
         fmt = fmt or importer.detect_format(path)
         with open(path, "rb") as stream:
             result = importer.import_stream(stream, fmt=fmt, user=user, publish=publish,
-                                            dry_run=dry_run)
+                                            dry_run=dry_run, loader=Loader())
     except (importer.FormatError, importer.PermissionDenied) as exc:
         raise click.ClickException(str(exc))
     if result.duplicates:

@@ -12,6 +12,14 @@ assignment runs on every row) is imported with ``incidents import`` logic
 (``import_stream``: validation, duplicates, countries, bulk insert, one
 transaction), then exported in each format with ``export_to_path``.
 
+Imports run on two paths, each into a fresh copy of the template: ``import``
+is the plain path every web upload takes (one process; SQLite's row triggers
+dropped per batch and their work done once, ``rows.write_tables``;
+``import-row-triggers`` is the same with the triggers left to fire row by
+row, the price of not doing that); ``import-cli`` is ``flask incidents import``'s, with every device of
+``app.bulk.Loader``; ``import-cli-no-<device>`` leaves one device out, so that
+each shows what it earns against the others.
+
 The naive baselines, in the same run: import = one ``service.create_incident``
 per row (the ORM path the editor and API use); export = load every incident
 through the ORM and ``json.dumps`` one ``feature_collection`` (everything in
@@ -125,12 +133,43 @@ def _cpu_seconds():
     return times.user + times.system + times.children_user + times.children_system
 
 
-def _import(csv_path, _out, _rows):
-    from app.interchange.importer import import_stream
-    with open(csv_path, "rb") as stream:
-        result = import_stream(stream, fmt="csv", user=_admin(), publish=True)
-    assert result.ok, result.report()[:2000]
-    return result.count
+DEVICES = ("packed_rtree", "checkpoint", "worker")
+
+
+def _import(loader=None):
+    def run(csv_path, _out, _rows):
+        from app.interchange.importer import import_stream
+        with open(csv_path, "rb") as stream:
+            result = import_stream(stream, fmt="csv", user=_admin(), publish=True,
+                                   loader=loader and loader())
+        assert result.ok, result.report()[:2000]
+        from app.bulk import checkpoint
+        checkpoint.wait()  # the background checkpoint is part of the import's cost
+        return result.count
+    return run
+
+
+def _row_triggers(csv_path, out, rows):
+    """``import``, with SQLite's row triggers firing on every row instead."""
+    from app.extensions import db
+    from app.incidents import rows as incident_rows
+
+    def write(tables, *, ids, status, rtree=True):
+        db.session.flush()
+        cursor = db.session.connection().connection.cursor()
+        for table, values in tables:
+            if values.values:
+                cursor.executemany(incident_rows.insert_sql(table, values), values.values)
+        cursor.close()
+    incident_rows.write_tables = write
+    return _import()(csv_path, out, rows)
+
+
+def _cli_loader(without=None):
+    def make():
+        from app.bulk import Loader
+        return Loader(**({without: False} if without else {}))
+    return make
 
 
 def _parse_csv(csv_path, _out, _rows):
@@ -162,14 +201,10 @@ def _naive_import(csv_path, _out, rows):
     return rows
 
 
-def _export(fmt, worker=True):
+def _export(fmt):
     def run(_csv, out_path, _rows):
-        from flask import current_app
-
         from app.incidents.filters import parse_filters
         from app.interchange.export import export_to_path
-        if not worker:
-            current_app.config["ATLAS_EXPORT_WORKER_ROWS"] = 0
         return export_to_path(out_path, fmt, parse_filters({}), None)
     return run
 
@@ -187,9 +222,13 @@ def _naive_export(_csv, out_path, rows):
     return len(incidents)
 
 
-STEPS = {"import": _import, "parse-csv": _parse_csv, "naive-import": _naive_import, "naive-export": _naive_export,
-         **{f"export-{fmt}": _export(fmt) for fmt in ("geojson", "csv", "gpkg", "stix")},
-         "export-geojson-alone": _export("geojson", worker=False)}
+STEPS = {"import": _import(), "import-row-triggers": _row_triggers,
+         "import-cli": _import(_cli_loader()),
+         **{f"import-cli-no-{device}": _import(_cli_loader(device)) for device in DEVICES},
+         "parse-csv": _parse_csv, "naive-import": _naive_import, "naive-export": _naive_export,
+         **{f"export-{fmt}": _export(fmt) for fmt in ("geojson", "csv", "gpkg", "stix")}}
+IMPORTS = ("import", "import-row-triggers", "import-cli", *(f"import-cli-no-{device}" for device in DEVICES))
+EXPORTS = tuple(f"export-{fmt}" for fmt in ("geojson", "csv", "stix", "gpkg"))
 
 
 def measure(name, db_path, csv_path, out_path, rows):
@@ -216,7 +255,7 @@ def _cpu_model():
         return platform.processor() or "unknown"
 
 
-def run(sizes, naive_rows, workdir=None):
+def run(sizes, naive_rows, workdir=None, only=None):
     work = Path(tempfile.mkdtemp(prefix="bench-interchange-", dir=workdir))
     try:
         template = work / "template.db"
@@ -231,14 +270,17 @@ def run(sizes, naive_rows, workdir=None):
             csv_path = work / f"in-{rows}.csv"
             write_csv(csv_path, rows)
             db_path = work / f"db-{rows}.db"
-            shutil.copy(template, db_path)
-            steps = [("import", rows)] + [(f"export-{f}", rows) for f in (
-                "geojson", "geojson-alone", "csv", "stix", "gpkg")]
             naive_db = work / f"naive-{rows}.db"
             shutil.copy(template, naive_db)
-            for name, n in steps:
-                _report(rows, name, *measure(name, db_path, csv_path, work / "out", n))
+            for name in (*IMPORTS, *EXPORTS):
+                if only and name not in only:
+                    continue
+                if name in IMPORTS:  # each into an empty copy; the exports read the last
+                    shutil.copy(template, db_path)
+                _report(rows, name, *measure(name, db_path, csv_path, work / "out", rows))
             for name in ("naive-import", "naive-export"):
+                if only and name not in only:
+                    continue
                 _report(rows, name + f" (first {naive_rows:,})",
                         *measure(name, naive_db if name == "naive-import" else db_path,
                                  csv_path, work / "out", naive_rows))
@@ -276,6 +318,8 @@ def main():
                         help="only stream-parse and validate a CSV of ROWS rows")
     parser.add_argument("--work", default=None, metavar="DIR",
                         help="where the CSV and databases go (default: a temporary folder)")
+    parser.add_argument("--only", nargs="+", default=None, metavar="STEP",
+                        help="run only these steps (import, import-cli, export-geojson…)")
     parser.add_argument("--step", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.step:
@@ -284,7 +328,7 @@ def main():
     if args.parse_only:
         return parse_only(args.parse_only, args.work)
     run([10_000] if args.quick else args.rows, min(args.naive_rows, 1000) if args.quick
-        else args.naive_rows, args.work)
+        else args.naive_rows, args.work, args.only)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ import shapely
 
 from app.extensions import db
 from app.incidents.models import ATTRIBUTIONS, Actor
-from app.incidents.service import References, bulk_insert
+from app.incidents.rows import bulk_insert
+from app.incidents.service import References
 
 BATCH = 20_000
 END = date(2026, 10, 31)

@@ -4,12 +4,11 @@
 queries, ``BATCH`` at a time by id, and yields light ``IncidentRecord``
 objects that ``app.incidents.serialize`` renders exactly like ORM incidents
 (THE feature shape). Writers per format live in ``*_io.py``; ``FORMATS``
-names them for the CLI and the download route. Big GeoJSON exports from a
-SQLite file share their id ranges with a forked worker process
-(``_geojson_with_worker``, ``ATLAS_EXPORT_WORKER_ROWS``).
+names them for the CLI and the download route. An export is one point in
+time: every batch is read in one transaction on one snapshot (``one_snapshot``),
+in this process.
 """
 import gc
-import multiprocessing
 from collections import namedtuple
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -17,15 +16,12 @@ from datetime import date, datetime
 import numpy as np
 import shapely
 import sqlalchemy as sa
-from flask import current_app
 
 from app.extensions import db
 from app.incidents import search, serialize
 from app.incidents.models import (Actor, Incident, Source, Technique, Vector,
                                   incident_countries, incident_techniques,
                                   incident_vectors)
-from app.interchange.forked import fork_available, from_worker
-from app.ops import wal
 
 BATCH = 2000
 EXPORT_STATUSES = ("published",)
@@ -141,8 +137,11 @@ def _datetime(value):
 
 
 def _actors():
-    return {a.id: ActorRef(a.id, a.name, a.type, tuple(a.aliases or ()))
-            for a in db.session.scalars(sa.select(Actor))}
+    """Every actor, read on the export's connection (``_raw``: its snapshot)."""
+    rows = db.session.connection().execute(
+        sa.select(Actor.id, Actor.name, Actor.type, Actor.aliases))
+    return {id_: ActorRef(id_, name, kind, tuple(aliases or ()))
+            for id_, name, kind, aliases in rows}
 
 
 _DATE_FIELDS = [_FIELDS.index(name) for name in ("start_date", "end_date")]
@@ -150,13 +149,14 @@ _DATETIME_FIELDS = [_FIELDS.index(name) for name in ("published_at", "created_at
                                                      "updated_at")]
 
 
-def iter_incidents(filters, viewer, *, batch=BATCH):
+def iter_incidents(filters, viewer, *, batch=None):
     """Yield every incident matching ``filters`` that ``viewer`` may see, by id.
 
     Published incidents unless ``filters.statuses`` asks for others (still
-    limited by the visibility policy). At most ``batch`` incidents are held
-    at once, so exporting a million starts at once and stays small.
+    limited by the visibility policy). At most ``batch`` (``BATCH``) incidents
+    are held at once, so exporting a million starts at once and stays small.
     """
+    batch = batch or BATCH
     dialect = db.engine.dialect.name
     conditions = search.filter_conditions(filters, viewer, default_statuses=EXPORT_STATUSES)
     if dialect == "sqlite":
@@ -198,7 +198,7 @@ class FeatureRecord:
         self.id, self.geometry, self.properties_json = row
 
 
-def iter_features(filters, viewer, *, batch=BATCH):
+def iter_features(filters, viewer, *, batch=None):
     """``iter_incidents`` for the GeoJSON export: on SQLite, records whose properties
     SQLite renders (``serialize.SQLITE_PROPERTIES_JSON``, the same bytes); elsewhere
     ``iter_incidents`` itself."""
@@ -207,7 +207,7 @@ def iter_features(filters, viewer, *, batch=BATCH):
         yield from iter_incidents(filters, viewer, batch=batch)
         return
     stmt, condition = _feature_query(filters, viewer)
-    for records in _feature_batches(_raw, stmt, condition, filters.bbox, batch=batch):
+    for records in _feature_batches(stmt, condition, filters.bbox, batch=batch):
         yield from records
 
 
@@ -223,15 +223,13 @@ def _feature_query(filters, viewer):
     return stmt, condition
 
 
-def _feature_batches(fetch, stmt, condition, bbox, *, after=0, upto=None, batch=BATCH):
-    """Lists of ``FeatureRecord`` with ids in ``(after, upto]`` (``upto`` None: no end),
-    by id, at most ``batch`` at a time; ``fetch(select)`` runs a query."""
-    cursor = after
+def _feature_batches(stmt, condition, bbox, *, batch=None):
+    """Lists of ``FeatureRecord`` by id, at most ``batch`` (``BATCH``) at a time."""
+    batch = batch or BATCH
+    cursor = 0
     while True:
-        where = [condition, Incident.id > cursor]
-        if upto is not None:
-            where.append(Incident.id <= upto)
-        rows = fetch(stmt.where(*where).order_by(Incident.id).limit(batch))
+        rows = _raw(stmt.where(condition, Incident.id > cursor)
+                    .order_by(Incident.id).limit(batch))
         if not rows:
             return
         cursor = rows[-1][0]
@@ -240,7 +238,7 @@ def _feature_batches(fetch, stmt, condition, bbox, *, after=0, upto=None, batch=
         if bbox:
             records = search.refine_to_bbox(records, bbox, "sqlite")
         yield records
-        if len(rows) < batch or upto is not None and cursor >= upto:
+        if len(rows) < batch:
             return
 
 
@@ -259,6 +257,33 @@ def _decode_geometries(records):
               for r in records]
     for record, geometry in zip(records, shapely.from_wkb(raw)):
         record.geometry = geometry
+
+
+@contextmanager
+def one_snapshot():
+    """Inside the block the session reads the database as of one moment, so that
+    an export is one point in time however long it streams.
+
+    Ends the session's transaction first (an export writes nothing) and begins
+    one that reads a single snapshot: PostgreSQL in REPEATABLE READ (its
+    default, READ COMMITTED, takes a new snapshot per statement); SQLite in a
+    deferred read transaction (``atlas_read_only``: no write lock, even from
+    the CLI), which sees the database as of its first read until it ends.
+    Both take their snapshot at the first read: one here, so that the export
+    is the database as it was when the export began. Every query of the
+    export goes through this connection (``_raw``). The transaction ends with
+    the block.
+    """
+    db.session.rollback()
+    options = {"atlas_read_only": True}
+    if db.engine.dialect.name == "postgresql":
+        options["isolation_level"] = "REPEATABLE READ"
+    db.session.connection(execution_options=options).execute(
+        sa.select(Incident.id).limit(1)).all()
+    try:
+        yield
+    finally:
+        db.session.rollback()
 
 
 @contextmanager
@@ -306,7 +331,7 @@ def media_type(fmt):
 
 def stream_text(fmt, filters, viewer):
     """Yield the export of a text format (geojson, csv, stix) chunk by chunk."""
-    with paused_gc():
+    with paused_gc(), one_snapshot():
         yield from _text(fmt, filters, viewer, _Counted(()))
 
 
@@ -314,7 +339,7 @@ def export_to_path(path, fmt, filters, viewer):
     """Write the export of ``filters`` as seen by ``viewer`` to ``path``; return the count."""
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
-    with paused_gc():
+    with paused_gc(), one_snapshot():
         if fmt == "gpkg":
             from app.interchange import gpkg_io
             counted = _Counted(_records(fmt, filters, viewer))
@@ -329,11 +354,6 @@ def export_to_path(path, fmt, filters, viewer):
 
 def _text(fmt, filters, viewer, counted):
     """The text chunks of an export; ``counted.count`` ends as the number of records."""
-    if fmt == "geojson":
-        blocks = _worker_blocks()
-        if blocks:
-            yield from _geojson_with_worker(filters, viewer, blocks, counted)
-            return
     counted.iterable = _records(fmt, filters, viewer)
     yield from _text_chunks(fmt, counted, filters)
 
@@ -358,172 +378,3 @@ class _Counted:
         for item in self.iterable:
             self.count += 1
             yield item
-
-
-# --- the GeoJSON export on two cores -----------------------------------------
-
-def _worker_blocks():
-    """Id ranges ``(after, upto]`` to share with a worker process, or None (no worker).
-
-    Only for SQLite file databases holding at least ``ATLAS_EXPORT_WORKER_ROWS``
-    incidents (0: never), where ``fork`` exists. Each range spans the ids of
-    about ``BATCH`` incidents; the last one has no end (``upto`` None), so that
-    the export ends where a single process would. Three cheap queries: the
-    primary key's ends and the table's row count.
-    """
-    threshold = current_app.config.get("ATLAS_EXPORT_WORKER_ROWS", 0)
-    if not threshold or wal.sqlite_file(db.engine) is None or not fork_available():
-        return None
-    rows = db.session.scalar(sa.select(sa.func.count()).select_from(Incident.__table__))
-    if rows < threshold:
-        return None
-    first = db.session.scalar(sa.select(sa.func.min(Incident.id)))
-    last = db.session.scalar(sa.select(sa.func.max(Incident.id)))
-    span = max(1, (last - first + 1) * BATCH // rows)
-    blocks = [(after, after + span) for after in range(first - 1, last, span)]
-    blocks[-1] = (blocks[-1][0], None)
-    return blocks
-
-
-AHEAD = 8  # messages (a batch's text, a range's end) the worker may send before asked
-RANGE = "range"  # ``(RANGE, number)``: the worker's mark after the range ``number``
-HELD = 4  # ranges this process may render ahead of writing them (``_in_order``)
-
-
-class _Claims:
-    """Which process renders which id range: each takes the next range nobody has.
-
-    Counters shared with the forked worker (created before the fork). Neither
-    process is given a fixed half: this one also writes every range (and either
-    may get less of the machine), so the faster one simply takes more ranges.
-    ``sent`` is the last range the worker has sent, so that this process knows
-    whether waiting for the worker's next range would be waiting for its rendering.
-    """
-
-    def __init__(self):
-        context = multiprocessing.get_context("fork")
-        self._next = context.Value("q", 0)
-        self._sent = context.RawValue("q", -1)  # one writer: the worker
-
-    def next(self):
-        """The number of the first range nobody has taken, now the caller's.
-
-        The lock is held for an instant; if the other process died holding
-        it (killed right then), waiting longer would hang the export.
-        """
-        lock = self._next.get_lock()
-        if not lock.acquire(timeout=10):
-            raise RuntimeError("the export's range counter stayed locked (a process died?)")
-        try:
-            number = self._next.value
-            self._next.value = number + 1
-        finally:
-            lock.release()
-        return number
-
-    def sent(self):
-        return self._sent.value
-
-    def mark_sent(self, number):
-        self._sent.value = number
-
-
-def _geojson_with_worker(filters, viewer, blocks, counted):
-    """The GeoJSON export's chunks, the id ranges shared with a forked worker.
-
-    About three quarters of the export's CPU time is SQLite reading rows and
-    rendering their properties: the worker (``forked.from_worker``) renders
-    the ranges it claims (``_Claims``) on its own SQLite connection, this
-    process the others, and writes every range in order (``_in_order``), so
-    the bytes are those of ``geojson_io.write``. A thread receives the
-    worker's text while this process renders (up to ``AHEAD`` messages), so
-    the worker need not wait for it.
-    """
-    from app.interchange import geojson_io
-    stmt, condition = _feature_query(filters, viewer)
-    claims = _Claims()
-    received = from_worker(_worker_ranges(db.engine.url, stmt, condition, filters.bbox,
-                                          blocks, claims), "export", ahead=AHEAD)
-
-    def own(number):
-        return _range_texts(_raw, stmt, condition, filters.bbox, blocks[number])
-    lead = ""
-    try:
-        yield geojson_io.HEAD
-        for text, count in _in_order(len(blocks), claims, own, received):
-            counted.count += count
-            yield lead + text
-            lead = ","
-        if next(received, None) is not None:
-            raise RuntimeError("the export worker sent more ranges than asked")
-    finally:
-        received.close()
-    yield geojson_io.TAIL
-
-
-def _in_order(count, claims, own, received):
-    """The ``(text, count)`` pieces of ranges ``0 .. count - 1`` in order: those this
-    process claims rendered by ``own(number)``, the others ``received`` from the worker.
-
-    Rather than wait for a range the worker is still rendering, this process
-    claims the next free one and renders it ahead, holding up to ``HELD``
-    rendered ranges; it waits only with none free or that many held. The
-    worker's ranges below the last one claimed here are the ranges not held.
-    """
-    written, held, claimed = 0, {}, -1
-    while written < count:
-        if written in held:
-            yield from held.pop(written)
-            written += 1
-        elif claimed >= count or written < claimed and (claims.sent() >= written
-                                                        or len(held) >= HELD):
-            yield from _one_range(received, written)
-            written += 1
-        else:
-            claimed = min(claims.next(), count)
-            if claimed < count:
-                held[claimed] = list(own(claimed))
-
-
-def _one_range(received, number):
-    """``(text, count)`` pieces of the worker's range ``number``, until its end mark."""
-    for message in received:
-        if message[0] == RANGE:
-            if message[1] != number:
-                raise RuntimeError(f"the export worker sent range {message[1]}, "
-                                   f"not {number}")
-            return
-        yield message
-    raise RuntimeError("the export worker ended mid-range")
-
-
-def _range_texts(fetch, stmt, condition, bbox, block):
-    """``(text, count)`` per non-empty batch of the id range ``block`` ``(after, upto]``."""
-    from app.interchange import geojson_io
-    after, upto = block
-    for records in _feature_batches(fetch, stmt, condition, bbox, after=after, upto=upto):
-        if records:
-            yield geojson_io.features_text(records), len(records)
-
-
-def _worker_ranges(url, stmt, condition, bbox, blocks, claims):
-    """The worker's side: for each range it claims, its ``_range_texts``, then
-    ``(RANGE, number)``.
-
-    It opens its own SQLite connection, in one read transaction, and never
-    touches the connections it inherited (SQLite's rule for ``fork``).
-    """
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    try:
-        with engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA busy_timeout=10000")
-            connection.exec_driver_sql("BEGIN")
-
-            def fetch(select):
-                return connection.execute(select).all()
-            while (number := claims.next()) < len(blocks):
-                yield from _range_texts(fetch, stmt, condition, bbox, blocks[number])
-                yield RANGE, number
-                claims.mark_sent(number)  # resumed: the mark is in the pipe
-    finally:
-        engine.dispose()

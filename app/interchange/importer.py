@@ -12,29 +12,28 @@ date and geometry) are skipped and listed.
 
 An import has two halves: ``_Reader`` reads, validates and prepares rows
 without the database; ``_Run`` checks them against stored incidents and
-inserts them. For big files the reader runs in a forked worker process
-(``_from_worker``), so that reading chunk n+1 overlaps inserting chunk n.
+inserts them (``app.incidents.rows``). How they load is the ``loader``'s
+business: ``PlainLoad`` (web uploads, and whatever else passes none) runs both
+in this process, one thread, no fork; the CLI passes ``app.bulk.Loader``,
+whose devices (a forked reader, a packed R*Tree…) no web request reaches.
 """
 import hashlib
-import os
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import shapely
 import sqlalchemy as sa
-from flask import current_app
 
 from app.extensions import db
-from app.geo.countries import country_index
 from app.incidents import policy
 from app.incidents.models import Incident
 from app.incidents.schema import ValidationError, parse_incidents
-from app.incidents.service import (PermissionDenied, References, bulk_columns, bulk_writing,
-                                   insert_bulk_columns, packed_rtree, prepare_bulk_rows,
-                                   resolve_actors, select_bulk_rows)
+from app.incidents.rows import (bulk_columns, insert_bulk_columns, prepare_bulk_rows,
+                                resolve_actors, select_bulk_rows)
+from app.incidents.service import PermissionDenied, References
 from app.interchange import csv_io, geojson_io, gpkg_io, stix_io
 from app.interchange.errors import FormatError
 from app.interchange.export import paused_gc
-from app.interchange.forked import fork_available, from_worker
 from app.interchange.sniff import check_claimed_format
 from app.messages import N_, Message
 
@@ -150,7 +149,7 @@ class _Reader:
     ``chunks`` yields a ``_Chunk`` per ``CHUNK`` rows. Once a row is invalid
     nothing more is prepared (the import will be refused), but every row is
     still validated for the report. Pure, so that a worker process can run it
-    (``_from_worker``).
+    (``app.bulk.Loader.chunks``).
     """
 
     def __init__(self, refs, status, dialect):
@@ -161,9 +160,9 @@ class _Reader:
     def chunks(self, rows):
         """One ``_Chunk`` per ``CHUNK`` rows, the first one smaller.
 
-        With a worker (``_from_worker``), the writer waits for the first chunk
-        and the worker for nothing at the end: a small first chunk shortens
-        that wait (a tenth of a 100,000-row import with full chunks).
+        With a worker (``app.bulk.Loader.chunks``), the writer waits for the
+        first chunk and the worker for nothing at the end: a small first chunk
+        shortens that wait (a tenth of a 100,000-row import with full chunks).
         """
         raw, size = [], min(FIRST_CHUNK, CHUNK)
         for position, props in rows:
@@ -218,8 +217,8 @@ def _parse(raw):
 class _Run:
     """The half of an import that writes: check stored duplicates, insert, remember problems."""
 
-    def __init__(self, user, status):
-        self.user, self.status = user, status
+    def __init__(self, user, status, write=None):
+        self.user, self.status, self.write = user, status, write
         self.refs = References()
         self.result = ImportResult()
         self.before_id = db.session.scalar(sa.select(sa.func.max(Incident.id))) or 0
@@ -243,14 +242,34 @@ class _Run:
         if columns["actor"]:
             resolve_actors(columns, self.refs)
             self.result.ids += insert_bulk_columns(columns, author_id=self.user.id,
-                                                   status=self.status, action="import")
+                                                   status=self.status, action="import",
+                                                   write=self.write)
 
 
-def import_stream(stream, *, fmt, user, publish=False, dry_run=False):
+class PlainLoad:
+    """The plain way to load: reader and writer in this process (``rows.write_tables``),
+    no fork, no thread. Web uploads use it; ``app.bulk.Loader`` (the CLI's) has
+    the same four members."""
+
+    write = None  # ``rows.write_tables``
+    writing = staticmethod(nullcontext)
+
+    @staticmethod
+    def inserting(**_):
+        return nullcontext()
+
+    @staticmethod
+    def chunks(chunks, _stream):
+        return chunks
+
+
+def import_stream(stream, *, fmt, user, publish=False, dry_run=False, loader=None):
     """Import every incident in ``stream`` or none; return an ``ImportResult``.
 
     Raises ``FormatError`` when the file as a whole cannot be read as ``fmt``
     and ``PermissionDenied`` when ``user`` may not import (or publish).
+    ``loader``: how to load (``PlainLoad`` when None; the CLI passes
+    ``app.bulk.Loader``).
     """
     if fmt not in READERS:
         raise FormatError(N_("unknown format %(fmt)r; use one of %(formats)s"), fmt=fmt,
@@ -259,23 +278,21 @@ def import_stream(stream, *, fmt, user, publish=False, dry_run=False):
         raise PermissionDenied(N_("Only contributors, editors and admins import incidents."))
     if publish and not policy.can_publish(user):
         raise PermissionDenied(N_("Only editors may publish on import."))
+    loader = loader or PlainLoad()
     stream = check_claimed_format(stream, fmt)
-    run = _Run(user, "published" if publish else "draft")
+    run = _Run(user, "published" if publish else "draft", loader.write)
     run.result.unit, run.result.dry_run = FORMATS[fmt].UNIT, dry_run
-    with paused_gc(), bulk_writing():
-        return _read_and_insert(run, stream, fmt, dry_run)
+    with paused_gc(), loader.writing():
+        return _read_and_insert(run, stream, fmt, dry_run, loader)
 
 
-def _read_and_insert(run, stream, fmt, dry_run):
+def _read_and_insert(run, stream, fmt, dry_run, loader):
     """Feed every chunk of ``stream`` to ``run``; commit, or roll back on any problem."""
     reader = _Reader(run.refs, run.status, db.engine.dialect.name)
     chunks = reader.chunks(READERS[fmt](stream))
-    big = _worth_a_worker(stream)
     try:
-        # Into an empty database, a big file's R*Tree is packed after its rows;
-        # a dry run, rolled back anyway, never touches it.
-        with packed_rtree(dry_run or big and not run.before_id, discarded=dry_run):
-            for chunk in _from_worker(chunks) if big else chunks:
+        with loader.inserting(dry_run=dry_run, empty=not run.before_id):
+            for chunk in loader.chunks(chunks, stream):
                 run.take(chunk)
         result = run.result
         if not result.errors and not result.ids and not result.duplicates:
@@ -290,42 +307,3 @@ def _read_and_insert(run, stream, fmt, dry_run):
         db.session.rollback()
         raise
     return result
-
-
-# --- reading in a worker process ---------------------------------------------
-
-def _worth_a_worker(stream):
-    """Whether to read ``stream`` in a worker process (``_from_worker``).
-
-    For files of at least ``ATLAS_IMPORT_WORKER_BYTES`` (0: never), where
-    ``fork`` exists: the worker is forked, so it starts at once, with the
-    country index and the reference tables this process already loaded.
-    """
-    threshold = current_app.config.get("ATLAS_IMPORT_WORKER_BYTES", 0)
-    return bool(threshold) and fork_available() and _remaining_bytes(stream) >= threshold
-
-
-def _remaining_bytes(stream):
-    try:
-        return os.fstat(stream.fileno()).st_size - stream.tell()
-    except (AttributeError, OSError, ValueError):
-        pass
-    try:
-        here = stream.tell()
-        end = stream.seek(0, os.SEEK_END)
-        stream.seek(here)
-        return end - here
-    except (AttributeError, OSError, ValueError):
-        return 0
-
-
-def _from_worker(chunks):
-    """Yield ``chunks`` (a ``_Reader.chunks`` generator) computed in a forked worker.
-
-    Reading, validating and preparing rows is about half an import's CPU time,
-    inserting the other half: the worker reads chunk n+1 while this process
-    (the writer) inserts chunk n. ``_Reader`` is pure: the worker needs no
-    database connection.
-    """
-    country_index()  # loaded once, here, for the worker too
-    return from_worker(chunks, "import")

@@ -14,25 +14,14 @@ counter never comes back to a value a process has already seen.
 from alembic import op
 import sqlalchemy as sa
 
+from app.incidents.triggers import MAP_WATCHED_0002 as WATCHED
+from app.incidents.triggers import PG_BUMP_FUNCTION_0002 as PG_FUNCTION
+from app.incidents.triggers import SQLITE_BUMP
+
 revision = '0002'
 down_revision = '0002_tips'
 branch_labels = None
 depends_on = None
-
-WATCHED = ("incidents", "incident_vectors", "incident_countries")
-
-PG_FUNCTION = """
-CREATE OR REPLACE FUNCTION bump_incidents_generation() RETURNS trigger AS $$
-BEGIN
-  INSERT INTO change_counters (name, value)
-  VALUES ('incidents', (random() * 1e15)::bigint)
-  ON CONFLICT (name) DO UPDATE SET value = change_counters.value + 1;
-  RETURN NULL;
-END $$ LANGUAGE plpgsql
-"""
-SQLITE_BUMP = ("INSERT INTO change_counters (name, value) VALUES ('incidents', "
-               "abs(random() % 1000000000000000)) ON CONFLICT (name) DO UPDATE "
-               "SET value = value + 1;")
 
 
 def upgrade():

@@ -27,97 +27,18 @@ makes every process rebuild. ``incident_id`` 0 means "actor names changed"
 (no incident to re-read, but the map's answers changed) and -1 "the vector
 taxonomy changed" (rebuild).
 """
-import importlib.util
-from pathlib import Path
-
 from alembic import op
 import sqlalchemy as sa
+
+from app.incidents import triggers
+from app.incidents.triggers import LOGGED, WINDOW
 
 revision = '0006_map_changes'
 down_revision = '0005_barometer_index'
 branch_labels = None
 depends_on = None
 
-WINDOW = 100_000      # counter steps kept in the log (also app/incidents/mapindex.py)
-MAX_LOGGED = 10_000   # PostgreSQL: a bigger statement forces a rebuild instead
-OLD_TABLES = ("incidents", "incident_vectors", "incident_countries")
-# table -> the column naming the incident (None: a sentinel id, see above)
-LOGGED = {"incidents": "id", "incident_vectors": "incident_id",
-          "incident_countries": "incident_id", "actors": "0", "vectors": "-1"}
-
-PG_FUNCTION = """
-CREATE OR REPLACE FUNCTION log_map_changes() RETURNS trigger AS $$
-DECLARE
-  col text := TG_ARGV[0];
-  n bigint;
-  win bigint;
-  step bigint := 1;
-  v_seq bigint;
-BEGIN
-  IF TG_OP = 'DELETE' THEN
-    SELECT count(*) INTO n FROM old_rows;
-  ELSIF TG_OP IN ('INSERT', 'UPDATE') THEN
-    SELECT count(*) INTO n FROM new_rows;
-  END IF;
-  IF n = 0 THEN
-    RETURN NULL;  -- a statement that touched nothing changes nothing
-  END IF;
-  SELECT value INTO win FROM change_counters WHERE name = 'map_changes_window';
-  win := COALESCE(win, %(window)d);
-  IF TG_OP = 'TRUNCATE' OR (n > %(max_logged)d AND col !~ '^-?[0-9]+$') THEN
-    step := win + 1;
-  END IF;
-  INSERT INTO change_counters (name, value)
-  VALUES ('incidents', (random() * 1e15)::bigint)
-  ON CONFLICT (name) DO UPDATE SET value = change_counters.value + step
-  RETURNING value INTO v_seq;
-  IF step = 1 THEN
-    IF col ~ '^-?[0-9]+$' THEN
-      INSERT INTO map_changes (seq, incident_id) VALUES (v_seq, col::bigint)
-      ON CONFLICT DO NOTHING;
-    ELSIF TG_OP = 'INSERT' THEN
-      EXECUTE format('INSERT INTO map_changes (seq, incident_id) SELECT DISTINCT $1, %%I '
-                     'FROM new_rows ON CONFLICT DO NOTHING', col) USING v_seq;
-    ELSIF TG_OP = 'DELETE' THEN
-      EXECUTE format('INSERT INTO map_changes (seq, incident_id) SELECT DISTINCT $1, %%I '
-                     'FROM old_rows ON CONFLICT DO NOTHING', col) USING v_seq;
-    ELSE
-      EXECUTE format('INSERT INTO map_changes (seq, incident_id) SELECT $1, %%1$I '
-                     'FROM new_rows UNION SELECT $1, %%1$I FROM old_rows '
-                     'ON CONFLICT DO NOTHING', col) USING v_seq;
-    END IF;
-  END IF;
-  DELETE FROM map_changes WHERE seq <= v_seq - win;
-  RETURN NULL;
-END $$ LANGUAGE plpgsql
-""" % {"window": WINDOW, "max_logged": MAX_LOGGED}
-
-SQLITE_BUMP = ("INSERT INTO change_counters (name, value) VALUES ('incidents', "
-               "abs(random() % 1000000000000000)) ON CONFLICT (name) DO UPDATE "
-               "SET value = value + 1;")
-SQLITE_LOG = ("INSERT OR IGNORE INTO map_changes (seq, incident_id) SELECT value, {ref} "
-              "FROM change_counters WHERE name = 'incidents';")
-SQLITE_PRUNE = ("DELETE FROM map_changes WHERE seq <= (SELECT value FROM change_counters "
-                "WHERE name = 'incidents') - COALESCE((SELECT value FROM change_counters "
-                f"WHERE name = 'map_changes_window'), {WINDOW});")
-
-
-def _sqlite_body(event, col):
-    if col.lstrip("-").isdigit():
-        refs = [col]
-    else:
-        refs = {"INSERT": [f"NEW.{col}"], "DELETE": [f"OLD.{col}"],
-                "UPDATE": [f"OLD.{col}", f"NEW.{col}"]}[event]
-    return " ".join([SQLITE_BUMP, *(SQLITE_LOG.format(ref=r) for r in refs), SQLITE_PRUNE])
-
-
-def _migration_0002():
-    """Migration 0002's module: its counter-only triggers come back on downgrade."""
-    path = Path(__file__).with_name("0002_map_generation.py")
-    spec = importlib.util.spec_from_file_location("migration_0002", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+OLD_TABLES = triggers.MAP_WATCHED_0002
 
 
 def _drop_triggers(dialect, tables, name, events, function):
@@ -150,7 +71,7 @@ def upgrade():
         _drop_triggers(dialect, OLD_TABLES, "generation_", ("insert", "update", "delete"),
                        None)
     if dialect == "postgresql":
-        op.execute(PG_FUNCTION)
+        op.execute(triggers.PG_LOG_FUNCTION_0006)
         for table, col in LOGGED.items():
             # Statement triggers with transition tables: one bump and one
             # INSERT … SELECT per statement, however many rows it wrote.
@@ -170,11 +91,9 @@ def upgrade():
                        f"FOR EACH STATEMENT EXECUTE FUNCTION log_map_changes('{col}')")
     else:
         for table, col in LOGGED.items():  # SQLite has row triggers only
-            for event in ("INSERT", "UPDATE", "DELETE"):
-                if col.lstrip("-").isdigit() and event == "INSERT":
-                    continue  # a new actor or vector shows through incidents (logged)
-                op.execute(f"CREATE TRIGGER {table}_map_{event.lower()} AFTER {event} "
-                           f"ON {table} BEGIN {_sqlite_body(event, col)} END")
+            for event in triggers.sqlite_map_events(col):
+                op.execute(triggers.sqlite_map_trigger(table, event, col,
+                                                       published_only=False))
 
 
 def downgrade():
@@ -184,9 +103,9 @@ def downgrade():
     op.drop_table('map_changes')
     op.execute("DELETE FROM change_counters WHERE name IN ('map_changes_window', "
                "'map_epoch')")
-    old = _migration_0002()  # put back its counter-only triggers
+    # put back migration 0002's counter-only triggers
     if dialect == "postgresql":
-        op.execute(old.PG_FUNCTION)
+        op.execute(triggers.PG_BUMP_FUNCTION_0002)
         for table in OLD_TABLES:
             op.execute(f"CREATE TRIGGER {table}_generation AFTER INSERT OR UPDATE OR "
                        f"DELETE OR TRUNCATE ON {table} FOR EACH STATEMENT "
@@ -195,4 +114,4 @@ def downgrade():
         for table in OLD_TABLES:
             for event in ("INSERT", "UPDATE", "DELETE"):
                 op.execute(f"CREATE TRIGGER {table}_generation_{event.lower()} AFTER "
-                           f"{event} ON {table} BEGIN {old.SQLITE_BUMP} END")
+                           f"{event} ON {table} BEGIN {triggers.SQLITE_BUMP} END")

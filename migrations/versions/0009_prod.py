@@ -14,25 +14,14 @@ Actors are looked up by name on each write instead: the expression index on
 """
 from alembic import op
 
+from app.incidents.triggers import PG_REFERENCES_FUNCTION_0009 as PG_FUNCTION
+from app.incidents.triggers import REFERENCES_WATCHED as WATCHED
+from app.incidents.triggers import SQLITE_REFERENCES_BUMP as SQLITE_BUMP
+
 revision = '0009_prod'
 down_revision = '0008_embeds_view'
 branch_labels = None
 depends_on = None
-
-WATCHED = ("vectors", "countries", "techniques")
-
-PG_FUNCTION = """
-CREATE OR REPLACE FUNCTION bump_references_generation() RETURNS trigger AS $$
-BEGIN
-  INSERT INTO change_counters (name, value)
-  VALUES ('references', (random() * 1e15)::bigint)
-  ON CONFLICT (name) DO UPDATE SET value = change_counters.value + 1;
-  RETURN NULL;
-END $$ LANGUAGE plpgsql
-"""
-SQLITE_BUMP = ("INSERT INTO change_counters (name, value) VALUES ('references', "
-               "abs(random() % 1000000000000000)) ON CONFLICT (name) DO UPDATE "
-               "SET value = value + 1;")
 
 
 def upgrade():

@@ -28,28 +28,6 @@ def test_dry_run_previews_and_changes_nothing(app, make_user):
     assert db.session.scalar(sa.select(Actor).where(Actor.name == "Brand New")) is None
 
 
-def test_a_dry_run_never_touches_the_rtree(app, backend, make_user, make_incident,
-                                           monkeypatch):
-    """Rolled back anyway: the R*Tree is neither grown row by row nor packed (SQLite),
-    into a database that holds incidents or not."""
-    from app.incidents import rtree_bulk, service
-    from tests.helpers import count_calls
-    make_incident(title="Stored", wkt="POINT (5 45)")
-    packed = count_calls(monkeypatch, rtree_bulk, "rebuild")
-    grown = []
-    real = service._insert_sqlite
-    monkeypatch.setattr(service, "_insert_sqlite",
-                        lambda tables, ids, rtree=True: grown.append(rtree) or real(
-                            tables, ids, rtree=rtree))
-    result = import_stream(_csv("A,2025-01-01,,cyber,POINT (2 48)"), fmt="csv",
-                           user=make_user("editor"), dry_run=True)
-    assert result.ok and result.count == 1 and _count() == 1
-    assert packed == [] and grown == ([False] if backend == "sqlite" else [])
-    if backend == "sqlite":
-        assert db.session.execute(sa.text("SELECT rtreecheck('incident_rtree')")).scalar() == "ok"
-        assert db.session.execute(sa.text("SELECT count(*) FROM incident_rtree")).scalar() == 1
-
-
 def test_duplicates_are_skipped_and_listed(app, make_user, make_incident):
     make_incident(title="Known", start_date="2025-03-01", wkt="POINT (2.35 48.86)")
     result = import_stream(_csv("Known,2025-03-01,,cyber,POINT (2.35 48.86)",

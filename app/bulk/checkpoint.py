@@ -13,7 +13,7 @@ next automatic checkpoint picks up whatever it left.
 
 Threads and ``fork`` do not mix (a child could inherit a lock the thread
 held): ``wait`` lets the running checkpoint finish, and
-``app.interchange.forked`` calls it before forking.
+``app.bulk.worker`` calls it before forking.
 """
 import os
 import sqlite3

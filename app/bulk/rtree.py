@@ -177,3 +177,14 @@ def rebuild(cursor, table, ids, boxes):
     order = np.argsort(rowids, kind="stable")
     cursor.executemany(f'INSERT INTO "{table}_rowid" (rowid, nodeno) VALUES (?, ?)',
                        zip(rowids[order].tolist(), leaves[order].tolist()))
+
+
+BOX_COLUMNS = ("min_x", "max_x", "min_y", "max_y")  # incident_rtree's, in its order
+
+
+def pack_incidents(cursor):
+    """Replace ``incident_rtree`` by a tree packed from every stored incident's box."""
+    rows = np.array(cursor.execute(
+        f"SELECT id, {', '.join(BOX_COLUMNS)} FROM incidents").fetchall(),
+        dtype=np.float64).reshape(-1, 5)
+    rebuild(cursor, "incident_rtree", rows[:, 0].astype(np.int64), rows[:, 1:])

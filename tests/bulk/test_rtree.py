@@ -4,7 +4,7 @@ import sqlite3
 import numpy as np
 import pytest
 
-from app.incidents import rtree_bulk
+from app.bulk import rtree as rtree_bulk
 
 BOX = "SELECT id, min_x, max_x, min_y, max_y FROM boxes"
 

@@ -1,4 +1,4 @@
-"""Big files are read in a forked worker process: same result as reading in place."""
+"""The CLI loader reads big files in a forked worker process: same result as the plain path."""
 import io
 
 import pytest
@@ -6,6 +6,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.incidents.models import Incident, Revision
+from app.bulk import Loader
+from app.bulk import worker as bulk_worker
 from app.interchange import importer
 from app.interchange.importer import FormatError, import_stream
 from tests.helpers import count_calls
@@ -23,14 +25,14 @@ ROWS = [
 @pytest.fixture
 def worker(app, monkeypatch):
     """Every import goes through the worker, in chunks of two rows; counts its runs."""
-    app.config["ATLAS_IMPORT_WORKER_BYTES"] = 1
     monkeypatch.setattr(importer, "CHUNK", 2)
-    return count_calls(monkeypatch, importer, "_from_worker")
+    return count_calls(monkeypatch, bulk_worker, "from_worker")
 
 
 def _import(rows, user, **options):
     body = (HEADER + "".join(row + "\n" for row in rows)).encode()
-    return import_stream(io.BytesIO(body), fmt="csv", user=user, **options)
+    return import_stream(io.BytesIO(body), fmt="csv", user=user,
+                         loader=Loader(worker_bytes=1), **options)
 
 
 def _indexes(backend):
@@ -105,7 +107,7 @@ def test_a_format_error_in_the_worker_reaches_the_caller(app, backend, make_user
     indexes = _indexes(backend)
     body = (HEADER + ROWS[0] + "\n").encode() + b"\xff\xfe broken,2025-01-01,,,,POINT (1 1)\n"
     with pytest.raises(FormatError, match="not UTF-8"):
-        import_stream(io.BytesIO(body), fmt="csv", user=editor)
+        import_stream(io.BytesIO(body), fmt="csv", user=editor, loader=Loader(worker_bytes=1))
     assert worker
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Incident)) == 0
     assert _indexes(backend) == indexes and len(indexes) > 10 or backend != "sqlite"

@@ -2,7 +2,7 @@
 import os
 import sqlite3
 
-from app.ops import wal
+from app.bulk import checkpoint as wal
 
 
 def _database(tmp_path):
