@@ -1,7 +1,7 @@
 """A bulk-inserted incident's first snapshot equals ``snapshot`` of the stored incident.
 
 ``bulk_insert`` writes the snapshot as JSON text from the values it stores
-(``rows._snapshot_texts``) instead of ``json.dumps`` of ``service.snapshot``;
+(``incident_rows._snapshot_texts``) instead of ``json.dumps`` of ``service.snapshot``;
 after ``json.loads`` both must be the same, for every kind of field.
 """
 import io
@@ -12,7 +12,8 @@ import shapely
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.incidents import rows, service
+from app.incidents import rows as incident_rows
+from app.incidents import service
 from app.incidents.models import Incident, Revision
 from app.interchange.importer import import_stream
 
@@ -76,7 +77,7 @@ def test_bulk_insert_defaults_are_snapshotted_as_stored(app, make_user):
     editor = make_user("editor")
     row = {"title": "Bare", "start_date": date(2025, 5, 6), "end_date": date(2025, 5, 6),
            "geometry": shapely.Point(13.4, 52.5), "summary": None, "sources": []}
-    ids = rows.bulk_insert([row], author_id=editor.id, status="draft", action="seed")
+    ids = incident_rows.bulk_insert([row], author_id=editor.id, status="draft", action="seed")
     db.session.commit()
     (written, stored), = _stored_snapshots(ids).values()
     assert written == stored
@@ -93,7 +94,7 @@ def test_columns_shared_by_every_row_are_snapshotted_as_stored(app, make_user):
              "geometry": shapely.Point(13.4, 52.5 + i), "summary": "100% sure, %s %(x)s",
              "location_name": "Łódź", "precision_m": 50, "confidence": 80,
              "sources": [source]} for i, title in enumerate(["%s", "%(title)s", "100%"])]
-    ids = rows.bulk_insert(rows, author_id=editor.id, status="draft", action="seed")
+    ids = incident_rows.bulk_insert(rows, author_id=editor.id, status="draft", action="seed")
     db.session.commit()
     snapshots = _stored_snapshots(ids)
     for written, stored in snapshots.values():
