@@ -9,7 +9,7 @@ the plain path in bench/README.md ("Import and export"):
 - ``packed_rtree``: into an empty SQLite database, the R*Tree packed once at
   the end (``rtree``) instead of grown row by row;
 - ``checkpoint``: the commit's WAL checkpoint in a background thread
-  (``checkpoint``), and a bigger page cache meanwhile;
+  (``checkpoint``);
 - ``worker``: a big file read and validated in a forked worker process while
   this one inserts (``worker``). A CLI process has no other threads (the
   checkpoint thread is joined before forking); a web worker has, which is
@@ -22,7 +22,6 @@ from app.extensions import db
 from app.incidents import rows
 
 WORKER_BYTES = 4 * 2**20  # smaller files are read in place: forking costs more than it saves
-CACHE_KIB = 128 * 1024
 
 
 class Loader:
@@ -38,20 +37,15 @@ class Loader:
 
     @contextmanager
     def writing(self):
-        """Around the whole import, commit included: the bigger page cache and the
-        background checkpoint (SQLite; no-op elsewhere or when switched off)."""
+        """Around the whole import, commit included: the background checkpoint
+        (SQLite; no-op elsewhere or when switched off)."""
         if not self.checkpoint or db.engine.dialect.name != "sqlite":
             yield
             return
         from app.bulk import checkpoint
         connection = db.session.connection().connection.dbapi_connection
-        before = connection.execute("PRAGMA cache_size").fetchone()[0]
-        connection.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-        try:
-            with checkpoint.checkpoint_later(connection, checkpoint.sqlite_file(db.engine)):
-                yield
-        finally:
-            connection.execute(f"PRAGMA cache_size = {before}")
+        with checkpoint.checkpoint_later(connection, checkpoint.sqlite_file(db.engine)):
+            yield
 
     @contextmanager
     def inserting(self, *, dry_run, empty):

@@ -28,8 +28,8 @@ from app.extensions import db
 from app.incidents import policy
 from app.incidents.models import Incident
 from app.incidents.schema import ValidationError, parse_incidents
-from app.incidents.rows import (bulk_columns, insert_bulk_columns, prepare_bulk_rows,
-                                resolve_actors, select_bulk_rows)
+from app.incidents.rows import (bigger_cache, bulk_columns, insert_bulk_columns,
+                                prepare_bulk_rows, resolve_actors, select_bulk_rows)
 from app.incidents.service import PermissionDenied, References
 from app.interchange import csv_io, geojson_io, gpkg_io, stix_io
 from app.interchange.errors import FormatError
@@ -282,7 +282,7 @@ def import_stream(stream, *, fmt, user, publish=False, dry_run=False, loader=Non
     stream = check_claimed_format(stream, fmt)
     run = _Run(user, "published" if publish else "draft", loader.write)
     run.result.unit, run.result.dry_run = FORMATS[fmt].UNIT, dry_run
-    with paused_gc(), loader.writing():
+    with paused_gc(), bigger_cache(), loader.writing():
         return _read_and_insert(run, stream, fmt, dry_run, loader)
 
 
