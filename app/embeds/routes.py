@@ -17,6 +17,7 @@ from app.embeds.forms import EmbedForm
 from app.i18n import LANGUAGES, interface_labels
 from app.incidents import taxonomy
 from app.incidents.filters import FilterError
+from app.inputs import whole_number
 from app.maps.embed_page import (iframe_html, inline_assets, responsive_snippet,
                                  script_hashes, stable_ids)
 from app.maps.static_map import render_png
@@ -167,13 +168,7 @@ def level(key, zoom):
 
 
 def _size_arg(name, default, hi=2400):
-    raw = request.args.get(name, "")
-    if not raw:
-        return default
-    if not raw.isdigit() or not 16 <= int(raw) <= hi:
-        abort(400, _("%(name)s: expected a whole number of pixels from 16 to %(hi)s",
-                     name=name, hi=hi))
-    return int(raw)
+    return whole_number(request.args.get(name), name=name, lo=16, hi=hi, default=default)
 
 
 @bp.get("/embed/<key>.png")

@@ -4,7 +4,7 @@ A cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return is run
 as a formula by spreadsheet programs (``=HYPERLINK(…)`` exfiltrates, ``=cmd|…``
 executes). Incidents carrying such text arrive through the API and the CSV
 import; the public CSV export must prefix each of those cells with an
-apostrophe (``app/interchange/csv_io.neutralise``), so no cell of the file
+apostrophe (``app/spreadsheet.csv_writer``), so no cell of the file
 starts a formula, while a real number (a confidence, ``-12.5``) stays a number.
 """
 import copy
@@ -13,7 +13,7 @@ import io
 
 from app.extensions import db
 from app.incidents.models import Incident
-from app.interchange.csv_io import _NUMBER, FORMULA_START
+from app.spreadsheet import FORMULA_START, NUMBER as _NUMBER
 from app.interchange.importer import import_stream
 from tests.security.conftest import FEATURE
 
