@@ -70,6 +70,13 @@ class Config:
     ATLAS_API_WRITE_LIMIT = os.environ.get("ATLAS_API_WRITE_LIMIT", "300 per minute")
     # None (unset in production) accepts any Host: set it (docs/deploy.md).
     TRUSTED_HOSTS = _trusted_hosts()
+    # Expensive anonymous requests (app/ops/abuse.py): PNG renders and API pages
+    # over 100 incidents per client; renders at once and queued per process.
+    ATLAS_PNG_LIMIT = os.environ.get("ATLAS_PNG_LIMIT", "30 per minute")
+    ATLAS_LARGE_PAGE_LIMIT = os.environ.get("ATLAS_LARGE_PAGE_LIMIT", "30 per minute")
+    ATLAS_ANON_MAX_LIMIT = int(os.environ.get("ATLAS_ANON_MAX_LIMIT", 500))
+    ATLAS_RENDER_SLOTS = int(os.environ.get("ATLAS_RENDER_SLOTS", 2))
+    ATLAS_RENDER_WAITING = int(os.environ.get("ATLAS_RENDER_WAITING", 4))
     ATLAS_HSTS_SECONDS = int(os.environ.get("ATLAS_HSTS_SECONDS", 365 * 86400))
     ATLAS_TRUSTED_PROXIES = int(os.environ.get("ATLAS_TRUSTED_PROXIES", 0))
     ATLAS_TILES = os.environ.get(

@@ -73,8 +73,9 @@ def _bind_extensions(app):
     from app import i18n
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
-    from app.ops import pool
+    from app.ops import abuse, pool
     pool.init_app(app, db)
+    abuse.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
@@ -232,9 +233,14 @@ def _register_errors(app):
     def _http_error(exc):
         message = exc.description or exc.name
         if wants_json():
-            return jsonify(error=message), exc.code
-        return render_template("error.html", code=exc.code, name=_(exc.name),
-                               message=message), exc.code
+            response = jsonify(error=message)
+        else:
+            response = app.make_response(render_template(
+                "error.html", code=exc.code, name=_(exc.name), message=message))
+        response.status_code = exc.code
+        if getattr(exc, "retry_after", None):  # 429 and 503: when to come back
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.errorhandler(FilterError)
     @app.errorhandler(InputError)

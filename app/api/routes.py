@@ -1,5 +1,5 @@
 """``/api/v1/incidents``: list by filters and bbox, create, read, edit, archive."""
-from flask import abort, g, jsonify, request, url_for
+from flask import abort, current_app, g, jsonify, request, url_for
 
 from app.api import bp
 from app.api.auth import api_viewer, require_token
@@ -11,6 +11,7 @@ from app.incidents.filters import parse_filters, url_args
 from app.incidents.schema import ValidationError, parse_incident
 from app.incidents.serialize import feature_collection, incident_feature
 from app.inputs import INT64, whole_number
+from app.ops import abuse
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 5000
@@ -27,6 +28,10 @@ def list_incidents():
     filters = parse_filters(request.args)  # FilterError: a 400 (app error handler)
     limit = whole_number(request.args.get("limit"), name="limit", lo=1, hi=MAX_LIMIT,
                          default=DEFAULT_LIMIT)
+    if limit > DEFAULT_LIMIT and abuse.anonymous():
+        # Anonymous large pages: a smaller page (``next`` goes on), counted per client.
+        limit = min(limit, current_app.config["ATLAS_ANON_MAX_LIMIT"])
+        abuse.charge("large-page", "ATLAS_LARGE_PAGE_LIMIT")
     cursor = whole_number(request.args.get("cursor"), name="cursor", hi=INT64)
     viewer = api_viewer()
     found = search.find_incidents(filters, viewer, limit=limit + 1, after_id=cursor,

@@ -18,6 +18,7 @@ from app.i18n import LANGUAGES, interface_labels
 from app.incidents import taxonomy
 from app.incidents.filters import FilterError
 from app.inputs import whole_number
+from app.ops import abuse
 from app.maps.embed_page import (iframe_html, inline_assets, responsive_snippet,
                                  script_hashes, stable_ids)
 from app.maps.static_map import render_png
@@ -177,11 +178,17 @@ def png(key):
     """A static PNG of the embed's view, drawn on the server (og:image, no-JS, print)."""
     embed = _lookup(key)
     width, height = _size_arg("width", PNG_SIZE[0]), _size_arg("height", PNG_SIZE[1])
-    view = service.view(embed)
-    image = render_png(service.png_features(embed), basemap=BASEMAP,
-                       width=width, height=height, **view)
+    image = service.cached_png(embed, width, height, lambda: _render(embed, width, height))
     response = current_app.response_class(image, mimetype="image/png")
     return _cacheable(response, 86400 if embed.frozen else 300)
+
+
+def _render(embed, width, height):
+    """Draw the PNG: one client charge, then a place in the bounded render queue."""
+    abuse.charge("png", "ATLAS_PNG_LIMIT")
+    view = service.view(embed)
+    return abuse.render_queue().run(lambda: render_png(
+        service.png_features(embed), basemap=BASEMAP, width=width, height=height, **view))
 
 
 @bp.get("/embed/<key>/download.html")

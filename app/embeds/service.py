@@ -19,7 +19,7 @@ from werkzeug.datastructures import MultiDict
 from app.auth.models import utcnow
 from app.embeds.models import LAYER_GROUPS, LEGEND_POSITIONS, Embed, EmbedView
 from app.extensions import db
-from app.incidents import mapview, service as incidents_service
+from app.incidents import mapindex, mapview, service as incidents_service
 from app.incidents.filters import parse_filters, to_query
 from app.incidents.models import Actor, Incident
 from app.messages import N_, MessageError
@@ -175,6 +175,21 @@ def purge_incident(incident_id):
 
 
 incidents_service.WITHDRAWN.append(purge_incident)
+
+
+def cached_png(embed, width, height, render):
+    """The PNG of ``embed`` at this size, from the per-process LRU when drawn before.
+
+    Keyed by what decides the picture — the map index's generation, the
+    embed's normalised filters (an ad-hoc ``/embed/map.png`` normalises its
+    query: equivalent queries share the entry), its view and frozen version,
+    and the size — so reordered or repeated parameters draw nothing new.
+    """
+    holder = mapindex.holder()
+    key = ("png", holder.current().generation, embed.key, embed.filters,
+           embed.frozen_etag, str(embed.updated_at), embed.center_lat, embed.center_lon,
+           embed.zoom, width, height)
+    return holder.cached_body(key, render)
 
 
 def frozen_levels(embed):
