@@ -56,7 +56,10 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     WTF_CSRF_TIME_LIMIT = None
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "atlas-memory://")
+    # Counters shared by every worker of the instance (app/ops/ratestore.py);
+    # redis://… when several servers must count together (docs/deploy.md).
+    RATELIMIT_STORAGE_URI = os.environ.get(
+        "RATELIMIT_STORAGE_URI", f"atlas-file://{INSTANCE_DIR / 'ratelimits.sqlite'}")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_THROTTLE = os.environ.get("ATLAS_LOGIN_THROTTLE", "5 per minute")
     ATLAS_TIP_THROTTLE = os.environ.get("ATLAS_TIP_THROTTLE", "10 per hour")
@@ -114,6 +117,9 @@ class TestingConfig(Config):
 
     TESTING = True
     SECRET_KEY = "testing-not-secret"
+    # In-process counters: each test resets them (limiter.reset()); the shared
+    # file storage has its own tests (tests/security/test_shared_rate_limits.py).
+    RATELIMIT_STORAGE_URI = "atlas-memory://"
     TRUSTED_HOSTS = _trusted_hosts(["localhost", "127.0.0.1"])
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     SESSION_COOKIE_SECURE = False
