@@ -25,8 +25,9 @@ EARLIEST_DATE = date(1900, 1, 1)
 DATE_AHEAD = timedelta(days=366)   # a year ahead, leap day included
 
 _ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
-# C0 controls except tab, LF and CR; and lone surrogates (never valid Unicode text).
-FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+# C0 controls except tab, LF and CR, lone surrogates (never valid Unicode text) and
+# U+FFFE/U+FFFF (not characters; XML 1.0 refuses them too).
+FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 class InputError(MessageError):
