@@ -22,6 +22,17 @@ def _database_url(name="DATABASE_URL", default=_sqlite_default):
     return url
 
 
+def _trusted_hosts(default=None):
+    """``ATLAS_TRUSTED_HOSTS`` (comma- or space-separated host names) as a list.
+
+    Flask answers any other ``Host`` with 400 before a view runs, so no page,
+    link or cache entry is ever built for a host the site is not. A leading
+    dot allows subdomains (``.atlas.example``). Unset: ``default``.
+    """
+    raw = os.environ.get("ATLAS_TRUSTED_HOSTS", "").replace(",", " ").split()
+    return raw or default
+
+
 def _binds():
     """The read replica's bind, when ``DATABASE_REPLICA_URL`` is set (app/ops/replica.py)."""
     replica = _database_url("DATABASE_REPLICA_URL", None)
@@ -45,13 +56,30 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     WTF_CSRF_TIME_LIMIT = None
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "atlas-memory://")
+    # Counters shared by every worker of the instance (app/ops/ratestore.py);
+    # redis://… when several servers must count together (docs/deploy.md).
+    RATELIMIT_STORAGE_URI = os.environ.get(
+        "RATELIMIT_STORAGE_URI", f"atlas-file://{INSTANCE_DIR / 'ratelimits.sqlite'}")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_THROTTLE = os.environ.get("ATLAS_LOGIN_THROTTLE", "5 per minute")
     ATLAS_TIP_THROTTLE = os.environ.get("ATLAS_TIP_THROTTLE", "10 per hour")
+    # From this many consecutive failed sign-ins an account backs off: the next
+    # attempt counts after ATLAS_BACKOFF_SECONDS, doubling per further failure up
+    # to ATLAS_BACKOFF_MAX_SECONDS (app/auth/service.py, BackOff). Never for good.
     ATLAS_LOCKOUT_AFTER = int(os.environ.get("ATLAS_LOCKOUT_AFTER", 10))
+    ATLAS_BACKOFF_SECONDS = float(os.environ.get("ATLAS_BACKOFF_SECONDS", 60))
+    ATLAS_BACKOFF_MAX_SECONDS = float(os.environ.get("ATLAS_BACKOFF_MAX_SECONDS", 3600))
     ATLAS_TOKEN_THROTTLE = os.environ.get("ATLAS_TOKEN_THROTTLE", "20 per minute")
     ATLAS_API_WRITE_LIMIT = os.environ.get("ATLAS_API_WRITE_LIMIT", "300 per minute")
+    # None (unset in production) accepts any Host: set it (docs/deploy.md).
+    TRUSTED_HOSTS = _trusted_hosts()
+    # Expensive anonymous requests (app/ops/abuse.py): PNG renders and API pages
+    # over 100 incidents per client; renders at once and queued per process.
+    ATLAS_PNG_LIMIT = os.environ.get("ATLAS_PNG_LIMIT", "30 per minute")
+    ATLAS_LARGE_PAGE_LIMIT = os.environ.get("ATLAS_LARGE_PAGE_LIMIT", "30 per minute")
+    ATLAS_ANON_MAX_LIMIT = int(os.environ.get("ATLAS_ANON_MAX_LIMIT", 500))
+    ATLAS_RENDER_SLOTS = int(os.environ.get("ATLAS_RENDER_SLOTS", 2))
+    ATLAS_RENDER_WAITING = int(os.environ.get("ATLAS_RENDER_WAITING", 4))
     ATLAS_HSTS_SECONDS = int(os.environ.get("ATLAS_HSTS_SECONDS", 365 * 86400))
     ATLAS_TRUSTED_PROXIES = int(os.environ.get("ATLAS_TRUSTED_PROXIES", 0))
     ATLAS_TILES = os.environ.get(
@@ -73,6 +101,7 @@ class DevelopmentConfig(Config):
 
     DEBUG = True
     SECRET_KEY = Config.SECRET_KEY or "dev-only-not-secret"
+    TRUSTED_HOSTS = _trusted_hosts(["localhost", "127.0.0.1"])
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
 
@@ -82,6 +111,10 @@ class TestingConfig(Config):
 
     TESTING = True
     SECRET_KEY = "testing-not-secret"
+    # In-process counters: each test resets them (limiter.reset()); the shared
+    # file storage has its own tests (tests/security/test_shared_rate_limits.py).
+    RATELIMIT_STORAGE_URI = "atlas-memory://"
+    TRUSTED_HOSTS = _trusted_hosts(["localhost", "127.0.0.1"])
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False

@@ -4,9 +4,11 @@ import secrets
 from flask import Flask, g, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 from sqlalchemy import event
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.routing import IntegerConverter
 
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.inputs import INT64
 
 
 class BoundedJSONProvider(DefaultJSONProvider):
@@ -23,10 +25,25 @@ class BoundedJSONProvider(DefaultJSONProvider):
             raise ValueError("JSON is nested too deeply") from None
 
 
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in routes: ASCII digits up to 2⁶³−1, else the route does not match (404).
+
+    Werkzeug's ``\\d+`` also matches non-ASCII digits, and an id past 64 bits
+    overflows SQLite's INTEGER in the query: a 500 instead of a 404.
+    """
+
+    regex = r"[0-9]{1,19}"
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", INT64)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(config_class):
     """Build the Flask app from a config class (see ``config.py``)."""
     app = Flask(__name__, instance_relative_config=True)
     app.json = BoundedJSONProvider(app)
+    app.url_map.converters["int"] = IdConverter
     app.config.from_object(config_class)
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError(
@@ -56,8 +73,9 @@ def _bind_extensions(app):
     from app import i18n
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
-    from app.ops import pool
+    from app.ops import abuse, pool
     pool.init_app(app, db)
+    abuse.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
@@ -191,6 +209,7 @@ def _register_errors(app):
 
     from app.i18n import N_
     from app.incidents.filters import FilterError
+    from app.inputs import InputError
 
     # Werkzeug's names of the errors pages show, so that gettext finds them.
     N_("Bad Request"), N_("Unauthorized"), N_("Forbidden"), N_("Not Found")
@@ -201,17 +220,33 @@ def _register_errors(app):
         return request.path.startswith("/api/") or (
             request.accept_mimetypes.best == "application/json")
 
+    @app.errorhandler(SecurityError)
+    def _untrusted_host(exc):
+        """A ``Host`` outside ``TRUSTED_HOSTS``: a bare 400, no page (no URL can be
+        built for that host), never cached."""
+        response = app.response_class("400 Bad Request: this site does not answer to "
+                                      "that host name.\n", 400, mimetype="text/plain")
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
     @app.errorhandler(HTTPException)
     def _http_error(exc):
         message = exc.description or exc.name
         if wants_json():
-            return jsonify(error=message), exc.code
-        return render_template("error.html", code=exc.code, name=_(exc.name),
-                               message=message), exc.code
+            response = jsonify(error=message)
+        else:
+            response = app.make_response(render_template(
+                "error.html", code=exc.code, name=_(exc.name), message=message))
+        response.status_code = exc.code
+        if getattr(exc, "retry_after", None):  # 429 and 503: when to come back
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.errorhandler(FilterError)
+    @app.errorhandler(InputError)
     def _filter_error(exc):
-        """A 400 for filters that cannot be understood, wherever they are parsed.
+        """A 400 for filters, numbers, texts and dates that cannot be understood,
+        wherever they are parsed.
 
         JSON keeps ``error`` in English (clients may match on it) and adds
         ``message`` in the reader's language; pages show the latter.

@@ -12,6 +12,7 @@ from limits.storage import MemoryStorage
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from app.ops import ratestore  # noqa: F401 — registers atlas-file:// with limits
 from app.ops.replica import RoutingSession
 
 # Named constraints so that Alembic batch migrations on SQLite can alter them.

@@ -4,6 +4,7 @@ from flask import Response, abort, request
 from app.api import bp
 from app.incidents import mapview
 from app.incidents.filters import parse_filters
+from app.inputs import whole_number
 from app.sessions import cookieless
 
 MAX_ZOOM = 20
@@ -25,10 +26,7 @@ def map_data():
     filters = parse_filters(request.args)  # FilterError: a 400 (app error handler)
     if set(filters.statuses) - {"published"}:
         abort(400, "status: the map shows published incidents only")
-    raw = request.args.get("zoom", "4")
-    if not raw.isdigit() or int(raw) > MAX_ZOOM:
-        abort(400, f"zoom: expected a whole number from 0 to {MAX_ZOOM}")
-    zoom = int(raw)
+    zoom = whole_number(request.args.get("zoom"), name="zoom", hi=MAX_ZOOM, default=4)
     index, etag = mapview.view_etag(filters, zoom)
     if request.if_none_match.contains_weak(etag):  # RFC 9110: weak comparison
         response = Response(status=304)

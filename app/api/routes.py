@@ -1,5 +1,5 @@
 """``/api/v1/incidents``: list by filters and bbox, create, read, edit, archive."""
-from flask import abort, g, jsonify, request, url_for
+from flask import abort, current_app, g, jsonify, request, url_for
 
 from app.api import bp
 from app.api.auth import api_viewer, require_token
@@ -10,19 +10,12 @@ from app.incidents import search, service
 from app.incidents.filters import parse_filters, url_args
 from app.incidents.schema import ValidationError, parse_incident
 from app.incidents.serialize import feature_collection, incident_feature
+from app.inputs import INT64, whole_number
+from app.ops import abuse
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 5000
 VISIBLE_STATUSES = ("draft", "submitted", "published", "rejected")
-
-
-def _int_arg(name, default, lo, hi):
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return default
-    if not raw.isdigit() or not lo <= int(raw) <= hi:
-        abort(400, f"{name}: expected a whole number from {lo} to {hi}")
-    return int(raw)
 
 
 @bp.get("/incidents")
@@ -33,8 +26,13 @@ def list_incidents():
     an editor everything but archived incidents. ``cursor`` pages by id.
     """
     filters = parse_filters(request.args)  # FilterError: a 400 (app error handler)
-    limit = _int_arg("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-    cursor = _int_arg("cursor", None, 0, 2**62)
+    limit = whole_number(request.args.get("limit"), name="limit", lo=1, hi=MAX_LIMIT,
+                         default=DEFAULT_LIMIT)
+    if limit > DEFAULT_LIMIT and abuse.anonymous():
+        # Anonymous large pages: a smaller page (``next`` goes on), counted per client.
+        limit = min(limit, current_app.config["ATLAS_ANON_MAX_LIMIT"])
+        abuse.charge("large-page", "ATLAS_LARGE_PAGE_LIMIT")
+    cursor = whole_number(request.args.get("cursor"), name="cursor", hi=INT64)
     viewer = api_viewer()
     found = search.find_incidents(filters, viewer, limit=limit + 1, after_id=cursor,
                                   default_statuses=VISIBLE_STATUSES)
@@ -117,17 +115,13 @@ def patch_incident(incident_id):
     incident = service.get_incident(incident_id, g.api_user)
     props = _feature_body()
     version = _expected_version(props)
-    if version is not None and not str(version).isdigit():
-        abort(400, "version must be a whole number")
+    version = whole_number(version, name="version", lo=1)
     status, reason = props.pop("status", None), props.pop("rejection_reason", None)
     data = parse_incident(props, partial=True)
-    if data or status is None:
-        incident = service.update_incident(incident=incident, data=data,
-                                           expected_version=version, editor=g.api_user)
-        version = incident.version
-    if status is not None and status != incident.status:
-        incident = service.set_status(incident=incident, status=str(status), reason=reason,
-                                      expected_version=version, editor=g.api_user)
+    incident = service.edit_incident(incident=incident, data=data,
+                                     status=None if status is None else str(status),
+                                     reason=reason, expected_version=version,
+                                     editor=g.api_user)
     return jsonify(incident_feature(incident))
 
 

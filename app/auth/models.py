@@ -32,8 +32,9 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(
         sa.String(64), default=lambda: secrets.token_hex(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # Consecutive failed sign-ins; at the lockout threshold ``locked_at`` is set
-    # and only an admin (page or ``user unlock``) lets the account in again.
+    # Consecutive failed sign-ins; from the threshold each failure sets ``locked_at``,
+    # the start of a back-off that ends by itself (app/auth/service.py, BackOff)
+    # or when an admin unlocks the account (page or ``user unlock``).
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_at: Mapped[datetime | None]
     tokens = relationship("ApiToken", back_populates="user")

@@ -26,6 +26,14 @@ def _login_limit():
     return current_app.config["LOGIN_THROTTLE"]
 
 
+def backoff():
+    """The account back-off of this instance's settings (``service.BackOff``)."""
+    config = current_app.config
+    return service.BackOff(after=config["ATLAS_LOCKOUT_AFTER"],
+                           first=config["ATLAS_BACKOFF_SECONDS"],
+                           longest=config["ATLAS_BACKOFF_MAX_SECONDS"])
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"],
                deduct_when=lambda response: response.status_code != 302,
@@ -36,12 +44,7 @@ def login():
         return redirect(url_for("main.map_page"))
     form = LoginForm()
     if form.validate_on_submit():
-        try:
-            user = service.authenticate(form.email.data, form.password.data,
-                                        lock_after=current_app.config["ATLAS_LOCKOUT_AFTER"])
-        except service.AccountLocked as exc:
-            flash(exc.localised(), "error")
-            return render_template("auth/login.html", form=form), 403
+        user = service.authenticate(form.email.data, form.password.data, backoff=backoff())
         if user is not None:
             # No fixation to undo: the session is a signed cookie whose content
             # (user id + rotating session token) is written afresh here.
@@ -66,13 +69,16 @@ def logout():
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_login_limit, methods=["POST"],
+               deduct_when=lambda response: response.status_code != 302,
+               error_message="Too many attempts; wait a minute and try again.")
 def change_password():
     """Change one's password; every other session and remember cookie stops working."""
     form = PasswordChangeForm()
     if form.validate_on_submit():
         try:
             service.change_password(current_user, current=form.current.data,
-                                    new=form.new.data)
+                                    new=form.new.data, backoff=backoff())
         except service.AccountError as exc:
             flash(exc.localised(), "error")
             return render_template("auth/password.html", form=form), 400

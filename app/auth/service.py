@@ -1,9 +1,12 @@
 """Account verbs: create users, check passwords, issue and check API tokens."""
+import functools
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth.models import ROLES, ApiToken, User, utcnow
 from app.extensions import db
@@ -40,40 +43,73 @@ def get_by_email(email):
     return db.session.scalar(sa.select(User).where(User.email == (email or "").strip().lower()))
 
 
-class AccountLocked(AccountError):
-    """Too many failed sign-ins: only an admin can unlock the account."""
+@dataclass(frozen=True)
+class BackOff:
+    """After ``after`` consecutive failures an account waits ``first`` seconds before
+    the next attempt counts, twice as long after each further failure, at most ``longest``."""
+
+    after: int = 10
+    first: float = 60.0
+    longest: float = 3600.0
+
+    def until(self, user):
+        """When ``user``'s back-off ends, or None when there is none."""
+        if user.locked_at is None or not self.after or user.failed_logins < self.after:
+            return None
+        doublings = min(user.failed_logins - self.after, 30)
+        return user.locked_at + timedelta(seconds=min(self.longest, self.first * 2**doublings))
 
 
-def authenticate(email, password, *, lock_after=None):
+@functools.cache
+def _dummy_hash():
+    """A scrypt hash to check unknown emails against: every failure takes as long."""
+    return generate_password_hash(secrets.token_hex(16), method="scrypt")
+
+
+def authenticate(email, password, *, backoff=BackOff()):
     """The active user with this email and password, else ``None``.
 
-    Failed attempts on an existing account are counted; at ``lock_after``
-    consecutive failures the account locks (``AccountLocked``, even with the
-    right password) until an admin unlocks it. Success resets the count.
+    Every failure looks and lasts the same — unknown email, inactive account,
+    wrong password, account backing off — so sign-in reveals no account: an
+    unknown email is checked against a dummy hash. Failures on an existing
+    account are counted; from ``backoff.after`` of them the account backs off
+    for a time that doubles with each further failure (``BackOff``), during
+    which even the right password is refused. Nothing locks an account for
+    good: the back-off ends by itself. Success resets the count.
     """
     user = get_by_email(email)
     if user is None or not user.active:
+        check_password_hash(_dummy_hash(), password or "")
         return None
-    if user.locked_at is not None:
-        raise AccountLocked(N_("This account is locked after too many failed sign-ins; "
-                               "ask an administrator to unlock it."))
-    if not user.check_password(password):
-        _count_failure(user, lock_after)
+    right = user.check_password(password or "")
+    until = backoff.until(user)
+    if until is not None and utcnow() < until:
+        return None  # not counted: the back-off grows with failures after it ends
+    if not right:
+        count_failure(user, backoff)
         return None
-    if user.failed_logins:
-        user.failed_logins = 0
+    if user.failed_logins or user.locked_at:
+        user.failed_logins, user.locked_at = 0, None
         db.session.commit()
     return user
 
 
-def _count_failure(user, lock_after):
+def count_failure(user, backoff):
+    """One more failed password check on ``user``; a back-off starts from ``backoff.after``."""
     from app.audit.service import record
     user.failed_logins = (user.failed_logins or 0) + 1
-    if lock_after and user.failed_logins >= lock_after:
+    if backoff.after and user.failed_logins >= backoff.after:
         user.locked_at = utcnow()
         record(None, "user.lock", f"user:{user.id}",
-               {"email": user.email, "failed_logins": user.failed_logins})
+               {"email": user.email, "failed_logins": user.failed_logins,
+                "until": backoff.until(user).isoformat()})
     db.session.commit()
+
+
+def backing_off(user, backoff, now=None):
+    """True while ``user`` is in a back-off (admin page, password change)."""
+    until = backoff.until(user)
+    return until is not None and (now or utcnow()) < until
 
 
 def unlock(user, *, by):
@@ -85,15 +121,24 @@ def unlock(user, *, by):
     db.session.commit()
 
 
-def change_password(user, *, current, new):
-    """Set a new password after checking the current one; ends every other session."""
-    if not user.check_password(current or ""):
+def change_password(user, *, current, new, backoff=BackOff()):
+    """Set a new password after checking the current one; ends every other session.
+
+    A wrong current password counts as a failed sign-in (``count_failure``):
+    the form cannot be used to guess a password the sign-in page protects.
+    """
+    right = user.check_password(current or "")
+    if backing_off(user, backoff):
+        raise AccountError(N_("Too many wrong passwords; wait a few minutes and try again."))
+    if not right:
+        count_failure(user, backoff)
         raise AccountError(N_("The current password is wrong."))
     if len(new or "") < MIN_PASSWORD:
         raise AccountError(N_("The new password must have at least %(n)s characters."),
                            n=MIN_PASSWORD)
     from app.audit.service import record
     user.set_password(new)
+    user.failed_logins, user.locked_at = 0, None
     user.session_token = secrets.token_hex(16)
     record(user, "user.password_change", f"user:{user.id}")
     db.session.commit()

@@ -1,8 +1,8 @@
 """Every figure of the barometer as rows (CSV) or one JSON document."""
-import csv
 import io
 
 from app.barometer.index import quarter_label
+from app.spreadsheet import csv_writer
 
 FIGURES = ("countries", "series", "vectors", "actors", "vectors_by_country",
            "actors_by_country")
@@ -33,7 +33,7 @@ def to_csv(b, figure):
     """One figure as CSV text (empty cells for missing trends)."""
     header, rows = figure_rows(b, figure)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")  # actor names: formula-safe
     writer.writerow(header)
     writer.writerows([["" if v is None else v for v in row] for row in rows])
     return out.getvalue()

@@ -17,13 +17,19 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
+from app.inputs import plausible
+
+QUARTER_RE = re.compile(r"^([0-9]{4})-Q([1-4])$")
 
 
 def parse_quarter(text):
-    """``"2025-Q3"`` → ``(2025, 3)``; ``None`` when it is not a quarter."""
+    """``"2025-Q3"`` → ``(2025, 3)``; ``None`` when it is not a quarter, or not one
+    of the plausible dates (1900 to a year ahead, ``app.inputs``)."""
     match = QUARTER_RE.match(text or "")
-    return (int(match[1]), int(match[2])) if match else None
+    if not match:
+        return None
+    quarter = (int(match[1]), int(match[2]))
+    return quarter if plausible(date(quarter[0], 3 * quarter[1] - 2, 1)) else None
 
 
 def quarter_label(quarter):
@@ -40,8 +46,9 @@ def quarter_bounds(quarter):
     """First and last day of a quarter."""
     year, n = quarter
     first = date(year, 3 * n - 2, 1)
-    after = date(year + 1, 1, 1) if n == 4 else date(year, 3 * n + 1, 1)
-    return first, after - timedelta(days=1)
+    # Not "first day of the next quarter − 1": there is no year 10000.
+    last = date(year, 12, 31) if n == 4 else date(year, 3 * n + 1, 1) - timedelta(days=1)
+    return first, last
 
 
 def previous_quarter(quarter):

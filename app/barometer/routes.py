@@ -11,6 +11,7 @@ from app.i18n import format_quarter
 from app.incidents.filters import url_args
 from app.incidents.taxonomy import country_names
 from app.main.routes import parse_request_filters
+from app.inputs import INT64, whole_number
 from app.maps.choropleth import choropleth_svg, class_breaks, legend
 
 SERIES_SHOWN = 12  # quarters in the page's chart; the downloads hold them all
@@ -159,7 +160,8 @@ def save_picks(key):
     form = PicksForm()
     if not form.validate_on_submit():
         abort(400, _("Incident ids: whole numbers separated by commas."))
-    ids = [int(v) for v in form.incident_ids.data.replace(" ", "").split(",") if v]
+    ids = [whole_number(v, name="incident_ids", lo=1, hi=INT64)
+           for v in form.incident_ids.data.replace(" ", "").split(",") if v]
     try:
         reports.set_picks(quarter=quarter, incident_ids=ids, editor=current_user)
     except ValueError as exc:

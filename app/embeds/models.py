@@ -37,6 +37,8 @@ class Embed(db.Model):
     frozen: Mapped[bool] = mapped_column(default=False)
     as_of: Mapped[datetime | None]
     frozen_etag: Mapped[str | None] = mapped_column(sa.String(64))
+    # When archived incidents were last taken out of the frozen levels (purge_incident).
+    purged_at: Mapped[datetime | None]
     allowed_hosts: Mapped[list] = mapped_column(JSONList, default=list)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

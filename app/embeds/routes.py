@@ -17,6 +17,8 @@ from app.embeds.forms import EmbedForm
 from app.i18n import LANGUAGES, interface_labels
 from app.incidents import taxonomy
 from app.incidents.filters import FilterError
+from app.inputs import whole_number
+from app.ops import abuse
 from app.maps.embed_page import (iframe_html, inline_assets, responsive_snippet,
                                  script_hashes, stable_ids)
 from app.maps.static_map import render_png
@@ -167,13 +169,7 @@ def level(key, zoom):
 
 
 def _size_arg(name, default, hi=2400):
-    raw = request.args.get(name, "")
-    if not raw:
-        return default
-    if not raw.isdigit() or not 16 <= int(raw) <= hi:
-        abort(400, _("%(name)s: expected a whole number of pixels from 16 to %(hi)s",
-                     name=name, hi=hi))
-    return int(raw)
+    return whole_number(request.args.get(name), name=name, lo=16, hi=hi, default=default)
 
 
 @bp.get("/embed/<key>.png")
@@ -182,11 +178,17 @@ def png(key):
     """A static PNG of the embed's view, drawn on the server (og:image, no-JS, print)."""
     embed = _lookup(key)
     width, height = _size_arg("width", PNG_SIZE[0]), _size_arg("height", PNG_SIZE[1])
-    view = service.view(embed)
-    image = render_png(service.png_features(embed), basemap=BASEMAP,
-                       width=width, height=height, **view)
+    image = service.cached_png(embed, width, height, lambda: _render(embed, width, height))
     response = current_app.response_class(image, mimetype="image/png")
     return _cacheable(response, 86400 if embed.frozen else 300)
+
+
+def _render(embed, width, height):
+    """Draw the PNG: one client charge, then a place in the bounded render queue."""
+    abuse.charge("png", "ATLAS_PNG_LIMIT")
+    view = service.view(embed)
+    return abuse.render_queue().run(lambda: render_png(
+        service.png_features(embed), basemap=BASEMAP, width=width, height=height, **view))
 
 
 @bp.get("/embed/<key>/download.html")

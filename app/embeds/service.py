@@ -19,7 +19,7 @@ from werkzeug.datastructures import MultiDict
 from app.auth.models import utcnow
 from app.embeds.models import LAYER_GROUPS, LEGEND_POSITIONS, Embed, EmbedView
 from app.extensions import db
-from app.incidents import mapview
+from app.incidents import mapindex, mapview, service as incidents_service
 from app.incidents.filters import parse_filters, to_query
 from app.incidents.models import Actor, Incident
 from app.messages import N_, MessageError
@@ -141,6 +141,55 @@ def freeze(embed):
         db.session.add(EmbedView(embed_id=embed.id, zoom=zoom, body=body, etag=etag))
     embed.frozen_etag = digest.hexdigest()
     embed.as_of = utcnow()
+    embed.purged_at = None
+
+
+def purge_incident(incident_id):
+    """Take ``incident_id`` out of every frozen level that shows it (it was archived).
+
+    A frozen embed keeps what it showed, except incidents that left the public
+    record: their features go, the level's ``total`` drops by as many, and the
+    embed's ``purged_at`` (its "as of" note) says when. Cluster and facet counts
+    are anonymous and stay. Runs in the caller's transaction.
+    """
+    marker = f'"id":{int(incident_id)},'
+    views = db.session.scalars(sa.select(EmbedView).where(EmbedView.body.contains(marker)))
+    touched = set()
+    for view in views:
+        level = json.loads(view.body)
+        kept = [f for f in level["features"] if f.get("id") != incident_id]
+        if len(kept) == len(level["features"]):
+            continue
+        level["total"] -= len(level["features"]) - len(kept)
+        level["features"] = kept
+        view.body = _dumps(level)
+        view.etag = hashlib.sha256(view.body.encode()).hexdigest()
+        touched.add(view.embed_id)
+    for embed in db.session.scalars(sa.select(Embed).where(Embed.id.in_(touched))):
+        digest = hashlib.sha256()
+        for etag in db.session.scalars(sa.select(EmbedView.etag).where(
+                EmbedView.embed_id == embed.id).order_by(EmbedView.zoom)):
+            digest.update(etag.encode())
+        embed.frozen_etag = digest.hexdigest()
+        embed.purged_at = utcnow()
+
+
+incidents_service.WITHDRAWN.append(purge_incident)
+
+
+def cached_png(embed, width, height, render):
+    """The PNG of ``embed`` at this size, from the per-process LRU when drawn before.
+
+    Keyed by what decides the picture — the map index's generation, the
+    embed's normalised filters (an ad-hoc ``/embed/map.png`` normalises its
+    query: equivalent queries share the entry), its view and frozen version,
+    and the size — so reordered or repeated parameters draw nothing new.
+    """
+    holder = mapindex.holder()
+    key = ("png", holder.current().generation, embed.key, embed.filters,
+           embed.frozen_etag, str(embed.updated_at), embed.center_lat, embed.center_lon,
+           embed.zoom, width, height)
+    return holder.cached_body(key, render)
 
 
 def frozen_levels(embed):

@@ -4,6 +4,8 @@ Pure: takes plain entry dicts and URLs, returns bytes. No request, no database.
 """
 import xml.etree.ElementTree as ET
 
+from app.inputs import FORBIDDEN
+
 ATOM = "http://www.w3.org/2005/Atom"
 ET.register_namespace("", ATOM)
 
@@ -11,7 +13,9 @@ ET.register_namespace("", ATOM)
 def _el(parent, tag, text=None, **attrs):
     element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
     if text is not None:
-        element.text = text
+        # Stored text is checked on the way in (app/inputs.py); a row stored before
+        # that check must still not make the whole feed invalid XML for everyone.
+        element.text = FORBIDDEN.sub("\ufffd", text)
     return element
 
 

@@ -111,6 +111,9 @@ def _parse_wkt(text):
         if "0 or >1 elements" in str(exc):
             raise GeometryError(N_("a line needs at least 2 points")) from None
         raise GeometryError(N_("WKT is not valid: %(detail)s"), detail=exc) from None
+    except NotImplementedError:  # GEOS reads curves (CIRCULARSTRING…), shapely cannot hold them
+        raise GeometryError(_UNSUPPORTED, type=repr(text.split("(", 1)[0].strip()[:40]),
+                            types=", ".join(ALLOWED_TYPES)) from None
 
 
 def _parse_geojson(obj):
@@ -365,7 +368,10 @@ def parse_wkt_many(texts):
             bulk_texts.append(stripped)
         else:
             out[i] = _parsed_or_error(text)
-    geoms = shapely.from_wkt(np.array(bulk_texts, dtype=object), on_invalid="ignore")
+    try:
+        geoms = shapely.from_wkt(np.array(bulk_texts, dtype=object), on_invalid="ignore")
+    except NotImplementedError:  # a curve among them: each text on its own, with its message
+        geoms = np.array([None] * len(bulk_texts), dtype=object)
     fine = _screen(geoms)
     for i, geom, ok, text in zip(bulk, geoms, fine, bulk_texts):
         if ok:

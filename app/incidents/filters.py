@@ -13,6 +13,7 @@ from datetime import date
 from werkzeug.datastructures import MultiDict
 
 from app.i18n import N_
+from app.inputs import INT64, date_problem, whole_number
 from app.messages import Message, MessageError
 
 MAX_Q = 200
@@ -65,19 +66,31 @@ def parse_date(text, *, end=False, name="date"):
     if not m:
         raise FilterError(N_("%(name)s: %(reason)s"), name=name, reason=Message(
             N_("'%(value)s' is not a date (use YYYY, YYYY-MM or YYYY-MM-DD)"), value=text))
-    year, month, day = int(m[1]), m[2], m[3]
     try:
-        if month is None:
-            return date(year, 12, 31) if end else date(year, 1, 1)
-        month = int(month)
-        if day is None:
-            last = calendar.monthrange(year, month)[1]
-            return date(year, month, last if end else 1)
-        return date(year, month, int(day))
+        day = _period_day(int(m[1]), m[2], m[3], end)
     except ValueError as exc:
         raise FilterError(N_("%(name)s: %(reason)s"), name=name, reason=Message(
             N_("'%(value)s' is not a real date (%(reason)s)"), value=text,
             reason=str(exc))) from None
+    problem = date_problem(day)
+    if problem:
+        # A date past 9999 or before 1900 would crash quarter arithmetic, feeds
+        # and the barometer for every reader; nothing that far is an incident.
+        raise FilterError(N_("%(name)s: %(reason)s"), name=name, reason=Message(
+            N_("%(value)s %(reason)s (dates run from 1900 to a year from today)"),
+            value=text, reason=problem))
+    return day
+
+
+def _period_day(year, month, day, end):
+    """The first (or with ``end`` the last) day of a year, a month or one day."""
+    if month is None:
+        return date(year, 12, 31) if end else date(year, 1, 1)
+    month = int(month)
+    if day is None:
+        last = calendar.monthrange(year, month)[1]
+        return date(year, month, last if end else 1)
+    return date(year, month, int(day))
 
 
 def parse_bbox(text):
@@ -110,8 +123,9 @@ def parse_filters(args):
         if value.lower() == NONE:
             actors.append(NONE)
             continue
-        # isdigit() alone accepts "²" or "٣", which int() refuses or misreads.
-        actors.append(int(value) if value.isascii() and value.isdigit() else value)
+        # A number is an actor id (ASCII digits, within bigint); other text a name.
+        actors.append(whole_number(value, name="actor", hi=INT64)
+                      if value.isdigit() else value)
     vectors = []
     for value in _values(args, "vector"):
         if not _SLUG.match(value):
@@ -132,16 +146,7 @@ def parse_filters(args):
     date_to = parse_date(date_to, end=True, name="to") if date_to else None
     if date_from and date_to and date_from > date_to:
         raise FilterError(N_("from must not be after to"))
-    min_conf = args.get("min_confidence")
-    if min_conf not in (None, ""):
-        try:
-            min_conf = int(min_conf)
-        except ValueError:
-            raise FilterError(N_("min_confidence: expected a whole number 0–100")) from None
-        if not 0 <= min_conf <= 100:
-            raise FilterError(N_("min_confidence: expected a whole number 0–100"))
-    else:
-        min_conf = None
+    min_conf = whole_number(args.get("min_confidence"), name="min_confidence", hi=100)
     q = (args.get("q") or "").strip() or None
     if q and len(q) > MAX_Q:
         raise FilterError(N_("q: at most %(max)s characters"), max=MAX_Q)

@@ -47,6 +47,19 @@ def can_edit(viewer, incident):
             and incident.status in ("draft", "rejected"))
 
 
+def can_edit_history(viewer, incident):
+    """The author of an incident sees its whole history (their drafts, the reasons
+    an editor gave); editors see every incident's."""
+    user = _user(viewer)
+    return user is not None and (user.is_editor or incident.created_by_id == user.id)
+
+
+def may_see_email(viewer, person):
+    """Email addresses are shown to editors, and to the person they belong to."""
+    user = _user(viewer)
+    return user is not None and (user.is_editor or user.id == person.id)
+
+
 def can_create(viewer):
     user = _user(viewer)
     return user is not None and user.has_role("contributor")

@@ -16,6 +16,7 @@ from app.incidents import bp, policy, search, service
 from app.incidents.filters import parse_filters
 from app.incidents.forms import BatchForm, choices, IncidentForm, RestoreForm, StatusForm
 from app.incidents.schema import ValidationError, parse_incident
+from app.inputs import INT64, InputError, whole_number
 from app.incidents.taxonomy import actor_names, country_names, vector_choices
 from app.reference.disarm import search_techniques
 
@@ -58,7 +59,7 @@ def _editor_page(form, incident=None, errors=(), conflict=None):
     form.vectors.choices = choices(vector_choices())
     status = 409 if conflict is not None else (400 if errors else 200)
     return render_template("incidents/form.html", form=form, incident=incident,
-                           errors=errors, conflict=conflict, actor_names=actor_names(),
+                           errors=errors, conflict=conflict, actor_names=actor_names(current_user),
                            tiles=current_app.config["ATLAS_TILES"]), status
 
 
@@ -178,8 +179,8 @@ def review_batch():
     if not form.validate_on_submit():
         abort(400, _("The form expired; reload the page and try again."))
     try:
-        items = [tuple(int(n) for n in item.split(":", 1)) for item in form.items.data]
-    except ValueError:
+        items = [_batch_item(item) for item in form.items.data]
+    except (ValueError, InputError):
         abort(400, _("Unreadable selection."))
     try:
         done = service.batch_set_status(items=items, status=form.status.data,
@@ -194,6 +195,13 @@ def review_batch():
     return redirect(url_for("incidents.review"))
 
 
+def _batch_item(item):
+    """``"<id>:<version>"`` of the review queue's checkboxes as two whole numbers."""
+    incident_id, version = item.split(":", 1)
+    return (whole_number(incident_id, name="id", lo=1, hi=INT64),
+            whole_number(version, name="version", lo=1))
+
+
 @bp.route("/<int:incident_id>/review")
 def review_one(incident_id):
     """What publishing would change: the diff from the last published version."""
@@ -206,11 +214,11 @@ def review_one(incident_id):
 
 @bp.route("/<int:incident_id>/history")
 def history(incident_id):
-    """Every revision of an incident: who, when, what changed; restore any of them."""
+    """The revisions the viewer may see (``service.history``); restore any of them."""
     incident = _visible(incident_id)
     _require(current_user.is_authenticated)
     return render_template("incidents/history.html", incident=incident,
-                           revisions=list(reversed(incident.revisions)),
+                           revisions=service.history(incident, current_user),
                            form=RestoreForm(version=incident.version),
                            can_edit=policy.can_edit(current_user, incident))
 

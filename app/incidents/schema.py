@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from app.geo.geometry import (GeometryError, parse_geometry, parse_wkt_many,
                               point_from_lat_lon)
 from app.i18n import field_label, localise
+from app.inputs import plausible, text_problem
 from app.incidents.filters import FilterError, parse_date
 from app.incidents.models import ATTRIBUTIONS, GEO_PRECISIONS, TIME_PRECISIONS
 from app.messages import N_, Message
@@ -82,8 +83,9 @@ def _text(data, name, errors, *, required=False, limit=None):
         errors.append((name, Message(N_("is required"))))
     if limit and len(value) > limit:
         errors.append((name, Message(N_("is longer than %(limit)s characters"), limit=limit)))
-    if "\x00" in value:
-        errors.append((name, Message(N_("contains a NUL character"))))
+    problem = text_problem(value)
+    if problem:
+        errors.append((name, problem))
     return value
 
 
@@ -209,6 +211,9 @@ def _source(item, name, errors):
     for key in ("url", "archived_url", "publisher"):
         if not isinstance(item.get(key), (str, type(None))):
             problems.append(Message(N_("%(key)s must be text"), key=key))
+        elif item.get(key) and text_problem(item[key]):
+            problems.append(Message(N_("%(key)s %(reason)s"), key=key,
+                                    reason=text_problem(item[key])))
     if not problems:
         try:
             url = check_url((item.get("url") or "").strip())
@@ -356,7 +361,7 @@ def _plain_text(value, limit):
     if not isinstance(value, str):
         return None
     value = value.strip()
-    if len(value) > limit or "\x00" in value:
+    if len(value) > limit or text_problem(value):
         return None
     return value
 
@@ -371,9 +376,10 @@ def _iso_day_text(value):
     if not _ISO_DAY.fullmatch(value):
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         return None
+    return day if plausible(day) else None
 
 
 def _items(value):

@@ -7,6 +7,7 @@ every edit names the ``version`` it started from: a stale one raises
 """
 import weakref
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ from app.geo.geometry import bounds_and_rep, to_geojson
 from app.incidents import policy
 from app.incidents.models import Actor, Country, Incident, Revision, Source, Technique, Vector
 from app.incidents.schema import ValidationError
+from app.inputs import text_problem, whole_number
 from app.messages import N_, Code, Message, MessageError
 from app.ops.counters import read_counter
 
@@ -409,13 +411,26 @@ def check_transition(incident, status, user, reason=None):
                                       "incidents or revive archived ones."))
     elif not policy.can_edit(user, incident):
         raise PermissionDenied(N_("You may not change this incident."))
+    if reason is not None and not isinstance(reason, str):
+        raise ValidationError([("reason", Message(N_("must be text")))])
     if status == "rejected" and not (reason or "").strip():
         raise ValidationError([("reason", Message(N_("is required to reject an incident")))])
+    if reason and text_problem(reason):
+        raise ValidationError([("reason", text_problem(reason))])
+
+
+# Called with an incident's id, in the transaction that takes it off the public
+# record (published → archived), by areas that keep public copies of incidents:
+# frozen embeds register ``app.embeds.service.purge_incident``.
+WITHDRAWN = []
 
 
 def _transition(incident, status, editor, reason):
     """Change the status and write the revision, inside the caller's transaction."""
     before = snapshot(incident)
+    if incident.status in policy.PUBLIC_STATUSES and status not in policy.PUBLIC_STATUSES:
+        for withdraw in WITHDRAWN:
+            withdraw(incident.id)
     incident.status = status
     if status == "published":
         incident.published_at = utcnow()
@@ -434,6 +449,30 @@ def set_status(*, incident, status, expected_version, editor, reason=None):
     _check_version(incident, expected_version)
     with _saving(incident, expected_version):
         _transition(incident, status, editor, reason)
+    return incident
+
+
+def edit_incident(*, incident, data, status, expected_version, editor, reason=None):
+    """Apply ``data`` and move to ``status`` (either may be empty) in ONE transaction.
+
+    Every permission and the version are checked before anything changes: a
+    refused status leaves the fields untouched too (a PATCH is all or nothing).
+    """
+    moving = status is not None and status != incident.status
+    if data or not moving:
+        if not policy.can_edit(editor, incident):
+            raise PermissionDenied(N_("You may not edit this incident."))
+    if moving:
+        check_transition(incident, status, editor, reason)
+    _check_version(incident, expected_version)
+    with _saving(incident, expected_version):
+        if data or not moving:
+            before = snapshot(incident)
+            _apply(incident, data, References())
+            db.session.flush()
+            _record(incident, editor, "update", before)
+        if moving:
+            _transition(incident, status, editor, reason)
     return incident
 
 
@@ -500,6 +539,45 @@ def restore_revision(*, incident, number, expected_version, editor):
 WORKFLOW_FIELDS = ("status", "rejection_reason")
 
 
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One line of an incident's history as one viewer may see it."""
+
+    number: int
+    action: str
+    created_at: object
+    who: str | None          # the author's email, for editors and for oneself
+    changes: dict
+
+
+def history(incident, viewer):
+    """The revisions of ``incident`` that ``viewer`` may see, newest first.
+
+    Editors, and the incident's author, see every revision with its changes,
+    the rejection reasons included. Everyone else sees the published record
+    only: the revisions in which the incident was published, each diffed
+    against the previous published one (a diff against a draft would show
+    the draft's text), without workflow fields; emails only to editors and to
+    the person who made the change.
+    """
+    full = policy.can_publish(viewer) or policy.can_edit_history(viewer, incident)
+    entries, last_public = [], None
+    for rev in sorted(incident.revisions, key=lambda r: r.number):
+        who = rev.author.email if rev.author and policy.may_see_email(viewer, rev.author) \
+            else None
+        if full:
+            entries.append(HistoryEntry(rev.number, rev.action, rev.created_at, who,
+                                        rev.changes or {}))
+            continue
+        if rev.snapshot.get("status") not in policy.PUBLIC_STATUSES:
+            continue
+        public = {k: v for k, v in rev.snapshot.items() if k not in WORKFLOW_FIELDS}
+        entries.append(HistoryEntry(rev.number, rev.action, rev.created_at, who,
+                                    diff(last_public, public) if last_public else {}))
+        last_public = public
+    return entries[::-1]
+
+
 def last_published_snapshot(incident):
     """The snapshot of the latest revision in which ``incident`` was published, or None."""
     for rev in db.session.scalars(sa.select(Revision).where(
@@ -537,9 +615,10 @@ def _check_version(incident, expected_version):
     one revision, so revision N holds the state at version N: the conflict
     shows everything changed since then, not only the last change.
     """
-    if expected_version is None:
+    if expected_version is None or expected_version == "":
         raise ValidationError([("version", Message(N_("is required to edit (optimistic "
                                                       "locking)")))])
+    expected_version = whole_number(expected_version, name="version", lo=1)
     if int(expected_version) != incident.version:
         seen = db.session.scalar(sa.select(Revision).where(
             Revision.incident_id == incident.id, Revision.number == int(expected_version)))

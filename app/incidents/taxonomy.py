@@ -7,7 +7,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.geo.countries import load_countries
-from app.incidents.models import Actor, Country, Technique, Vector
+from app.incidents import policy
+from app.incidents.models import Actor, Country, Incident, Technique, Vector
 from app.reference.disarm import load_disarm
 
 # slug, English label, French label, colour, symbol (shared by map, legend and list)
@@ -62,9 +63,18 @@ def vector_choices(lang="en"):
     return [(v["slug"], f'{v["symbol"]} {v["label"]}') for v in vector_styles(lang)]
 
 
-def actor_names():
-    """Names of the known actors, for the editor's pick-or-create field."""
-    return list(db.session.scalars(sa.select(Actor.name).order_by(Actor.name)))
+def actor_names(viewer):
+    """Names of the actors ``viewer`` may know of, for the editor's pick-or-create field.
+
+    An actor named only by incidents ``viewer`` may not see (another
+    contributor's drafts) stays out; one named by no incident at all (added
+    on the taxonomy page) is public reference data.
+    """
+    named = sa.select(Incident.id).where(Incident.actor_id == Actor.id)
+    return list(db.session.scalars(
+        sa.select(Actor.name).where(sa.or_(
+            ~named.exists(), named.where(policy.visibility_clause(viewer)).exists()))
+        .order_by(Actor.name)))
 
 
 def country_names(lang="en"):

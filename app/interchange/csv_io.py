@@ -11,13 +11,13 @@ apostrophe again, so a file round-trips unchanged.
 """
 import csv
 import io
-import re
 
 import shapely
 
 from app.interchange.errors import FormatError
 from app.messages import N_
 from app.interchange.jsonstream import text_stream
+from app.spreadsheet import FORMULA_START, NUMBER as _NUMBER, csv_writer, restore  # noqa: F401
 
 COLUMNS = ("title", "summary", "start_date", "end_date", "actor", "vectors", "countries",
            "wkt", "geo_precision", "confidence", "source_url")
@@ -27,33 +27,9 @@ MAX_FIELD = 1_000_000
 
 MEDIA_TYPE = "text/csv; charset=utf-8"
 UNIT = "line"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-
-
-def neutralise(cell):
-    """``cell`` made inert for spreadsheets: formula-like text gets a leading apostrophe.
-
-    Numbers (``int``/``float``, or text that is exactly a number such as
-    ``-12.5``) are left alone so that they stay numbers.
-    """
-    if not isinstance(cell, str):
-        return cell
-    if cell.startswith(FORMULA_START) and not _NUMBER.match(cell):
-        return "'" + cell
-    return cell
-
-
-def restore(cell):
-    """Undo ``neutralise`` on a cell read back from a file."""
-    if len(cell) > 1 and cell[0] == "'" and cell[1] in FORMULA_START:
-        return cell[1:]
-    return cell
-
-
 def csv_row(record, wkt):
-    """The PRODUCT.md columns of one incident record, neutralised."""
-    return [neutralise(v) for v in (
+    """The PRODUCT.md columns of one incident record (``csv_writer`` neutralises them)."""
+    return [v for v in (
         record.title, record.summary, record.start_date.isoformat(),
         record.end_date.isoformat(), record.actor.name if record.actor else "",
         ";".join(v.slug for v in record.vectors),
@@ -64,7 +40,7 @@ def csv_row(record, wkt):
 def write(records, *, batch=2000):
     """Yield CSV text chunks: the header, then ``batch`` rows at a time."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv_writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     chunk = []
     for record in records:

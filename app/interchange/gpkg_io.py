@@ -150,8 +150,11 @@ def _feature_table(conn):
     if not layers:
         raise FormatError(N_("the GeoPackage has no feature layer"))
     table, column, srs = layers[0]
-    kind = conn.execute("SELECT type FROM sqlite_master WHERE name = ?", (table,)).fetchone()
-    if not kind or kind[0] != "table":
+    kind = conn.execute("SELECT type, sql FROM sqlite_master WHERE name = ?",
+                        (table,)).fetchone()
+    # A virtual table (FTS5, R*Tree…) is "table" too, but runs a module's code.
+    if not kind or kind[0] != "table" or (kind[1] or "").lstrip().upper().startswith(
+            "CREATE VIRTUAL"):
         raise FormatError(N_("layer %(table)r is not a plain table"), table=table)
     if srs != 4326:
         raise FormatError(N_("layer %(table)r is in SRS %(srs)s; reproject it to EPSG:4326"),
@@ -208,8 +211,11 @@ def read_rows(stream, *, batch=5000):
 
 def _rows(conn, batch):
     table, geom_col = _feature_table(conn)
-    names = [r[1] for r in conn.execute(f"PRAGMA table_info({_quote(table)})")]
-    cursor = conn.execute(f"SELECT {', '.join(map(_quote, names))} FROM {_quote(table)}")
+    try:
+        names = [r[1] for r in conn.execute(f"PRAGMA table_info({_quote(table)})")]
+        cursor = conn.execute(f"SELECT {', '.join(map(_quote, names))} FROM {_quote(table)}")
+    except sqlite3.DatabaseError as exc:
+        raise FormatError(N_("the GeoPackage is damaged: %(error)s"), error=exc) from None
     number = 0
     while True:
         try:

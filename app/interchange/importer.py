@@ -101,11 +101,13 @@ def duplicate_keys(titles, start_dates, geometries):
             for title, start, wkb in zip(titles, start_dates, wkbs)]
 
 
-def _existing_keys(batch, before_id):
-    """Keys of incidents stored before the import (id ≤ ``before_id``) sharing a title.
+def _existing_keys(batch, before_id, user):
+    """Keys of incidents ``user`` may see, stored before the import (id ≤ ``before_id``)
+    and sharing a title.
 
     ``batch`` holds ``(position, title, key)``; rows of this import are checked
-    against each other in memory instead (``_Reader``).
+    against each other in memory instead (``_Reader``). Only visible incidents
+    count: "duplicate of …" about someone else's draft would reveal it.
     """
     titles = sorted({title for _, title, _ in batch})
     keys = set()
@@ -113,7 +115,8 @@ def _existing_keys(batch, before_id):
         rows = db.session.execute(
             sa.select(Incident.title, Incident.start_date, Incident.geometry)
             .where(Incident.title.in_(titles[start:start + TITLES_PER_QUERY]),
-                   Incident.id <= before_id, Incident.status != "archived")).all()
+                   Incident.id <= before_id, Incident.status != "archived",
+                   policy.visibility_clause(user))).all()
         if rows:
             keys.update(duplicate_keys(*zip(*rows)))
     return keys
@@ -226,7 +229,7 @@ class _Run:
     def take(self, chunk):
         """Report ``chunk``'s problems and duplicates; insert its rows while all is well."""
         fresh = [row[:3] for row in chunk.rows if not row[3]]
-        stored = _existing_keys(fresh, self.before_id) if fresh else set()
+        stored = _existing_keys(fresh, self.before_id, self.user) if fresh else set()
         self.result.errors += chunk.errors
         self.result.duplicates += [(position, title) for position, title, key, repeated
                                    in chunk.rows if repeated or key in stored]

@@ -12,6 +12,7 @@ from app.incidents import taxonomy
 from app.incidents.schema import ValidationError
 from app.tips import bp, service
 from app.tips.forms import ActionForm, ConvertForm, MergeForm, ReceiptForm, TipForm
+from app.inputs import INT64, whole_number
 from app.tips.schema import MAX_BODY_BYTES, parse_tip
 
 
@@ -164,9 +165,9 @@ def decide(tip_id, decision):
 def merge(tip_id):
     tip, form = _act(tip_id, MergeForm)
     raw = (form.into.data or "").strip().lstrip("#")
-    if not raw.isdigit():
+    if not raw:
         abort(400, _("Give the number of the tip to merge into."))
-    into = service.get_tip(int(raw), current_user)
+    into = service.get_tip(whole_number(raw, name="into", lo=1, hi=INT64), current_user)
     service.merge(tip=tip, into=into, editor=current_user)
     flash(_("Tip %(id)s was merged into tip %(into)s.", id=tip.id, into=into.id))
     return redirect(url_for("tips.show", tip_id=into.id))

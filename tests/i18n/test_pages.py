@@ -45,7 +45,7 @@ def test_api_filter_errors_keep_english_error_and_add_the_localised_message(app)
     en = _get(app, "/api/v1/map?vector=<b>", headers={"Accept-Language": "en"})
     assert fr.status_code == en.status_code == 400
     assert fr.get_json() == {
-        "error": "min_confidence: expected a whole number 0–100",
+        "error": "min_confidence: expected a whole number from 0 to 100",
         "message": f"min_confidence{NBSP}: un nombre entier de 0 à 100 est attendu"}
     assert en.get_json() == {"error": "vector: '<b>' is not a vector slug",
                              "message": "vector: '<b>' is not a vector slug"}

@@ -31,3 +31,4 @@ def stored():
 from tests.api.test_incidents_api import token  # noqa: E402,F401
 from tests.helpers import fresh_g  # noqa: E402,F401
 
+from tests.embeds.conftest import make_embed  # noqa: E402,F401

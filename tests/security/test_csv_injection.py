@@ -4,7 +4,7 @@ A cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return is run
 as a formula by spreadsheet programs (``=HYPERLINK(…)`` exfiltrates, ``=cmd|…``
 executes). Incidents carrying such text arrive through the API and the CSV
 import; the public CSV export must prefix each of those cells with an
-apostrophe (``app/interchange/csv_io.neutralise``), so no cell of the file
+apostrophe (``app/spreadsheet.csv_writer``), so no cell of the file
 starts a formula, while a real number (a confidence, ``-12.5``) stays a number.
 """
 import copy
@@ -13,7 +13,7 @@ import io
 
 from app.extensions import db
 from app.incidents.models import Incident
-from app.interchange.csv_io import _NUMBER, FORMULA_START
+from app.spreadsheet import FORMULA_START, NUMBER as _NUMBER
 from app.interchange.importer import import_stream
 from tests.security.conftest import FEATURE
 
@@ -94,3 +94,28 @@ def test_formula_cells_from_api_and_import_are_exported_inert(client, token, mak
     assert number_row["summary"] == "42"
     assert {row["confidence"] for row in rows} <= {"60", "70"}
 
+
+
+def test_barometer_csv_downloads_neutralise_actor_names(client, make_incident):
+    """Finding 4: the barometer's CSVs went out raw while the export was safe."""
+    for i, payload in enumerate(PAYLOADS[:4]):
+        make_incident(title=f"Incident {i}", actor=payload, start_date="2025-05-02",
+                      countries=["FRA"])
+    for figure in ("actors", "actors_by_country"):
+        response = client.get(f"/barometer.csv?quarter=2025-Q2&figure={figure}")
+        assert response.status_code == 200
+        rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+        actors = {row["actor"] for row in rows}
+        assert actors == {"'" + p for p in PAYLOADS[:4]}, (figure, actors)
+        for row in rows:
+            for cell in row.values():
+                assert not cell.startswith(FORMULA_START) or _NUMBER.match(cell), cell
+
+
+def test_one_writer_makes_every_csv_of_the_app():
+    """Every module that writes CSV uses ``app.spreadsheet.csv_writer``."""
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2] / "app"
+    raw = [str(p.relative_to(root)) for p in root.rglob("*.py")
+           if "csv.writer(" in p.read_text() or "csv.DictWriter(" in p.read_text()]
+    assert raw == ["spreadsheet.py"]

@@ -10,7 +10,7 @@ def test_permissions_policy_and_no_hsts_over_plain_http(client):
 
 
 def test_hsts_over_https(client):
-    response = client.get("/healthz", base_url="https://atlas.example")
+    response = client.get("/healthz", base_url="https://localhost")
     assert response.headers["Strict-Transport-Security"] == \
         "max-age=31536000; includeSubDomains"
 
