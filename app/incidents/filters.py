@@ -60,12 +60,15 @@ def _values(args, name):
 
 
 def parse_date(text, *, end=False, name="date"):
-    """Parse ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; ``end`` picks the period's last day."""
-    m = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", text.strip())
+    """Parse ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; ``end`` picks the period's last day.
+
+    ``YYYY/MM/DD`` is read too: GDAL's CSV driver writes dates so.
+    """
+    m = re.fullmatch(r"(\d{4})(?:([-/])(\d{1,2})(?:\2(\d{1,2}))?)?", text.strip())
     if not m:
         raise FilterError(N_("%(name)s: %(reason)s"), name=name, reason=Message(
             N_("'%(value)s' is not a date (use YYYY, YYYY-MM or YYYY-MM-DD)"), value=text))
-    year, month, day = int(m[1]), m[2], m[3]
+    year, month, day = int(m[1]), m[3], m[4]
     try:
         if month is None:
             return date(year, 12, 31) if end else date(year, 1, 1)

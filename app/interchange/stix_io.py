@@ -15,6 +15,7 @@ import uuid
 
 import pycountry
 
+from app.geo.geometry import to_geojson
 from app.interchange.errors import FormatError
 from app.messages import N_
 from app.interchange.jsonstream import ARRAY, ITEM, object_members, text_stream
@@ -160,13 +161,12 @@ def incident_objects(record, geometry, seen):
 
 def write(records, *, bundle_key="all"):
     """Yield a STIX 2.1 bundle as text chunks, one incident's objects at a time."""
-    from app.interchange.geojson_io import geometry_json
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
     yield ('{"type":"bundle","id":"%s","objects":[' % stix_id("bundle", bundle_key)
            + dumps(identity()))
     seen = set()
     for record in records:
-        geometry = json.loads(geometry_json([record.geometry])[0])
+        geometry = to_geojson(record.geometry)
         yield "".join("," + dumps(obj) for obj in incident_objects(record, geometry, seen))
     yield "]}\n"
 
