@@ -6,6 +6,7 @@ from urllib.request import urlopen
 
 import pytest
 
+from tests.conftest import unavailable
 from tests.e2e.conftest import LiveServer
 
 OGR2OGR = shutil.which("ogr2ogr")
@@ -77,11 +78,11 @@ def test_html_for_browsers_escapes_titles(client, make_incident):
     assert "<script>alert(1)" not in page.get_data(as_text=True)
 
 
-@pytest.mark.skipif(OGR2OGR is None, reason="GDAL's ogr2ogr (Debian gdal-bin) is not "
-                                            "installed")
 def test_gdal_oapif_driver_reads_every_page(app, make_incident, tmp_path):
     """GDAL's OAPIF driver, against a live server, follows ``next`` across pages (the
     default page is 10 items) and gets as many features as ``numberMatched``."""
+    if OGR2OGR is None:
+        unavailable("GDAL's ogr2ogr (Debian gdal-bin) is not installed")
     ids = {make_incident(title=f"Incident {i}", wkt=f"POINT ({i} {i / 2})").id
            for i in range(23)}
     make_incident(title="Draft", status="draft")
