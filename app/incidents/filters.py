@@ -108,6 +108,10 @@ def parse_filters(args):
     """Build ``IncidentFilters`` from request-style arguments or raise ``FilterError``."""
     if not hasattr(args, "getlist"):
         args = MultiDict(args)
+    for name, value in args.items(multi=True):
+        # PostgreSQL text holds no NUL: one in a name or a search is bad input, not a 500.
+        if "\x00" in str(value):
+            raise FilterError(N_("%(name)s: may not contain a NUL character"), name=name)
     actors = []
     for value in _values(args, "actor"):
         if value.lower() == NONE:

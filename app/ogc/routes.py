@@ -35,7 +35,7 @@ def _html():
     """True when the client asked for HTML (``f=html``, or a browser's Accept)."""
     f = request.args.get("f")
     if f not in (None, "json", "html"):
-        abort(400, "f: use json or html")
+        abort(400, _("f: use json or html"))
     if f is not None:
         return f == "html"
     best = request.accept_mimetypes.best_match(["application/json", GEOJSON, "text/html"])
@@ -111,7 +111,8 @@ def collections():
 
 def _check_collection(collection_id):
     if collection_id != COLLECTION:
-        abort(404, f"No collection {collection_id!r}; there is one: {COLLECTION}")
+        abort(404, _("No collection %(name)s; there is one: %(one)s", name=repr(collection_id),
+                     one=COLLECTION))
 
 
 @bp.get("/collections/<collection_id>")
@@ -127,7 +128,8 @@ def _int(name, default, lo, hi):
     if raw in (None, ""):
         return default
     if not (raw.isascii() and raw.isdigit()) or not lo <= int(raw) <= hi:
-        abort(400, f"{name}: expected a whole number from {lo} to {hi}")
+        abort(400, _("%(name)s: expected a whole number from %(lo)s to %(hi)s", name=name,
+                     lo=lo, hi=hi))
     return int(raw)
 
 
@@ -135,8 +137,8 @@ def _filters():
     """The shared ``IncidentFilters`` of the standard's and the Atlas's parameters."""
     unknown = sorted(set(request.args) - ITEM_PARAMS)
     if unknown:
-        abort(400, f"unknown parameter(s): {', '.join(unknown)}; use "
-                   f"{', '.join(sorted(ITEM_PARAMS))}")
+        abort(400, _("unknown parameter(s): %(names)s; use %(known)s",
+                     names=", ".join(unknown), known=", ".join(sorted(ITEM_PARAMS))))
     args = MultiDict([(k, v) for k, v in request.args.items(multi=True)
                       if k in SHARED_FILTERS or k == "bbox"])
     start, end = parse_datetime(request.args.get("datetime"))
@@ -178,7 +180,7 @@ def item(collection_id, feature_id):
     found = (service.published(int(feature_id))
              if feature_id.isascii() and feature_id.isdigit() else None)
     if found is None:
-        abort(404, f"No published incident {feature_id!r}")
+        abort(404, _("No published incident %(id)s", id=repr(feature_id)))
     doc = incident_feature(found)
     doc["links"] = _alternates("ogc.item", GEOJSON, collection_id=collection_id,
                                feature_id=feature_id) + [
