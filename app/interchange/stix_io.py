@@ -46,10 +46,6 @@ ACTOR_TYPES = {"state": "nation-state", "state-affiliated": "nation-state",
 #: A location's precision (metres) when the incident gives none, by its geo_precision.
 PRECISION_M = {"exact": 100.0, "city": 10_000.0, "region": 100_000.0,
                "country": 500_000.0}
-#: The extension's members, in the incident's own names.
-EXTENSION_FIELDS = ("start_date", "end_date", "time_precision", "geo_precision",
-                    "attribution", "precision_m", "countries", "sources", "geometry",
-                    "location_name", "campaign")
 
 
 def stix_id(kind, key):

@@ -3,7 +3,9 @@ import json
 
 import pytest
 
+from app.extensions import db
 from app.incidents.filters import parse_filters
+from app.incidents.models import Campaign
 from app.interchange.export import export_to_path
 from app.interchange.stix_io import EXTENSION_ID
 from app.reference.disarm import DISARM_JSON
@@ -23,7 +25,7 @@ def bundle(make_incident, tmp_path):
                   countries=["FIN", "EST"], confidence=60, geo_precision="region",
                   sources=[{"url": "https://yle.fi/a/74-20054 2?x=<b>", "publisher": "Yle",
                             "date": "2023-10-10"}])
-    make_incident(title=TITLES[1], start_date="2022-09", time_precision="month",
+    doppelganger = make_incident(title=TITLES[1], start_date="2022-09", time_precision="month",
                   wkt="POLYGON ((2 48, 2 49, 3 49, 3 48, 2 48))", actor="Social Design Agency",
                   techniques=["T0002", "T0085.001"], vectors=["information"], confidence=90,
                   summary="Fake sites \"impersonating\" newspapers.",
@@ -34,6 +36,8 @@ def bundle(make_incident, tmp_path):
                   actor="Russian Federation", vectors=["cyber"], confidence=75,
                   geo_precision="city", precision_m=25000)
     make_incident(title="Hidden draft", status="draft")
+    doppelganger.campaign = Campaign(name="Doppelgänger")
+    db.session.commit()
     path = tmp_path / "export.stix.json"
     export_to_path(path, "stix", parse_filters({}), None)
     return path
@@ -69,6 +73,23 @@ def test_every_location_has_a_precision_and_no_placeholder_actor(bundle):
     incident = next(o for o in objects if o["type"] == "incident" and o["name"] == TITLES[2])
     assert not any(o["type"] == "relationship" and o["source_ref"] == incident["id"]
                    and o["relationship_type"] == "attributed-to" for o in objects)
+
+
+def test_a_campaign_is_attributed_to_the_actor_and_related_to_its_incidents(bundle):
+    """As OpenCTI and MISP read campaigns: a ``campaign`` object, ``attributed-to`` the
+    actor, and the incident ``related-to`` it, all in the incident's report."""
+    objects = json.loads(bundle.read_text())["objects"]
+    by_id = {o["id"]: o for o in objects}
+    (campaign,) = [o for o in objects if o["type"] == "campaign"]
+    assert campaign["name"] == "Doppelgänger"
+    links = {(by_id[o["source_ref"]]["type"], o["relationship_type"],
+              by_id[o["target_ref"]].get("name")) for o in objects
+             if o["type"] == "relationship" and campaign["id"] in (o["source_ref"],
+                                                                  o["target_ref"])}
+    assert links == {("incident", "related-to", "Doppelgänger"),
+                     ("campaign", "attributed-to", "Social Design Agency")}
+    report = next(o for o in objects if o["type"] == "report" and o["name"] == TITLES[1])
+    assert campaign["id"] in report["object_refs"]
 
 
 def test_attack_patterns_are_disarms_own_objects(bundle):
