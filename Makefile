@@ -9,10 +9,11 @@ export FLASK_APP := wsgi
 
 .PHONY: run test venv setup bench clean translations
 
-$(BIN)/.installed: requirements.txt
+$(BIN)/.installed: requirements.txt requirements-misp.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -r requirements-misp.txt
 	touch $@
 
 venv: $(BIN)/.installed

@@ -141,6 +141,8 @@ def _register_blueprints(app):
     app.register_blueprint(barometer_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    from app.ogc import bp as ogc_bp
+    app.register_blueprint(ogc_bp)
     csrf.exempt(api_bp)  # token-authenticated JSON API, no cookies involved
     from app import tips
     tips.init_app(app)

@@ -7,7 +7,7 @@ parameter and body here is one the API really answers or takes.
 from flask import jsonify, render_template
 
 from app.api import bp
-from app.api.routes import DEFAULT_LIMIT, MAX_LIMIT
+from app.api.routes import DEFAULT_LIMIT, GEOJSON, MAX_LIMIT
 from app.incidents.models import (ATTRIBUTIONS, GEO_PRECISIONS, STATUSES,
                                   TIME_PRECISIONS)
 from app.incidents.schema import MAX_LIST, MAX_SUMMARY, MAX_TITLE
@@ -15,6 +15,12 @@ from app.incidents.schema import MAX_LIST, MAX_SUMMARY, MAX_TITLE
 NULLABLE_STRING = {"type": ["string", "null"]}
 DATE = {"type": "string", "format": "date"}
 POSITION = {"type": "array", "items": {"type": "number"}, "minItems": 2}
+_NUMBER = r"-?[0-9]+(\.[0-9]+)?"
+#: Four decimal numbers, W,S,E,N (the filter parser then checks their ranges).
+BBOX_PATTERN = rf"^{_NUMBER},{_NUMBER},{_NUMBER},{_NUMBER}$"
+#: A year, month or day as the filter parser reads it; empty means no bound.
+DAY_OR_EMPTY = {"type": "string",
+                "pattern": r"^([0-9]{4}([-/][0-9]{1,2}([-/][0-9]{1,2})?)?)?$"}
 
 
 def _geometry():
@@ -82,6 +88,31 @@ def _properties_in():
                 "version": {"type": "integer", "description": "PATCH: the version edited"}}}
 
 
+def _create_input():
+    """A new incident: a title, a start date and a place (any one way of giving it)."""
+    props = {"$ref": "#/components/schemas/IncidentInput"}
+    placed = {"anyOf": [{"required": ["geometry"]},
+                        {"properties": {"properties": {"anyOf": [
+                            {"required": ["wkt"]}, {"required": ["lat", "lon"]}]}}}]}
+    return {"allOf": [{"$ref": "#/components/schemas/FeatureInput"}, placed,
+                      {"required": ["properties"], "properties": {"properties": {
+                          "allOf": [props, {"required": ["title", "start_date"]}]}}}]}
+
+
+def _tip_input():
+    return {"type": "object", "required": ["description"], "properties": {
+        "description": {"type": "string", "maxLength": 5000},
+        "location_name": {"type": "string", "maxLength": 200},
+        "country": {"type": "string", "description": "ISO 3166-1 alpha-3"},
+        "lat": {"type": "number", "minimum": -90, "maximum": 90},
+        "lon": {"type": "number", "minimum": -180, "maximum": 180},
+        "seen_on": {"type": "string", "description": "YYYY-MM-DD, not in the future"},
+        "evidence": {"oneOf": [{"type": "array", "items": {"type": "string"}, "maxItems": 10},
+                               {"type": "string", "description": "one URL per line"}]},
+        "contact": {"type": "string", "maxLength": 200},
+        "lang": {"enum": ["en", "fr"]}}}
+
+
 def _components():
     error = {"type": "object", "required": ["error"], "properties": {
         "error": {"type": "string"},
@@ -100,20 +131,27 @@ def _components():
         "properties": {"$ref": "#/components/schemas/IncidentInput"}}}
     conflict = {"type": "object", "required": ["error", "current_version"], "properties": {
         "error": {"type": "string"}, "current_version": {"type": "integer"},
-        "changes": {"type": "object"}}}
+        "changes": {"type": ["object", "null"],
+                    "description": "field: [yours, theirs] when known"}}}
     return {
         "schemas": {"Geometry": _geometry(), "Incident": _properties_out(),
                     "IncidentInput": _properties_in(), "Feature": feature,
                     "FeatureInput": feature_in, "FeatureCollection": collection,
+                    "FeatureCreate": _create_input(), "TipInput": _tip_input(),
                     "Error": error, "Conflict": conflict},
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                        "description": "`flask token create EMAIL`"}},
     }
 
 
-def _json(ref, description):
+def _json(ref, description, media_type="application/json"):
     return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+            "content": {media_type: {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+
+
+def _geojson(ref, description):
+    """A GeoJSON answer: ``application/geo+json`` (RFC 7946 section 12)."""
+    return _json(ref, description, GEOJSON)
 
 
 ERRORS = {
@@ -122,6 +160,9 @@ ERRORS = {
     "403": _json("Error", "The token's user may not do this"),
     "404": _json("Error", "No such incident, or not visible to the caller"),
     "409": _json("Conflict", "The incident changed since the version edited"),
+    "413": _json("Error", "The body is larger than an incident (or a tip) may be"),
+    "415": _json("Error", "The body is not JSON (application/json or application/geo+json)"),
+    "429": _json("Error", "Too many writes (or bad tokens) from this client; retry later"),
 }
 
 
@@ -134,15 +175,15 @@ def _list_parameters():
                          explode=True)
         return param
     return [
-        query("bbox", {"type": "string", "pattern": r"^-?[0-9.]+,-?[0-9.]+,-?[0-9.]+,-?[0-9.]+$"},
+        query("bbox", {"type": "string", "pattern": BBOX_PATTERN},
               "W,S,E,N in degrees; W > E crosses the antimeridian"),
         query("actor", {"type": "string"}, "actor id or name; `none`: no actor", array=True),
         query("vector", {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,39}$"},
               "vector slug; `none`: no vector", array=True),
         query("country", {"type": "string", "pattern": "^([A-Za-z]{3}|none)$"},
               "ISO 3166-1 alpha-3; `none`: no target country", array=True),
-        query("from", {"type": "string", "format": "date"}, "YYYY, YYYY-MM or YYYY-MM-DD"),
-        query("to", {"type": "string", "format": "date"}, "YYYY, YYYY-MM or YYYY-MM-DD"),
+        query("from", DAY_OR_EMPTY, "YYYY, YYYY-MM or YYYY-MM-DD (empty: no bound)"),
+        query("to", DAY_OR_EMPTY, "YYYY, YYYY-MM or YYYY-MM-DD (empty: no bound)"),
         query("min_confidence", {"type": "integer", "minimum": 0, "maximum": 100}, "0–100"),
         query("q", {"type": "string", "maxLength": 200}, "text in title, summary or place"),
         query("status", {"enum": list(STATUSES)},
@@ -159,37 +200,52 @@ def _paths():
     if_match = {"name": "If-Match", "in": "header", "required": False,
                 "schema": {"type": "string"}, "description": "the version edited, as an ETag"}
     not_modified = {"description": "Not modified since the ETag / date sent"}
-    body = {"required": True, "content": {"application/json": {
-        "schema": {"$ref": "#/components/schemas/FeatureInput"}}}}
+    def body(ref):
+        schema = {"schema": {"$ref": f"#/components/schemas/{ref}"}}
+        return {"required": True, "content": {"application/json": schema, GEOJSON: schema}}
     secured = [{"bearer": []}]
+    writes = ("400", "401", "403", "413", "415", "429")
     return {
         "/incidents": {
             "get": {"operationId": "listIncidents", "summary": "Incidents as GeoJSON",
                     "description": "Published incidents; drafts too for their author and "
                                    "editors. Pages by id with `cursor`.",
                     "parameters": _list_parameters(),
-                    "responses": {"200": _json("FeatureCollection", "A page of incidents"),
+                    "responses": {"200": _geojson("FeatureCollection", "A page of incidents"),
                                   "304": not_modified, "400": ERRORS["400"],
-                                  "401": ERRORS["401"]}},
+                                  "401": ERRORS["401"], "429": ERRORS["429"]}},
             "post": {"operationId": "createIncident", "summary": "Create a draft",
-                     "security": secured, "requestBody": body,
-                     "responses": {"201": _json("Feature", "The new draft"),
-                                   **{k: ERRORS[k] for k in ("400", "401", "403")}}}},
+                     "security": secured, "requestBody": body("FeatureCreate"),
+                     "responses": {"201": _geojson("Feature", "The new draft"),
+                                   **{k: ERRORS[k] for k in writes}}}},
         "/incidents/{incident_id}": {
             "parameters": ident,
             "get": {"operationId": "getIncident", "summary": "One incident",
-                    "responses": {"200": _json("Feature", "The incident"), "304": not_modified,
-                                  **{k: ERRORS[k] for k in ("401", "404")}}},
+                    "responses": {"200": _geojson("Feature", "The incident"),
+                                  "304": not_modified,
+                                  **{k: ERRORS[k] for k in ("401", "404", "429")}}},
             "patch": {"operationId": "patchIncident", "summary": "Edit (optimistic locking)",
-                      "security": secured, "parameters": [if_match], "requestBody": body,
-                      "responses": {"200": _json("Feature", "The edited incident"),
-                                    **{k: ERRORS[k] for k in ("400", "401", "403", "404",
-                                                             "409")}}},
+                      "security": secured, "parameters": [if_match],
+                      "requestBody": body("FeatureInput"),
+                      "responses": {"200": _geojson("Feature", "The edited incident"),
+                                    **{k: ERRORS[k] for k in (*writes, "404", "409")}}},
             "delete": {"operationId": "archiveIncident", "summary": "Archive (never delete)",
                        "security": secured, "parameters": [if_match],
-                       "responses": {"200": _json("Feature", "The archived incident"),
+                       "responses": {"200": _geojson("Feature", "The archived incident"),
                                      **{k: ERRORS[k] for k in ("400", "401", "403", "404",
-                                                              "409")}}}},
+                                                              "409", "429")}}}},
+        "/tips": {
+            "post": {"operationId": "submitTip", "summary": "Send a tip (no account)",
+                     "description": "The JSON twin of the public report form. Editors "
+                                    "triage tips; nothing is published from here.",
+                     "requestBody": {"required": True, "content": {"application/json": {
+                         "schema": {"$ref": "#/components/schemas/TipInput"}}}},
+                     "responses": {"202": {"description": "Received", "content": {
+                         "application/json": {"schema": {
+                             "type": "object", "required": ["receipt", "status_url"],
+                             "properties": {"receipt": {"type": "string"},
+                                            "status_url": {"type": "string"}}}}}},
+                         **{k: ERRORS[k] for k in ("400", "413", "429")}}}},
         "/map": {
             "get": {"operationId": "mapView", "summary": "One map view, aggregated",
                     "description": "Published incidents in `bbox` at `zoom`: server-side "
@@ -210,12 +266,25 @@ def _paths():
                             "properties": {
                                 "zoom": {"type": "integer"},
                                 "total": {"type": "integer", "minimum": 0},
-                                "clusters": {"type": "array"},
-                                "features": {"type": "array"},
+                                "clusters": {"type": "array", "items": {
+                                    "type": "object",
+                                    "required": ["lon", "lat", "count"],
+                                    "properties": {"lon": {"type": "number"},
+                                                   "lat": {"type": "number"},
+                                                   "count": {"type": "integer"},
+                                                   "same_place": {"type": "boolean"}}}},
+                                "features": {"type": "array", "items": {
+                                    "type": "object",
+                                    "required": ["id", "title", "lon", "lat", "kind"],
+                                    "properties": {"id": {"type": "integer"},
+                                                   "title": {"type": "string"},
+                                                   "lon": {"type": "number"},
+                                                   "lat": {"type": "number"},
+                                                   "kind": {"type": "string"}}}},
                                 "facets": {"type": "object"},
                                 "barometer": {"type": "object"},
                                 "period": {"type": ["object", "null"]}}}}}},
-                        "304": not_modified, "400": ERRORS["400"]}}},
+                        "304": not_modified, "400": ERRORS["400"], "429": ERRORS["429"]}}},
         "/openapi.json": {
             "get": {"operationId": "openapi", "summary": "This document",
                     "responses": {"200": {"description": "OpenAPI 3.1",

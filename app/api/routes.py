@@ -1,4 +1,6 @@
 """``/api/v1/incidents``: list by filters and bbox, create, read, edit, archive."""
+import re
+
 from flask import abort, current_app, g, jsonify, request, url_for
 
 from app.api import bp
@@ -16,6 +18,16 @@ from app.ops import abuse
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 5000
 VISIBLE_STATUSES = ("draft", "submitted", "published", "rejected")
+
+
+GEOJSON = "application/geo+json"
+
+
+def geojson(obj, status=200):
+    """A GeoJSON answer (RFC 7946 section 12: ``application/geo+json``)."""
+    response = jsonify(obj)
+    response.mimetype, response.status_code = GEOJSON, status
+    return response
 
 
 @bp.get("/incidents")
@@ -42,7 +54,7 @@ def list_incidents():
         members["next"] = url_for("api.list_incidents", _external=False,
                                   **url_args(filters, ("limit", str(limit)),
                                             ("cursor", str(page[-1].id))))
-    return set_last_modified(jsonify(feature_collection(page, **members)), page)
+    return set_last_modified(geojson(feature_collection(page, **members)), page)
 
 
 MAX_BODY = 2 * 1024 * 1024  # bytes of one incident Feature
@@ -80,8 +92,7 @@ def create_incident():
     """Create a draft from a GeoJSON Feature whose properties use the CSV names."""
     data = parse_incident(_feature_body())
     incident = service.create_incident(data=data, author=g.api_user)
-    response = jsonify(incident_feature(incident))
-    response.status_code = 201
+    response = geojson(incident_feature(incident), 201)
     response.headers["Location"] = url_for("api.get_incident", incident_id=incident.id)
     response.headers["ETag"] = f'"{incident.version}"'
     return response
@@ -91,15 +102,20 @@ def create_incident():
 def get_incident(incident_id):
     """One incident as a GeoJSON Feature (404 when missing or not visible)."""
     incident = service.get_incident(incident_id, api_viewer())
-    response = jsonify(incident_feature(incident))
+    response = geojson(incident_feature(incident))
     response.headers["ETag"] = f'"{incident.version}"'
     return set_last_modified(response, [incident])
 
 
 def _expected_version(props):
+    """The version edited (body ``version`` or ``If-Match``); a 400 unless a whole number."""
     version = props.pop("version", None)
     if_match = request.headers.get("If-Match", "").removeprefix("W/").strip().strip('"')
-    return version if version is not None else (if_match or None)
+    version = version if version is not None else (if_match or None)
+    if version is not None and (isinstance(version, bool)
+                                or not re.fullmatch(r"[0-9]{1,18}", str(version))):
+        abort(400, "version (or If-Match) must be a whole number")
+    return version
 
 
 @bp.patch("/incidents/<int:incident_id>")
@@ -122,7 +138,7 @@ def patch_incident(incident_id):
                                      status=None if status is None else str(status),
                                      reason=reason, expected_version=version,
                                      editor=g.api_user)
-    return jsonify(incident_feature(incident))
+    return geojson(incident_feature(incident))
 
 
 @bp.delete("/incidents/<int:incident_id>")
@@ -132,12 +148,12 @@ def archive_incident(incident_id):
     """Archive (never delete) an incident; answers with the archived Feature."""
     incident = service.get_incident(incident_id, g.api_user)
     if incident.status == "archived":
-        return jsonify(incident_feature(incident))
+        return geojson(incident_feature(incident))
     # If-Match is optional here: archiving is idempotent and loses no field.
     version = _expected_version({}) or incident.version
     incident = service.set_status(incident=incident, status="archived",
                                   expected_version=version, editor=g.api_user)
-    return jsonify(incident_feature(incident))
+    return geojson(incident_feature(incident))
 
 
 @bp.errorhandler(ValidationError)

@@ -337,9 +337,43 @@ def bounds_and_rep(geom):
     return min_x, min_y, max_x, max_y, float(rep_x), float(rep_y)
 
 
+_POLYGONAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
+
+
+def for_output(geometries):
+    """The one normaliser of everything the app emits: ``geometries`` as RFC 7946 wants
+    them, as an object array of shapely geometries (EPSG:4326, degrees).
+
+    Polygon rings follow the right-hand rule (exterior counterclockwise, holes
+    clockwise; RFC 7946 section 3.1.6), and a line or polygon crossing the
+    antimeridian is split into Multi parts (section 3.1.9). Stored geometries
+    were split on input (``validate_geometry``); the split here covers any
+    stored before that rule, and costs only a vectorised width test: a shape
+    narrower than 180 degrees cannot hold an edge read as crossing. Vectorised
+    (shapely 2): a million points cost no Python loop.
+    """
+    geometries = np.array(geometries, dtype=object)
+    if not len(geometries):
+        return geometries
+    min_x, _, max_x, _ = shapely.bounds(geometries).T
+    for i in np.flatnonzero(max_x - min_x > 180):
+        geometries[i] = split_antimeridian(geometries[i])
+    polygonal = np.isin(shapely.get_type_id(geometries), _POLYGONAL)
+    if polygonal.any():  # orienting is the slow part; points and lines have no rings
+        geometries[polygonal] = shapely.orient_polygons(geometries[polygonal],
+                                                        exterior_cw=False)
+    return geometries
+
+
+def geojson_texts(geometries):
+    """RFC 7946 GeoJSON geometry texts of ``geometries`` (``for_output``)."""
+    return shapely.to_geojson(for_output(geometries)).tolist()
+
+
 def to_geojson(geom):
-    """Return the GeoJSON mapping of ``geom`` (RFC 7946 lon/lat order)."""
-    return json.loads(shapely.to_geojson(geom))
+    """The RFC 7946 GeoJSON mapping of one geometry (``for_output``: lon/lat order,
+    right-hand rings, split at the antimeridian)."""
+    return json.loads(geojson_texts([geom])[0])
 
 
 # Types whose validity needs no per-geometry rule beyond GEOS's (``validate_geometry``

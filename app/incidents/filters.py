@@ -61,13 +61,16 @@ def _values(args, name):
 
 
 def parse_date(text, *, end=False, name="date"):
-    """Parse ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; ``end`` picks the period's last day."""
-    m = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", text.strip())
+    """Parse ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; ``end`` picks the period's last day.
+
+    ``YYYY/MM/DD`` is read too: GDAL's CSV driver writes dates so.
+    """
+    m = re.fullmatch(r"(\d{4})(?:([-/])(\d{1,2})(?:\2(\d{1,2}))?)?", text.strip())
     if not m:
         raise FilterError(N_("%(name)s: %(reason)s"), name=name, reason=Message(
             N_("'%(value)s' is not a date (use YYYY, YYYY-MM or YYYY-MM-DD)"), value=text))
     try:
-        day = _period_day(int(m[1]), m[2], m[3], end)
+        day = _period_day(int(m[1]), m[3], m[4], end)
     except ValueError as exc:
         raise FilterError(N_("%(name)s: %(reason)s"), name=name, reason=Message(
             N_("'%(value)s' is not a real date (%(reason)s)"), value=text,
@@ -118,6 +121,10 @@ def parse_filters(args):
     """Build ``IncidentFilters`` from request-style arguments or raise ``FilterError``."""
     if not hasattr(args, "getlist"):
         args = MultiDict(args)
+    for name, value in args.items(multi=True):
+        # PostgreSQL text holds no NUL: one in a name or a search is bad input, not a 500.
+        if "\x00" in str(value):
+            raise FilterError(N_("%(name)s: may not contain a NUL character"), name=name)
     actors = []
     for value in _values(args, "actor"):
         if value.lower() == NONE:

@@ -9,7 +9,6 @@ import functools
 import math
 import re
 from datetime import date
-from urllib.parse import urlsplit
 
 from app.geo.geometry import (GeometryError, parse_geometry, parse_wkt_many,
                               point_from_lat_lon)
@@ -17,6 +16,7 @@ from app.i18n import field_label, localise
 from app.inputs import plausible, text_problem
 from app.incidents.filters import FilterError, parse_date
 from app.incidents.models import ATTRIBUTIONS, GEO_PRECISIONS, TIME_PRECISIONS
+from app.incidents.urls import PLAIN_URI, normalise_url
 from app.messages import N_, Message
 
 MAX_TITLE = 300
@@ -137,23 +137,6 @@ def _int(data, name, errors, *, lo, hi):
     return int(number)
 
 
-def check_url(url):
-    """Return ``url`` when it is an absolute http(s) URL, else raise ``ValueError``.
-
-    The ``ValueError`` carries a ``Message``; ``urlsplit``'s own (English only,
-    e.g. "Invalid IPv6 URL" for ``http://[::1``) is replaced by ours.
-    """
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        parts = None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(Message(N_("%(url)s is not an http(s) URL"), url=repr(url)))
-    if len(url) > 2000:
-        raise ValueError(Message(N_("URL is longer than 2000 characters")))
-    return url
-
-
 def _geometry(data, errors):
     try:
         if data.get("geometry") not in (None, ""):
@@ -216,9 +199,9 @@ def _source(item, name, errors):
                                     reason=text_problem(item[key])))
     if not problems:
         try:
-            url = check_url((item.get("url") or "").strip())
+            url = normalise_url((item.get("url") or "").strip())
             archived = item.get("archived_url")
-            archived = check_url(archived.strip()) if archived else None
+            archived = normalise_url(archived.strip()) if archived else None
         except ValueError as exc:
             problems.append(exc.args[0])
     dates = []
@@ -321,9 +304,6 @@ def parse_incident(data, *, partial=False):
 _FAST_KEYS = frozenset(("title", "summary", "start_date", "end_date", "actor", "vectors",
                         "countries", "wkt", "geo_precision", "confidence", "source_url"))
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-# URLs that ``check_url`` certainly accepts unchanged: http(s), a plain host name,
-# printable ASCII after it. Anything else is checked by ``check_url`` itself.
-_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9][A-Za-z0-9.-]*(?::\d{1,5})?(?:[/?#][!-~]*)?")
 
 
 def parse_incidents(rows):
@@ -432,7 +412,7 @@ def _fast_fields(data):
     if urls not in (None, ""):
         urls = _items(urls)
         if urls is None or urls and (max(map(len, urls)) > 2000
-                                     or not all(map(_PLAIN_URL.fullmatch, urls))):
+                                     or not all(map(PLAIN_URI.fullmatch, urls))):
             return None
         sources = [{"url": u, "publisher": "", "published_on": None, "archived_url": None}
                    for u in urls]

@@ -14,6 +14,7 @@ import io
 
 import shapely
 
+from app.geo.geometry import for_output
 from app.interchange.errors import FormatError
 from app.messages import N_
 from app.interchange.jsonstream import text_stream
@@ -52,7 +53,8 @@ def write(records, *, batch=2000):
 
 
 def _rows(writer, buffer, records):
-    wkts = shapely.to_wkt([r.geometry for r in records], rounding_precision=-1).tolist() \
+    wkts = shapely.to_wkt(for_output([r.geometry for r in records]),
+                         rounding_precision=-1).tolist() \
         if records else []
     writer.writerows(csv_row(r, w) for r, w in zip(records, wkts))
     text = buffer.getvalue()
@@ -78,7 +80,9 @@ def read_rows(stream):
         raise FormatError(N_("the header is not valid CSV: %(error)s"), error=exc) from None
     if not header:
         raise FormatError(N_("the file is empty: expected a header row"))
-    header = [h.strip() for h in header]
+    # GDAL writes ``WKT`` (``-lco GEOMETRY=AS_WKT``) and spreadsheets capitalise:
+    # the columns are matched whatever their case (a BOM is skipped by text_stream).
+    header = [h.strip().lower() for h in header]
     reader.fieldnames = header
     missing = [c for c in REQUIRED if c not in header]
     if "wkt" not in header and not {"lat", "lon"} <= set(header):

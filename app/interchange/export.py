@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.incidents import search, serialize
-from app.incidents.models import (Actor, Incident, Source, Technique, Vector,
+from app.incidents.models import (Actor, Campaign, Incident, Source, Technique, Vector,
                                   incident_countries, incident_techniques,
                                   incident_vectors)
 
@@ -31,25 +31,27 @@ VectorRef = namedtuple("VectorRef", "slug")
 CountryRef = namedtuple("CountryRef", "iso_a3")
 TechniqueRef = namedtuple("TechniqueRef", "id name")
 SourceRef = namedtuple("SourceRef", "url publisher published_on archived_url")
+CampaignRef = namedtuple("CampaignRef", "name")
 
 _FIELDS = ("id", "uuid", "title", "summary", "lang", "status", "version", "start_date",
            "end_date", "time_precision", "geometry", "geo_precision", "precision_m",
            "location_name", "attribution", "confidence", "published_at", "created_at",
-           "updated_at", "actor_id")
+           "updated_at", "campaign_id", "actor_id")
 
 
 class IncidentRecord:
     """A read-only incident with the attributes ``serialize`` reads (no ORM session)."""
 
-    __slots__ = _FIELDS + ("actor", "vectors", "countries", "techniques", "sources")
+    __slots__ = _FIELDS + ("actor", "campaign", "vectors", "countries", "techniques",
+                           "sources")
 
     def __init__(self, row, actor):
         (self.id, self.uuid, self.title, self.summary, self.lang, self.status, self.version,
          self.start_date, self.end_date, self.time_precision, self.geometry,
          self.geo_precision, self.precision_m, self.location_name, self.attribution,
          self.confidence, self.published_at, self.created_at, self.updated_at,
-         self.actor_id) = row
-        self.actor = actor
+         self.campaign_id, self.actor_id) = row
+        self.actor, self.campaign = actor, None
         self.vectors, self.countries, self.techniques, self.sources = [], [], [], []
 
 
@@ -83,6 +85,13 @@ class _Related:
                    .select_from(incident_techniques.join(Technique,
                                                          Technique.id == t.technique_id))
                    .where(where(t.incident_id)).order_by(t.incident_id, Technique.id))
+        campaigns = {r.campaign_id for r in records} - {None}
+        if campaigns:
+            names = dict(_raw(_plain(Campaign.id, Campaign.name)
+                              .where(Campaign.id.in_(campaigns))))
+            for record in records:
+                if record.campaign_id in names:
+                    record.campaign = CampaignRef(names[record.campaign_id])
         rows = _raw(_plain(Source.incident_id, Source.url, Source.publisher,
                            Source.published_on, Source.archived_url)
                     .where(where(Source.incident_id)).order_by(Source.incident_id, Source.id))

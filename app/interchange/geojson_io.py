@@ -1,13 +1,11 @@
 """GeoJSON (RFC 7946): a streamed FeatureCollection out, features in.
 
 Out: THE feature shape of ``app.incidents.serialize``, longitude first,
-polygon rings oriented by the right-hand rule (exterior counterclockwise), no
-``crs`` member. In: a FeatureCollection (or one Feature) whose properties use
+geometries as ``app.geo.geometry.for_output`` gives them (right-hand rings,
+split at the antimeridian), no ``crs`` member. In: a FeatureCollection (or one Feature) whose properties use
 the CSV names of PRODUCT.md; the report counts features from 1.
 """
-import numpy as np
-import shapely
-
+from app.geo.geometry import geojson_texts
 from app.incidents.serialize import incident_properties_json
 from app.interchange.errors import FormatError
 from app.interchange.jsonstream import ARRAY, ITEM, object_members
@@ -17,19 +15,6 @@ MEDIA_TYPE = "application/geo+json"
 UNIT = "feature"
 HEAD = '{"type":"FeatureCollection","features":['
 TAIL = "]}\n"
-
-
-_POLYGONAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
-
-
-def geometry_json(geometries):
-    """GeoJSON geometry texts, rings right-hand oriented (vectorised shapely)."""
-    geometries = np.array(geometries, dtype=object)
-    polygonal = np.isin(shapely.get_type_id(geometries), _POLYGONAL)
-    if polygonal.any():  # orienting is the slow part; points and lines have no rings
-        geometries[polygonal] = shapely.orient_polygons(geometries[polygonal],
-                                                        exterior_cw=False)
-    return shapely.to_geojson(geometries).tolist()
 
 
 def write(records, *, batch=2000):
@@ -54,7 +39,7 @@ def features_text(records):
 
 
 def _features(records, *, lead):
-    geometries = geometry_json([r.geometry for r in records])
+    geometries = geojson_texts([r.geometry for r in records])
     return lead + ",".join(
         f'{{"type":"Feature","id":{r.id},"geometry":{g},"properties":'
         f'{getattr(r, "properties_json", None) or incident_properties_json(r)}}}'

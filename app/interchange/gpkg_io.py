@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyogrio
 import shapely
 
+from app.geo.geometry import for_output
 from app.interchange.errors import FormatError
 from app.messages import N_, Message
 
@@ -64,7 +65,7 @@ def _table(records):
         "precision_m": [r.precision_m for r in records],
         "location_name": [r.location_name for r in records],
         "sources": [_sources_json(r) for r in records],
-        "geometry": shapely.to_wkb([r.geometry for r in records]).tolist(),
+        "geometry": shapely.to_wkb(for_output([r.geometry for r in records])).tolist(),
     }
     return pa.table(columns, schema=SCHEMA)
 
@@ -76,9 +77,12 @@ def write(records, path, *, batch=5000):
     written, chunk = 0, []
 
     def flush(chunk, append):
+        # GeoPackage 1.3, not GDAL 3.12's default 1.4: nothing here needs 1.4, and
+        # GDAL 3.6 (Debian 12, QGIS 3.28 LTR builds) warns on every 1.4 file.
         pyogrio.write_arrow(_table(chunk), path, layer=LAYER, driver="GPKG",
                             geometry_name="geometry", geometry_type="Unknown",
-                            crs="EPSG:4326", append=append)
+                            crs="EPSG:4326", append=append,
+                            dataset_options=None if append else {"VERSION": "1.3"})
 
     for record in records:
         chunk.append(record)

@@ -24,7 +24,8 @@ def download(fmt):
     if fmt == "gpkg":
         return _gpkg_download(filters, filename)
     body = stream_with_context(export.stream_text(fmt, filters, current_user))
-    return Response(body, mimetype=export.media_type(fmt), headers={
+    # content_type, not mimetype: a media type naming its charset gets no second one.
+    return Response(body, content_type=export.media_type(fmt), headers={
         "Content-Disposition": f'attachment; filename="{filename}"',
         "Cache-Control": "no-store" if current_user.is_authenticated else "public, max-age=60"})
 
@@ -39,8 +40,14 @@ def _gpkg_download(filters, filename):
         stream = open(path, "rb")
     finally:
         os.remove(path)  # the open handle keeps the data until it is closed (POSIX)
-    return send_file(stream, mimetype=export.media_type("gpkg"), as_attachment=True,
-                     download_name=filename, max_age=0)
+    # A file object has no size for send_file, which would then advertise Range
+    # support yet answer a Range request with the whole body (GDAL's /vsicurl/
+    # reads a GeoPackage by ranges): the size comes from the open file.
+    response = send_file(stream, mimetype=export.media_type("gpkg"), as_attachment=True,
+                         download_name=filename, max_age=0, conditional=False)
+    response.content_length = os.fstat(stream.fileno()).st_size
+    return response.make_conditional(request, accept_ranges=True,
+                                     complete_length=response.content_length)
 
 
 @bp.route("/import", methods=["GET", "POST"])

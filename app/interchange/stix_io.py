@@ -1,32 +1,51 @@
 """STIX 2.1 bundles with DISARM techniques: streamed out, incidents read back in.
 
-Every incident becomes an ``incident`` with its actor (``threat-actor``,
-``attributed-to``), its DISARM techniques (``attack-pattern``, ``uses``), its
-place (``location`` with latitude/longitude/precision, ``located-at``) and its
-target countries (``location`` with ``country``, ``targets``), all created by
-the Atlas ``identity``. Ids are UUIDv5 of stable keys (the incident's uuid, the
-actor's name, the technique id, the country code) and timestamps come from the
-data, so exporting twice gives byte-identical files. The fields STIX has no
-property for travel as ``x_atlas_*`` custom properties so that a bundle
-round-trips.
+What the CTI platforms read decides the shape. Each incident is
+- an ``incident`` (OpenCTI's Incident) whose id is ``incident--<the incident's
+  uuid>``, so it keeps its identity across export and import;
+- wrapped in a ``report`` named by its title (``object_refs`` to everything
+  below): MISP's converter (misp-stix) makes each report a MISP event whose
+  info is the title, with the description, the confidence and the vectors as
+  tags, and OpenCTI files the objects under it;
+- its place, a ``location`` with latitude, longitude and ``precision`` (metres),
+  and its target countries as ``location`` objects (``targets``);
+- its actor as a ``threat-actor`` (``attributed-to``; none when there is no
+  actor: no placeholder), its campaign as a ``campaign`` attributed to that
+  actor, and its DISARM techniques as DISARM's OWN ``attack-pattern`` objects
+  (DISARM's ids, kill chain phases and references, from
+  ``taxonomies/disarm/disarm.json``), linked by ``uses``;
+- its sources as ``external_references`` of the incident and the report.
+The fields STIX has no property for (dates as days, precisions, attribution,
+the geometry, sources' dates) travel in one property extension defined by an
+``extension-definition`` object, never as top-level custom properties. Other
+ids are UUIDv5 of stable keys and timestamps come from the data, so
+exporting twice gives byte-identical files.
 """
+import functools
 import json
 import uuid
 
 import pycountry
 
+from app.geo.country_points import country_point
+from app.geo.geometry import to_geojson
 from app.interchange.errors import FormatError
 from app.messages import N_
 from app.interchange.jsonstream import ARRAY, ITEM, object_members, text_stream
-from app.reference.disarm import technique as disarm_technique
+from app.reference.disarm import load_disarm, technique as disarm_technique
 
 MEDIA_TYPE = "application/stix+json;version=2.1"
 UNIT = "object"
 NAMESPACE = uuid.UUID("6f1e3a52-6d4e-4b55-9a57-0c7d3b0d2a11")
 EPOCH = "2020-01-01T00:00:00.000Z"
 IDENTITY_ID = f"identity--{uuid.uuid5(NAMESPACE, 'identity:hybrid-threat-atlas')}"
+EXTENSION_ID = ("extension-definition--"
+                f"{uuid.uuid5(NAMESPACE, 'extension-definition:atlas-incident:1.0')}")
 ACTOR_TYPES = {"state": "nation-state", "state-affiliated": "nation-state",
                "criminal": "crime-syndicate", "commercial": "hacker", "unknown": "unknown"}
+#: A location's precision (metres) when the incident gives none, by its geo_precision.
+PRECISION_M = {"exact": 100.0, "city": 10_000.0, "region": 100_000.0,
+               "country": 500_000.0}
 
 
 def stix_id(kind, key):
@@ -51,6 +70,23 @@ def identity():
             "identity_class": "organization"}
 
 
+def extension_definition():
+    """The property extension carrying what STIX has no property for."""
+    return {"type": "extension-definition", "spec_version": "2.1", "id": EXTENSION_ID,
+            "created_by_ref": IDENTITY_ID, "created": EPOCH, "modified": EPOCH,
+            "name": "Hybrid Threat Atlas incident", "version": "1.0",
+            "extension_types": ["property-extension"],
+            "description": "Fields of a Hybrid Threat Atlas incident that STIX 2.1 has no "
+                           "property for.",
+            "schema": "Members, all optional: start_date and end_date (YYYY-MM-DD), "
+                      "time_precision (day, month, year), geo_precision (exact, city, "
+                      "region, country), attribution (direct, proxy, inferred, "
+                      "unattributed), precision_m (metres), countries (ISO 3166-1 "
+                      "alpha-3 list), sources (objects: url, publisher, date, "
+                      "archived_url), geometry (RFC 7946 GeoJSON geometry), "
+                      "location_name, campaign (name)."}
+
+
 def actor_object(actor):
     obj = _common("threat-actor", actor.name.lower())
     obj.update(name=actor.name, threat_actor_types=[ACTOR_TYPES.get(actor.type, "unknown")])
@@ -59,35 +95,57 @@ def actor_object(actor):
     return obj
 
 
-def attack_pattern(technique_id, fallback_name):
-    known = disarm_technique(technique_id)
-    obj = _common("attack-pattern", technique_id)
-    obj["name"] = known.name if known else fallback_name
-    ref = {"source_name": "DISARM", "external_id": technique_id}
-    if known:
-        ref["url"] = known.url
-        obj["kill_chain_phases"] = [{"kill_chain_name": "disarm", "phase_name": t.lower()}
-                                    for t in known.tactics]
-    obj["external_references"] = [ref]
+def campaign_object(name):
+    obj = _common("campaign", name.lower())
+    obj["name"] = name
     return obj
 
 
+def attack_pattern(technique_id, fallback_name):
+    """DISARM's own attack-pattern (its id, dates, kill chain, references) when the
+    technique is in the DISARM bundle; else one of ours, named by its id."""
+    known = disarm_technique(technique_id)
+    if known is not None and known.stix:
+        obj = {"type": "attack-pattern", "spec_version": "2.1", **known.stix}
+        obj["name"] = known.name
+        return obj
+    obj = _common("attack-pattern", technique_id)
+    obj.update(name=fallback_name or technique_id, external_references=[
+        {"source_name": "DISARM", "external_id": technique_id}])
+    return obj
+
+
+def disarm_objects():
+    """DISARM's identity and marking, which its attack-patterns name."""
+    return list(load_disarm().source.get("stix_objects", []))
+
+
+def _precision(record):
+    if record.precision_m is not None:
+        return float(max(record.precision_m, 1))
+    return PRECISION_M.get(record.geo_precision, PRECISION_M["region"])
+
+
 def country_location(iso_a3):
+    """A country as a location: its ISO code, and a point inside it with a country's
+    precision (STIX gives a precision only to a latitude/longitude)."""
     country = pycountry.countries.get(alpha_3=iso_a3)
     obj = _common("location", f"country:{iso_a3}")
     if country is not None:
         obj.update(name=country.name, country=country.alpha_2)
     else:
         obj.update(name=iso_a3, region="unknown")
+    point = country_point(iso_a3)
+    if point is not None:
+        obj.update(latitude=round(point.y, 7), longitude=round(point.x, 7),
+                   precision=PRECISION_M["country"])
     return obj
 
 
 def place_location(record):
     x, y = record.geometry.representative_point().coords[0]
     obj = _common("location", f"place:{record.uuid}")
-    obj.update(latitude=round(y, 7), longitude=round(x, 7))
-    if record.precision_m is not None:
-        obj["precision"] = float(record.precision_m)
+    obj.update(latitude=round(y, 7), longitude=round(x, 7), precision=_precision(record))
     if record.location_name:
         obj["name"] = record.location_name
     return obj
@@ -99,32 +157,78 @@ def relationship(kind, source, target):
     return obj
 
 
+def _references(record):
+    return [{"source_name": s.publisher or "source", "url": s.url} for s in record.sources]
+
+
+def _extension(record, geometry):
+    campaign = getattr(record, "campaign", None)
+    values = {"start_date": record.start_date.isoformat(),
+              "end_date": record.end_date.isoformat(),
+              "time_precision": record.time_precision,
+              "geo_precision": record.geo_precision, "attribution": record.attribution,
+              "precision_m": record.precision_m,
+              "countries": [c.iso_a3 for c in record.countries],
+              "sources": [_source(s) for s in record.sources], "geometry": geometry,
+              "location_name": record.location_name or None,
+              "campaign": campaign.name if campaign else None}
+    # STIX forbids empty lists and nulls: leave such members out.
+    ext = {k: v for k, v in values.items() if v not in (None, [], "")}
+    return {EXTENSION_ID: {"extension_type": "property-extension", **ext}}
+
+
 def incident_object(record, geometry):
-    obj = _common("incident", record.uuid, timestamp(record.created_at),
-                  timestamp(record.updated_at))
-    obj.update(name=record.title, confidence=record.confidence, lang=record.lang)
+    obj = {"type": "incident", "spec_version": "2.1", "id": f"incident--{record.uuid}",
+           "created": timestamp(record.created_at), "modified": timestamp(record.updated_at),
+           "created_by_ref": IDENTITY_ID, "name": record.title,
+           "confidence": record.confidence, "lang": record.lang}
     if record.summary:
         obj["description"] = record.summary
     if record.vectors:
         obj["labels"] = [v.slug for v in record.vectors]
-    refs = [{"source_name": s.publisher or "source", "url": s.url} for s in record.sources]
-    if refs:
-        obj["external_references"] = refs
-    obj.update(
-        x_atlas_start_date=record.start_date.isoformat(),
-        x_atlas_end_date=record.end_date.isoformat(),
-        x_atlas_time_precision=record.time_precision,
-        x_atlas_geo_precision=record.geo_precision,
-        x_atlas_attribution=record.attribution,
-        x_atlas_geometry=geometry)
-    # STIX forbids empty lists and nulls: leave such properties out.
-    if record.countries:
-        obj["x_atlas_countries"] = [c.iso_a3 for c in record.countries]
     if record.sources:
-        obj["x_atlas_sources"] = [_source(s) for s in record.sources]
-    if record.precision_m is not None:
-        obj["x_atlas_precision_m"] = record.precision_m
+        obj["external_references"] = _references(record)
+    obj["extensions"] = _extension(record, geometry)
     return obj
+
+
+def report_object(record, inc, refs):
+    """The report that misp-stix makes a MISP event of, and OpenCTI files ``refs`` under."""
+    published = record.published_at or record.updated_at
+    obj = {"type": "report", "spec_version": "2.1", "id": stix_id("report", record.uuid),
+           "created": inc["created"], "modified": inc["modified"],
+           "created_by_ref": IDENTITY_ID, "name": record.title,
+           "report_types": ["threat-report"], "published": timestamp(published),
+           "confidence": record.confidence, "lang": record.lang, "object_refs": refs}
+    for key in ("description", "labels", "external_references"):
+        if key in inc:
+            obj[key] = inc[key]
+    return obj
+
+
+#: STIX 2.1's namespace for the deterministic ids of cyber-observables (section 2.9).
+SCO_NAMESPACE = uuid.UUID("00abedb4-aa42-466c-9c01-fed23315a9b7")
+
+
+def source_observations(record, inc):
+    """The sources' links as ``url`` observables in an ``observed-data`` spanning the
+    incident's dates: misp-stix makes them MISP url attributes with first_seen and
+    last_seen (a report alone gives a MISP event neither links nor dates)."""
+    if not record.sources:
+        return []
+    urls = {}
+    for source in record.sources:
+        key = json.dumps({"value": source.url}, separators=(",", ":"))
+        urls.setdefault(source.url, {"type": "url", "spec_version": "2.1",
+                                     "id": f"url--{uuid.uuid5(SCO_NAMESPACE, key)}",
+                                     "value": source.url})
+    observed = {"type": "observed-data", "spec_version": "2.1",
+                "id": stix_id("observed-data", record.uuid), "created": inc["created"],
+                "modified": inc["modified"], "created_by_ref": IDENTITY_ID,
+                "first_observed": f"{record.start_date.isoformat()}T00:00:00Z",
+                "last_observed": f"{record.end_date.isoformat()}T23:59:59Z",
+                "number_observed": 1, "object_refs": [u["id"] for u in urls.values()]}
+    return [*urls.values(), observed]
 
 
 def _source(source):
@@ -135,39 +239,53 @@ def _source(source):
 
 
 def incident_objects(record, geometry, seen):
-    """The objects of one incident; shared ones (actor, technique, country) once only."""
+    """The objects of one incident, its report last; shared ones (actor, campaign,
+    technique, country) once only in a bundle."""
     inc = incident_object(record, geometry)
-    objects = [inc]
+    objects, refs = [inc], [inc["id"]]
 
-    def once(obj):
-        if obj["id"] not in seen:
+    def add(obj, shared=False):
+        if not shared or obj["id"] not in seen:
             seen.add(obj["id"])
             objects.append(obj)
+        refs.append(obj["id"])
         return obj["id"]
 
-    if record.actor:
-        actor_id = once(actor_object(record.actor))
-        objects.append(relationship("attributed-to", inc["id"], actor_id))
+    actor_id = add(actor_object(record.actor), True) if record.actor else None
+    if actor_id:
+        add(relationship("attributed-to", inc["id"], actor_id))
+    campaign = getattr(record, "campaign", None)
+    if campaign is not None:
+        campaign_id = add(campaign_object(campaign.name), True)
+        add(relationship("related-to", inc["id"], campaign_id))
+        if actor_id:
+            add(relationship("attributed-to", campaign_id, actor_id))
+    if record.techniques and "disarm" not in seen:
+        seen.add("disarm")
+        objects[1:1] = disarm_objects()
     for tech in record.techniques:
-        objects.append(relationship("uses", inc["id"], once(attack_pattern(tech.id, tech.name))))
+        add(relationship("uses", inc["id"], add(attack_pattern(tech.id, tech.name), True)))
     place = place_location(record)
-    objects += [place, relationship("located-at", inc["id"], place["id"])]
+    add(place)
+    add(relationship("located-at", inc["id"], place["id"]))
     for country in record.countries:
-        objects.append(relationship("targets", inc["id"],
-                                    once(country_location(country.iso_a3))))
+        add(relationship("targets", inc["id"],
+                         add(country_location(country.iso_a3), True)))
+    for obj in source_observations(record, inc):
+        add(obj, obj["type"] == "url")
+    objects.append(report_object(record, inc, refs))
     return objects
 
 
 def write(records, *, bundle_key="all"):
     """Yield a STIX 2.1 bundle as text chunks, one incident's objects at a time."""
-    from app.interchange.geojson_io import geometry_json
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
     yield ('{"type":"bundle","id":"%s","objects":[' % stix_id("bundle", bundle_key)
-           + dumps(identity()))
+           + dumps(identity()) + "," + dumps(extension_definition()))
     seen = set()
     for record in records:
-        geometry = json.loads(geometry_json([record.geometry])[0])
-        yield "".join("," + dumps(obj) for obj in incident_objects(record, geometry, seen))
+        yield "".join("," + dumps(obj)
+                      for obj in incident_objects(record, to_geojson(record.geometry), seen))
     yield "]}\n"
 
 
@@ -215,10 +333,20 @@ def _links(objects):
 
 
 def _disarm_id(obj):
+    """The DISARM technique id of an attack-pattern: DISARM's own object (its STIX id),
+    or a reference named DISARM."""
+    known = _disarm_by_stix_id().get(obj.get("id"))
+    if known:
+        return known
     for ref in obj.get("external_references") or []:
         if isinstance(ref, dict) and str(ref.get("source_name", "")).upper() == "DISARM":
             return ref.get("external_id")
     return None
+
+
+@functools.cache
+def _disarm_by_stix_id():
+    return {t.stix["id"]: t.id for t in load_disarm().techniques if t.stix.get("id")}
 
 
 def _alpha3(location):
@@ -226,38 +354,49 @@ def _alpha3(location):
     return country.alpha_3 if country else None
 
 
+def _extension_of(obj):
+    """The Atlas extension's members of an object (``{}`` without one; older bundles'
+    ``x_atlas_*`` properties read the same)."""
+    ext = (obj.get("extensions") or {}).get(EXTENSION_ID) if isinstance(
+        obj.get("extensions"), dict) else None
+    if isinstance(ext, dict):
+        return ext
+    return {k.removeprefix("x_atlas_"): v for k, v in obj.items() if k.startswith("x_atlas_")}
+
+
 def incident_properties(obj, links):
     """CSV-named properties of one STIX ``incident`` and what it links to."""
     rel = lambda kind: links.get((obj.get("id"), kind), [])  # noqa: E731
+    ext = _extension_of(obj)
     props = {"title": obj.get("name"), "summary": obj.get("description") or "",
              "lang": obj.get("lang") or "en", "confidence": obj.get("confidence"),
-             "start_date": obj.get("x_atlas_start_date") or _day(obj.get("first_seen", "")),
-             "end_date": obj.get("x_atlas_end_date") or _day(obj.get("last_seen") or "")}
+             "start_date": ext.get("start_date") or _day(obj.get("first_seen", "")),
+             "end_date": ext.get("end_date") or _day(obj.get("last_seen") or "")}
     for name in ("time_precision", "geo_precision", "attribution", "precision_m"):
-        if obj.get(f"x_atlas_{name}") is not None:
-            props[name] = obj[f"x_atlas_{name}"]
+        if ext.get(name) is not None:
+            props[name] = ext[name]
     actors = [a.get("name") for a in rel("attributed-to")
               if a.get("type") in ("threat-actor", "intrusion-set")]
     props["actor"] = actors[0] if actors else None
     props["techniques"] = [t for t in (_disarm_id(a) for a in rel("uses")
                                        if a.get("type") == "attack-pattern") if t]
     props["vectors"] = _listed(obj.get("labels"))
-    props["countries"] = obj.get("x_atlas_countries") or [
+    props["countries"] = ext.get("countries") or [
         c for c in (_alpha3(loc) for loc in rel("targets") if loc.get("type") == "location")
         if c]
     references = _listed(obj.get("external_references"))
-    props["sources"] = obj.get("x_atlas_sources") or ([
+    props["sources"] = ext.get("sources") or ([
         {"url": r.get("url"), "publisher": r.get("source_name")}
         for r in references if isinstance(r, dict) and r.get("url")]
         if isinstance(references, list) else references)
     places = [p for p in rel("located-at") if "latitude" in p]
-    if obj.get("x_atlas_geometry"):
-        props["geometry"] = obj["x_atlas_geometry"]
+    if ext.get("geometry"):
+        props["geometry"] = ext["geometry"]
     elif places:
         props["lat"], props["lon"] = places[0].get("latitude"), places[0].get("longitude")
-        props.setdefault("location_name", places[0].get("name") or "")
-    if places and places[0].get("name"):
-        props["location_name"] = places[0]["name"]
+    name = ext.get("location_name") or (places[0].get("name") if places else None)
+    if name:
+        props["location_name"] = name
     return props
 
 

@@ -63,6 +63,9 @@ class Technique:
     tactics: Tuple[str, ...]
     parent: Optional[str]
     description: str
+    #: DISARM's own STIX attack-pattern members (id, created, modified,
+    #: created_by_ref, kill_chain_phases, external_references…), for exports.
+    stix: Mapping = field(default_factory=dict, compare=False)
 
     @property
     def is_subtechnique(self) -> bool:
@@ -165,6 +168,7 @@ def _load(path: Path) -> Disarm:
             tactics=tuple(t["tactics"]),
             parent=t.get("parent"),
             description=t.get("description", ""),
+            stix=MappingProxyType(t.get("stix", {})),
         )
         for t in data["techniques"]
     )

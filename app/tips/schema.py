@@ -11,7 +11,8 @@ from datetime import date
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from app.incidents.filters import FilterError, parse_date
-from app.incidents.schema import ValidationError, check_url, split_list
+from app.incidents.schema import ValidationError, split_list
+from app.incidents.urls import normalise_url
 from app.messages import N_, Message
 
 MAX_DESCRIPTION = 5000
@@ -106,13 +107,9 @@ def _evidence(data, errors):
     links = {}
     for i, item in enumerate(items):
         try:
-            url = check_url(item)
+            url = normalise_url(item)
         except ValueError as exc:
             errors.append((f"evidence[{i}]", exc.args[0]))
-            continue
-        if _CONTROL.search(url) or any(ch.isspace() for ch in url):
-            errors.append((f"evidence[{i}]", Message(N_("a link may not contain spaces or "
-                                                        "control characters"))))
             continue
         links.setdefault(url_key(url), url)  # the same link twice counts once
     return [{"url": url, "url_key": key} for key, url in links.items()]

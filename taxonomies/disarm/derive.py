@@ -38,12 +38,17 @@ SOURCE_INFO = {
     "commit": "49df5f6",
     "license": "CC-BY-SA-4.0",
     "attribution": "DISARM Red framework by the DISARM Foundation, CC BY-SA 4.0 "
-    "(derived: ids, names, tactics and the first paragraph of descriptions)",
+    "(derived: ids, names, tactics, the first paragraph of descriptions and the "
+    "attack-patterns' STIX ids, dates, kill chain phases and references)",
 }
 
 #: Technique descriptions are cut to their first paragraph and at most this many
 #: characters: enough for a picker or a tooltip; the DISARM page has the rest.
 MAX_DESCRIPTION = 300
+
+#: The members of DISARM's attack-pattern objects an export repeats as they are.
+STIX_KEYS = ("id", "created", "modified", "created_by_ref", "kill_chain_phases",
+             "external_references", "object_marking_refs")
 
 _TACTIC_ID = re.compile(r"^TA\d{2}$")
 _TECHNIQUE_ID = re.compile(r"^T\d{4}(?:\.\d{3})?$")
@@ -140,6 +145,9 @@ def derive(bundle: dict) -> dict:
                 "tactics": sorted(set(tactic_by_phase[p] for p in phases), key=_id_key),
                 "parent": parent,
                 "description": first_paragraph(obj.get("description", ""), MAX_DESCRIPTION),
+                # DISARM's own STIX identity, so that an export cites DISARM's object
+                # (platforms that loaded DISARM see one attack-pattern, not two).
+                "stix": {k: obj[k] for k in STIX_KEYS if k in obj},
             }
         )
 
@@ -149,7 +157,12 @@ def derive(bundle: dict) -> dict:
             raise BundleError(f"duplicate {kind} ids")
     tactics.sort(key=lambda t: _id_key(t["id"]))
     techniques.sort(key=lambda t: _id_key(t["id"]))
-    return {"source": SOURCE_INFO, "tactics": tactics, "techniques": techniques}
+    # The identity and marking the attack-patterns name, repeated by exports with them.
+    cited = {ref for t in techniques for ref in
+             [t["stix"].get("created_by_ref"), *t["stix"].get("object_marking_refs", [])]}
+    stix_objects = [o for o in objects if o.get("id") in cited]
+    return {"source": {**SOURCE_INFO, "stix_objects": stix_objects}, "tactics": tactics,
+            "techniques": techniques}
 
 
 def dumps(document: dict) -> str:

@@ -44,3 +44,11 @@ def test_none_selects_what_has_no_actor_vector_or_country_and_round_trips():
     assert filters.actors == (NONE, 3)
     assert filters.vectors == (NONE,) and filters.countries == ("FRA", NONE)
     assert parse_filters(MultiDict(to_query(filters))) == filters
+
+
+def test_a_nul_character_in_any_filter_is_a_filter_error():
+    """PostgreSQL cannot compare text with a NUL: refused before any query (a 400)."""
+    from app.incidents.filters import FilterError, parse_filters
+    for args in ({"actor": "\x00"}, {"q": "a\x00b"}, {"vector": "cyber\x00"}):
+        with pytest.raises(FilterError, match="NUL"):
+            parse_filters(args)

@@ -212,6 +212,9 @@ def test_derive_on_a_small_bundle():
         "tactics": ["TA02"],
         "parent": "T0002",
         "description": "Bold first para.",
+        "stix": {"id": "attack-pattern--b",
+                 "kill_chain_phases": [{"phase_name": "plan-objectives"}],
+                 "external_references": [{"external_id": "T0002.001"}]},
     }
     assert json.loads(derive.dumps(doc)) == doc
 

@@ -41,11 +41,19 @@ def test_size_caps(data, field):
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "file:///etc/passwd",
                                  "gopher://127.0.0.1:25/", "http:///nohost",
-                                 "https://a.example/with space"])
+                                 "https://a example/with space"])
 def test_only_http_urls_are_accepted(url):
     with pytest.raises(ValidationError) as exc:
         parse_tip({"description": "ok", "evidence": [url]}, today=TODAY)
     assert _fields(exc) == {"evidence"}
+
+
+def test_evidence_links_are_stored_percent_encoded():
+    """A pasted link with spaces, quotes or a control character is kept as the URI a
+    browser would request, never refused for it."""
+    tip = parse_tip({"description": "ok", "evidence": ['https://a.example/with space\x07?"q"']},
+                    today=TODAY)
+    assert [e["url"] for e in tip["evidence"]] == ["https://a.example/with%20space%07?%22q%22"]
 
 
 def test_control_characters_are_refused_but_newlines_kept():
@@ -76,7 +84,7 @@ def test_evidence_one_per_line_and_the_same_link_twice_counts_once():
                      "https://www.Example.org/post/1/?utm_source=x#top\n"
                      "http://example.org/post/1\n\nhttps://example.org/post/2"}, today=TODAY)
     assert [e["url"] for e in tip["evidence"]] == [
-        "https://www.Example.org/post/1/?utm_source=x#top", "https://example.org/post/2"]
+        "https://www.example.org/post/1/?utm_source=x#top", "https://example.org/post/2"]
 
 
 def test_url_key_groups_variants_and_separates_different_pages():
