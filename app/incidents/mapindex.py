@@ -47,6 +47,7 @@ from app.incidents import policy
 from app.incidents.filters import NONE, IncidentFilters
 from app.incidents.models import GEO_PRECISIONS, Actor, Incident
 from app.incidents.search import bbox_parts, filter_conditions
+from app.ops import metrics
 from app.ops.counters import read_counter
 
 change_counters = sa.Table(
@@ -487,10 +488,12 @@ class IndexHolder:
             if index is None:
                 index = build_index(counter or 0, conn)
                 self.builds += 1
+                metrics.map_index_updated(built=True)
                 if saved_dir and epoch is not None:
                     save_index(saved_dir, index, counter, epoch)
             else:
                 self.patches += 1
+                metrics.map_index_updated(built=False)
             if loaded or self.index is None:  # a new process: prepare what requests use
                 index.vectors.split(len(index))
                 index.countries.split(len(index))

@@ -25,7 +25,7 @@ from app.incidents.models import (Actor, Incident, Source, Technique, Vector,
                                   incident_countries, incident_techniques,
                                   incident_vectors)
 from app.interchange.forked import fork_available, from_worker
-from app.ops import wal
+from app.ops import metrics, wal
 
 BATCH = 2000
 EXPORT_STATUSES = ("published",)
@@ -306,6 +306,7 @@ def media_type(fmt):
 
 def stream_text(fmt, filters, viewer):
     """Yield the export of a text format (geojson, csv, stix) chunk by chunk."""
+    metrics.export_started(fmt)
     with paused_gc():
         yield from _text(fmt, filters, viewer, _Counted(()))
 
@@ -314,6 +315,7 @@ def export_to_path(path, fmt, filters, viewer):
     """Write the export of ``filters`` as seen by ``viewer`` to ``path``; return the count."""
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
+    metrics.export_started(fmt)
     with paused_gc():
         if fmt == "gpkg":
             from app.interchange import gpkg_io

@@ -37,6 +37,7 @@ from app.interchange.export import paused_gc
 from app.interchange.forked import fork_available, from_worker
 from app.interchange.sniff import check_claimed_format
 from app.messages import N_, Message
+from app.ops import metrics
 
 FORMATS = {"csv": csv_io, "geojson": geojson_io, "gpkg": gpkg_io, "stix": stix_io}
 READERS = {name: module.read_rows for name, module in FORMATS.items()}
@@ -259,11 +260,18 @@ def import_stream(stream, *, fmt, user, publish=False, dry_run=False):
         raise PermissionDenied(N_("Only contributors, editors and admins import incidents."))
     if publish and not policy.can_publish(user):
         raise PermissionDenied(N_("Only editors may publish on import."))
-    stream = check_claimed_format(stream, fmt)
     run = _Run(user, "published" if publish else "draft")
     run.result.unit, run.result.dry_run = FORMATS[fmt].UNIT, dry_run
-    with paused_gc(), bulk_writing():
-        return _read_and_insert(run, stream, fmt, dry_run)
+    try:
+        stream = check_claimed_format(stream, fmt)
+        with paused_gc(), bulk_writing():
+            result = _read_and_insert(run, stream, fmt, dry_run)
+    except FormatError:
+        metrics.import_finished(fmt, "rejected")
+        raise
+    metrics.import_finished(fmt, "rejected" if not result.ok else
+                            "dry_run" if dry_run else "committed")
+    return result
 
 
 def _read_and_insert(run, stream, fmt, dry_run):

@@ -13,8 +13,7 @@ round-trips.
 import json
 import uuid
 
-import pycountry
-
+from app.geo.countries import country_by_code
 from app.interchange.errors import FormatError
 from app.messages import N_
 from app.interchange.jsonstream import ARRAY, ITEM, object_members, text_stream
@@ -73,10 +72,10 @@ def attack_pattern(technique_id, fallback_name):
 
 
 def country_location(iso_a3):
-    country = pycountry.countries.get(alpha_3=iso_a3)
+    country = country_by_code(iso_a3) if len(iso_a3 or "") == 3 else None
     obj = _common("location", f"country:{iso_a3}")
     if country is not None:
-        obj.update(name=country.name, country=country.alpha_2)
+        obj.update(name=country.name_en, country=country.iso_a2)
     else:
         obj.update(name=iso_a3, region="unknown")
     return obj
@@ -222,8 +221,9 @@ def _disarm_id(obj):
 
 
 def _alpha3(location):
-    country = pycountry.countries.get(alpha_2=str(location.get("country", "")).upper())
-    return country.alpha_3 if country else None
+    code = str(location.get("country", ""))
+    country = country_by_code(code) if len(code) == 2 else None
+    return country.iso_a3 if country else None
 
 
 def incident_properties(obj, links):
