@@ -26,7 +26,9 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import config  # noqa: E402,F401  (loads .env before the settings below are read)
+# Loads .env before the settings below are read (not bound to a name: gunicorn takes
+# every top-level name of this file for a setting, and "config" is one).
+__import__("config")
 
 bind = os.environ.get("BIND") or f"127.0.0.1:{os.environ.get('PORT') or '5000'}"
 workers = int(os.environ.get("WORKERS") or max(2, 2 * multiprocessing.cpu_count()))
