@@ -70,21 +70,11 @@ def _columns(records):
 
 def write_numpy(recs, path, batch=5000):
     """The tried alternative: numpy columns through ``pyogrio.raw.write`` (no pyarrow)."""
-    chunk, written = [], 0
-
-    def flush(chunk, append):
+    for n, chunk in enumerate(gpkg_io.batches(recs, batch)):
         data, mask = _columns(chunk)
         pyogrio.raw.write(path, shapely.to_wkb([r.geometry for r in chunk]), data,
                           list(FIELDS), field_mask=mask, layer=gpkg_io.LAYER, driver="GPKG",
-                          geometry_type="Unknown", crs="EPSG:4326", append=append)
-    for record in recs:
-        chunk.append(record)
-        if len(chunk) >= batch:
-            flush(chunk, written > 0)
-            written += len(chunk)
-            chunk = []
-    if chunk:
-        flush(chunk, written > 0)
+                          geometry_type="Unknown", crs="EPSG:4326", append=n > 0)
 
 
 def timed(label, fn, n, path):

@@ -36,7 +36,8 @@ RATE_LIMITED = Counter("atlas_rate_limit_refusals", "Requests refused with HTTP 
                        ["route"])
 INDEX_BUILDS = Counter("atlas_map_index_builds", "Map index built from every incident")
 INDEX_PATCHES = Counter("atlas_map_index_patches", "Map index patched from the change log")
-INDEX_UPDATED = Gauge("atlas_map_index_updated_timestamp_seconds",
+INDEX_UPDATED_NAME = "atlas_map_index_updated_timestamp_seconds"
+INDEX_UPDATED = Gauge(INDEX_UPDATED_NAME,
                       "When a process last built or patched its map index (Unix time)",
                       multiprocess_mode="max")
 IMPORTS = Counter("atlas_imports", "Import runs", ["format", "outcome"])
@@ -121,7 +122,7 @@ class _IndexAge:
     def collect(self):
         newest = None
         for family in self.source.collect():
-            if family.name == INDEX_UPDATED._name:
+            if family.name == INDEX_UPDATED_NAME:
                 values = [s.value for s in family.samples if s.value]
                 newest = max(values) if values else None
         age = GaugeMetricFamily("atlas_map_index_age_seconds",
