@@ -1,22 +1,42 @@
 # Hybrid Threat Atlas — `make run` serves the app, `make test` runs the whole suite.
-# Both bootstrap a virtualenv from nothing.
+# Both bootstrap a virtualenv from nothing: `run` installs the runtime lock
+# (requirements.txt) only, `test` adds the development lock (requirements-dev.txt).
+# `make lock` regenerates both from pyproject.toml. Settings come from the
+# environment or .env (PORT=8000 make run); see the README's table.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-PORT   ?= 5000
-WORKERS ?= 2
 export FLASK_APP := wsgi
+# The header pip-compile writes into the locks.
+export CUSTOM_COMPILE_COMMAND := make lock
+LOCK_OPTS := --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links --extra postgres --extra redis
 
-.PHONY: run test venv setup bench clean translations
+.PHONY: run test venv dev setup bench clean translations lock
 
-$(BIN)/.installed: requirements.txt requirements-misp.txt
+$(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements.txt
+	touch $@
+
+# requirements-misp.txt: MISP's STIX converter, a test tool whose pins clash with the
+# app's (see the file); installed beside the development lock without its resolver.
+$(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt requirements-misp.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.txt
 	$(BIN)/pip install --quiet --no-deps -r requirements-misp.txt
 	touch $@
 
 venv: $(BIN)/.installed
+dev: $(BIN)/.installed-dev
+
+# Re-pin both locks from pyproject.toml (existing pins are kept unless a declared
+# range excludes them; `make lock LOCK_UPGRADE=--upgrade` moves everything forward).
+lock: venv
+	$(BIN)/python -c "import piptools" 2>/dev/null || $(BIN)/pip install --quiet pip-tools
+	$(BIN)/pip-compile $(LOCK_OPTS) $(LOCK_UPGRADE) -o requirements.txt pyproject.toml
+	$(BIN)/pip-compile $(LOCK_OPTS) $(LOCK_UPGRADE) --extra dev -c requirements.txt \
+		-o requirements-dev.txt pyproject.toml
 
 # Compiled French catalog (committed; rebuilt when the .po file is newer).
 MO := app/translations/fr/LC_MESSAGES/messages.mo
@@ -37,19 +57,19 @@ instance/secret_key:
 	$(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
 	chmod 600 $@
 
+# The app reads instance/secret_key itself when SECRET_KEY is unset, and .env
+# (config.py) for every command below.
 setup: venv $(MO) instance/secret_key
-	SECRET_KEY=$$(cat instance/secret_key) $(BIN)/flask db upgrade
-	SECRET_KEY=$$(cat instance/secret_key) $(BIN)/flask setup
+	$(BIN)/flask db upgrade
+	$(BIN)/flask setup
 
 run: setup
-	@echo "Serving on http://127.0.0.1:$(PORT)"
-	SECRET_KEY=$$(cat instance/secret_key) PORT=$(PORT) WORKERS=$(WORKERS) \
-		$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
-test: venv $(MO)
+test: dev $(MO)
 	ATLAS_ENV=testing $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: venv
+bench: dev
 	$(BIN)/python bench/bench_countries.py
 
 clean:

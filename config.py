@@ -2,12 +2,35 @@
 
 ``create_app`` takes one of these classes; ``config_for_env()`` picks it from
 ``ATLAS_ENV`` (``development``, ``testing`` or ``production``, the default).
+
+Every setting of the app is read here, once, when this module is imported; the
+README's table lists them all (``tests/test_config.py`` checks both ways). The
+other readers of the environment are gunicorn's own settings (``gunicorn.conf.py``),
+the answers a CLI command takes when it runs (``ATLAS_PASSWORD``,
+``ATLAS_ADMIN_EMAIL``, ``ATLAS_DEMO_COUNT`` in ``app/cli.py``), and the pure
+``geo`` layer's data directory (``ATLAS_GEODATA``).
+
+A ``.env`` file beside this module (``KEY=value`` lines) is loaded first, for every
+entry point (``make run``, gunicorn, the Flask CLI); variables already set in the
+environment win. The test suite (``ATLAS_ENV=testing``) ignores it.
 """
 import os
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
-INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _load_dotenv():
+    if os.environ.get("ATLAS_ENV") == "testing":
+        return
+    from dotenv import load_dotenv
+    load_dotenv(BASE_DIR / ".env", override=False)
+
+
+_load_dotenv()
+# Where the default SQLite database, the generated secret key and the saved map
+# index live (a checkout's instance/; set it when the app is installed as a package).
+INSTANCE_DIR = Path(os.environ.get("ATLAS_INSTANCE_DIR") or BASE_DIR / "instance")
 
 
 def _sqlite_default():
@@ -33,6 +56,17 @@ def _trusted_hosts(default=None):
     return raw or default
 
 
+def _secret_key():
+    """``SECRET_KEY``, else the key ``make setup`` keeps in ``<instance>/secret_key``."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    try:
+        return (INSTANCE_DIR / "secret_key").read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
 def _binds():
     """The read replica's bind, when ``DATABASE_REPLICA_URL`` is set (app/ops/replica.py)."""
     replica = _database_url("DATABASE_REPLICA_URL", None)
@@ -42,7 +76,7 @@ def _binds():
 class Config:
     """Settings shared by every environment."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SECRET_KEY = _secret_key()
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_BINDS = _binds()
     # Connections idle longer than this (seconds) are pinged before use
@@ -61,6 +95,11 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get(
         "RATELIMIT_STORAGE_URI", f"atlas-file://{INSTANCE_DIR / 'ratelimits.sqlite'}")
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis unreachable: count in each worker's memory instead of failing requests.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = (
+        os.environ.get("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", "false").lower()
+        in ("1", "true", "yes"))
+    ATLAS_LOG_LEVEL = os.environ.get("ATLAS_LOG_LEVEL", "INFO").upper()
     LOGIN_THROTTLE = os.environ.get("ATLAS_LOGIN_THROTTLE", "5 per minute")
     ATLAS_TIP_THROTTLE = os.environ.get("ATLAS_TIP_THROTTLE", "10 per hour")
     # From this many consecutive failed sign-ins an account backs off: the next
@@ -82,16 +121,20 @@ class Config:
     ATLAS_RENDER_WAITING = int(os.environ.get("ATLAS_RENDER_WAITING", 4))
     ATLAS_HSTS_SECONDS = int(os.environ.get("ATLAS_HSTS_SECONDS", 365 * 86400))
     ATLAS_TRUSTED_PROXIES = int(os.environ.get("ATLAS_TRUSTED_PROXIES", 0))
-    ATLAS_TILES = os.environ.get(
-        "ATLAS_TILES", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
-    ATLAS_TILES_ATTRIBUTION = os.environ.get(
-        "ATLAS_TILES_ATTRIBUTION",
-        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors')
+    # Offline first: the basemap drawn from geodata/ by the app itself, so no reader's
+    # browser calls a third party. A tile server is an explicit choice (README, "Tiles").
+    ATLAS_TILES = os.environ.get("ATLAS_TILES", "offline")
+    ATLAS_TILES_ATTRIBUTION = os.environ.get("ATLAS_TILES_ATTRIBUTION", "")
     # Where workers save the map index they build, so the next worker to start
     # maps it instead of reading every incident ("" turns it off).
     ATLAS_MAP_SAVED_DIR = os.environ.get("ATLAS_MAP_SAVED_DIR",
                                          str(INSTANCE_DIR / "map-index")) or None
     ATLAS_DEMO = os.environ.get("ATLAS_DEMO", "1") != "0"
+    # /metrics (app/ops/metrics.py): off unless 1; then only for these addresses or
+    # networks (space-separated), or for a request bearing the token.
+    ATLAS_METRICS = os.environ.get("ATLAS_METRICS", "0") != "0"
+    ATLAS_METRICS_ALLOW = os.environ.get("ATLAS_METRICS_ALLOW", "127.0.0.1 ::1").split()
+    ATLAS_METRICS_TOKEN = os.environ.get("ATLAS_METRICS_TOKEN") or None
     # Sites allowed to frame embeds that name no hosts of their own (space-separated).
     ATLAS_EMBED_HOSTS = os.environ.get("ATLAS_EMBED_HOSTS", "").split()
 

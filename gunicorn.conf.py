@@ -1,9 +1,12 @@
 """gunicorn settings for ``make run`` (``gunicorn -c gunicorn.conf.py wsgi:app``).
 
-Environment: ``PORT`` (5000), ``BIND`` (127.0.0.1:$PORT), ``WORKERS`` (2 × cores,
-at least 2), ``THREADS`` (4; 1 = sync workers), ``TIMEOUT`` (30 s), ``MAX_REQUESTS`` (20000, 0 = never
-recycle), ``PRELOAD`` (1), ``ATLAS_MAP_WARM`` (1: build the map index before serving),
-``ACCESS_LOG`` (off; ``-`` for stderr). Logs go to stderr: the app's own JSON line per
+Environment (or ``.env``, loaded by ``config``): ``PORT`` (5000), ``BIND``
+(127.0.0.1:$PORT), ``WORKERS`` (2 × cores, at least 2), ``THREADS`` (4; 1 = sync
+workers), ``TIMEOUT`` (30 s), ``GRACEFUL_TIMEOUT`` (20 s), ``MAX_REQUESTS`` (20000,
+0 = never recycle), ``PRELOAD`` (1), ``ATLAS_MAP_WARM`` (1: build the map index before
+serving), ``ACCESS_LOG`` (off; ``-`` for stderr), ``ATLAS_LOG_LEVEL`` (info),
+``FORWARDED_ALLOW_IPS`` (127.0.0.1), ``ATLAS_METRICS`` (metrics shared by the workers,
+below). Logs go to stderr: the app's own JSON line per
 request (request id, method, route, status, duration) is the access log; gunicorn's
 plain-text line would repeat it at a cost on every request, so it is off unless asked.
 
@@ -16,10 +19,18 @@ each, four at once on two cores.
 """
 import multiprocessing
 import os
+import shutil
+import sys
+import tempfile
 import threading
 import time
 
-bind = os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '5000')}")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# Loads .env before the settings below are read (not bound to a name: gunicorn takes
+# every top-level name of this file for a setting, and "config" is one).
+__import__("config")
+
+bind = os.environ.get("BIND") or f"127.0.0.1:{os.environ.get('PORT') or '5000'}"
 workers = int(os.environ.get("WORKERS") or max(2, 2 * multiprocessing.cpu_count()))
 # Threads: a request waiting on the database (a commit's fsync, a cold page) leaves
 # the worker free for others, and kept-alive connections skip a TCP handshake per
@@ -37,13 +48,44 @@ max_requests_jitter = max_requests // 10
 preload_app = os.environ.get("PRELOAD", "1") != "0"
 accesslog = os.environ.get("ACCESS_LOG") or None
 errorlog = "-"
-loglevel = os.environ.get("LOG_LEVEL", "info")
+loglevel = os.environ.get("ATLAS_LOG_LEVEL", "info").lower()
 # Plain text on purpose: gunicorn does not JSON-escape header values. The app
 # itself logs one JSON line per request with the same id (app/ops/requestlog.py).
 # No client address and no path: tips promise reporters that no IP is kept, and
 # paths carry secrets (tip receipts, embed keys); the app logs the route pattern.
 access_log_format = '%(m)s %(s)s %(B)s %(M)sms rid=%({x-request-id}o)s'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def _metrics_dir():
+    """With ``ATLAS_METRICS=1``, a directory where every worker writes its counters.
+
+    prometheus_client's multiprocess mode: each worker writes its samples to files
+    there and ``/metrics`` sums them, whichever worker answers. The variable must be
+    set before any worker (or the preloaded master) imports prometheus_client. A
+    directory given in ``PROMETHEUS_MULTIPROC_DIR`` is emptied at start (stale files
+    of a previous run would be counted again); else a fresh one is made.
+    """
+    if os.environ.get("ATLAS_METRICS", "0") == "0":
+        return None
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if path:
+        shutil.rmtree(path, ignore_errors=True)
+        os.makedirs(path, exist_ok=True)
+    else:
+        path = tempfile.mkdtemp(prefix="atlas-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+    return path
+
+
+METRICS_DIR = _metrics_dir()
+
+
+def child_exit(server, worker):
+    """A worker is gone: drop its live gauges (its counters stay in the sums)."""
+    if METRICS_DIR:
+        from prometheus_client import multiprocess
+        multiprocess.mark_process_dead(worker.pid)
 
 
 def when_ready(server):

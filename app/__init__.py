@@ -45,21 +45,33 @@ def create_app(config_class):
     app.json = BoundedJSONProvider(app)
     app.url_map.converters["int"] = IdConverter
     app.config.from_object(config_class)
-    if not app.config.get("SECRET_KEY"):
-        raise RuntimeError(
-            "SECRET_KEY is not set. Export SECRET_KEY (a long random string) or use "
-            "`make run`, which keeps one in instance/secret_key.")
+    _refuse_incomplete_config(app.config)
     _bind_extensions(app)
     from app.ops.requestlog import configure_logging, init_request_ids
     if not app.testing:
         configure_logging(app)
     init_request_ids(app)
+    from app.ops import metrics
+    metrics.init_app(app)
     _register_blueprints(app)
     _register_security(app)
+    _version_static_urls(app)
     _register_errors(app)
     from app.cli import register_cli
     register_cli(app)
     return app
+
+
+def _refuse_incomplete_config(config):
+    """Stop at start, with the fix, rather than serve half-configured."""
+    if not config.get("SECRET_KEY"):
+        raise RuntimeError(
+            "SECRET_KEY is not set. Export SECRET_KEY (a long random string), or put "
+            "one in instance/secret_key (`make setup` does).")
+    if config["ATLAS_TILES"] != "offline" and not config["ATLAS_TILES_ATTRIBUTION"].strip():
+        raise RuntimeError(
+            "ATLAS_TILES names a tile server but ATLAS_TILES_ATTRIBUTION is empty: set "
+            "the attribution its usage policy requires (README, \"Tiles\").")
 
 
 def _bind_extensions(app):
@@ -148,6 +160,26 @@ def _register_blueprints(app):
     tips.init_app(app)
     from app.api import caching
     caching.init_app(app)
+
+
+def _version_static_urls(app):
+    """``/static/x.js?v=<digest of the static files>``: a proxy may cache them for a year.
+
+    The digest changes whenever any static file does, so a release reaches every
+    browser at once however long the cache (deploy/nginx/atlas.conf).
+    """
+    import hashlib
+    from pathlib import Path
+    digest = hashlib.sha256()
+    root = Path(app.static_folder)
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    version = digest.hexdigest()[:12]
+
+    @app.url_defaults
+    def _static_version(endpoint, values):
+        if endpoint == "static":
+            values.setdefault("v", version)
 
 
 PERMISSIONS_POLICY = ("camera=(), microphone=(), geolocation=(), payment=(), usb=(), "

@@ -28,13 +28,10 @@ trap 'rm -rf "$TMP"' EXIT
 #
 # leaflet.fullscreen stays on 3.x: folium 0.20's plugins.Fullscreen calls the
 # L.control.fullscreen() factory of 3.x, which 4.x/5.x removed.
-# leaflet-groupedlayercontrol 0.6.1 is the version folium 0.20 references.
 PACKAGES=(
   "leaflet leaflet@1.9.4 LICENSE dist/leaflet.js dist/leaflet.css dist/images/"
-  "leaflet.markercluster leaflet.markercluster@1.5.3 MIT-LICENCE.txt dist/leaflet.markercluster.js dist/MarkerCluster.css dist/MarkerCluster.Default.css"
   "leaflet-geoman @geoman-io/leaflet-geoman-free@2.20.2 LICENSE dist/leaflet-geoman.min.js dist/leaflet-geoman.css"
   "leaflet.fullscreen leaflet.fullscreen@3.0.2 LICENSE Control.FullScreen.js Control.FullScreen.css icon-fullscreen.svg"
-  "leaflet-groupedlayercontrol leaflet-groupedlayercontrol@0.6.1 LICENSE.txt dist/leaflet.groupedlayercontrol.min.js dist/leaflet.groupedlayercontrol.min.css"
 )
 
 mkdir -p "$VENDOR"
@@ -108,11 +105,6 @@ EOF
   cat "$TMP/integrity.txt"
   cat <<'EOF'
 ```
-
-`folium-compat/` is not a vendored package but project code (MIT, like the app): a
-tiny stand-in for the two jQuery calls that folium 0.20's own templates make
-(`$(htmlString)[0]` in `folium.Popup`, `$(document).ready(fn)` in `folium.Map`),
-since jQuery itself is not shipped. `scripts/vendor_assets.sh` leaves it alone.
 EOF
 } >"$VENDOR/README.md"
 

@@ -25,3 +25,12 @@ def test_setup_generates_and_prints_a_password(app, runner):
     assert result.exit_code == 0, result.output
     assert "shown once" in result.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Incident)) == 0
+
+
+def test_setup_names_the_first_admin_from_the_environment(app, runner):
+    app.config["ATLAS_DEMO"] = False
+    result = runner.invoke(args=["setup"], env={"ATLAS_ADMIN_EMAIL": "chief@example.org",
+                                                "ATLAS_PASSWORD": "correct horse battery"})
+    assert result.exit_code == 0, result.output
+    admin = db.session.scalars(sa.select(User)).one()
+    assert (admin.email, admin.role) == ("chief@example.org", "admin")

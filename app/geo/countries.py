@@ -102,6 +102,22 @@ def load_countries() -> list[Country]:
     return list(_read_countries(geodata_dir()))
 
 
+def country_by_code(code: str) -> Country | None:
+    """The country whose ISO 3166-1 alpha-3 or alpha-2 code is ``code`` (any case), or None.
+
+    The STIX reader and writer translate between the two codes with it.
+    """
+    return _countries_by_code(geodata_dir()).get(str(code or "").upper())
+
+
+@functools.cache
+def _countries_by_code(directory: Path) -> dict[str, Country]:
+    table = {}
+    for country in _read_countries(directory):
+        table[country.iso_a3] = table[country.iso_a2] = country
+    return table
+
+
 @functools.cache
 def _read_countries(directory: Path) -> tuple[Country, ...]:
     with open(directory / "countries.csv", newline="", encoding="utf-8") as handle:

@@ -22,6 +22,7 @@ from app.incidents import search, serialize
 from app.incidents.models import (Actor, Campaign, Incident, Source, Technique, Vector,
                                   incident_countries, incident_techniques,
                                   incident_vectors)
+from app.ops import metrics
 
 BATCH = 2000
 EXPORT_STATUSES = ("published",)
@@ -340,6 +341,7 @@ def media_type(fmt):
 
 def stream_text(fmt, filters, viewer):
     """Yield the export of a text format (geojson, csv, stix) chunk by chunk."""
+    metrics.export_started(fmt)
     with paused_gc(), one_snapshot():
         yield from _text(fmt, filters, viewer, _Counted(()))
 
@@ -348,6 +350,7 @@ def export_to_path(path, fmt, filters, viewer):
     """Write the export of ``filters`` as seen by ``viewer`` to ``path``; return the count."""
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
+    metrics.export_started(fmt)
     with paused_gc(), one_snapshot():
         if fmt == "gpkg":
             from app.interchange import gpkg_io

@@ -74,26 +74,32 @@ def write(records, path, *, batch=5000):
     """Write ``records`` to a new GeoPackage at ``path``; return how many were written."""
     if os.path.exists(path):
         os.remove(path)
-    written, chunk = 0, []
-
-    def flush(chunk, append):
+    written = 0
+    for chunk in batches(records, batch):
         # GeoPackage 1.3, not GDAL 3.12's default 1.4: nothing here needs 1.4, and
         # GDAL 3.6 (Debian 12, QGIS 3.28 LTR builds) warns on every 1.4 file.
         pyogrio.write_arrow(_table(chunk), path, layer=LAYER, driver="GPKG",
                             geometry_name="geometry", geometry_type="Unknown",
-                            crs="EPSG:4326", append=append,
-                            dataset_options=None if append else {"VERSION": "1.3"})
-
-    for record in records:
-        chunk.append(record)
-        if len(chunk) >= batch:
-            flush(chunk, written > 0)
-            written += len(chunk)
-            chunk = []
-    if chunk or not written:
-        flush(chunk, written > 0)
+                            crs="EPSG:4326", append=written > 0,
+                            dataset_options=None if written else {"VERSION": "1.3"})
         written += len(chunk)
     return written
+
+
+def batches(records, size):
+    """``records`` in lists of at most ``size``: memory stays bounded whatever the count.
+
+    No records give one empty list, so that an empty export is still a GeoPackage
+    with its (empty) layer.
+    """
+    chunk, yielded = [], False
+    for record in records:
+        chunk.append(record)
+        if len(chunk) >= size:
+            yield chunk
+            chunk, yielded = [], True
+    if chunk or not yielded:
+        yield chunk
 
 
 # --- reading ---------------------------------------------------------------

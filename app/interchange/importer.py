@@ -36,6 +36,7 @@ from app.interchange.errors import FormatError
 from app.interchange.export import paused_gc
 from app.interchange.sniff import check_claimed_format
 from app.messages import N_, Message
+from app.ops import metrics
 
 FORMATS = {"csv": csv_io, "geojson": geojson_io, "gpkg": gpkg_io, "stix": stix_io}
 READERS = {name: module.read_rows for name, module in FORMATS.items()}
@@ -282,11 +283,18 @@ def import_stream(stream, *, fmt, user, publish=False, dry_run=False, loader=Non
     if publish and not policy.can_publish(user):
         raise PermissionDenied(N_("Only editors may publish on import."))
     loader = loader or PlainLoad()
-    stream = check_claimed_format(stream, fmt)
     run = _Run(user, "published" if publish else "draft", loader.write)
     run.result.unit, run.result.dry_run = FORMATS[fmt].UNIT, dry_run
-    with paused_gc(), bigger_cache(), loader.writing():
-        return _read_and_insert(run, stream, fmt, dry_run, loader)
+    try:
+        stream = check_claimed_format(stream, fmt)
+        with paused_gc(), bigger_cache(), loader.writing():
+            result = _read_and_insert(run, stream, fmt, dry_run, loader)
+    except FormatError:
+        metrics.import_finished(fmt, "rejected")
+        raise
+    metrics.import_finished(fmt, "rejected" if not result.ok else
+                            "dry_run" if dry_run else "committed")
+    return result
 
 
 def _read_and_insert(run, stream, fmt, dry_run, loader):

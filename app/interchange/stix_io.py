@@ -25,8 +25,7 @@ import functools
 import json
 import uuid
 
-import pycountry
-
+from app.geo.countries import country_by_code
 from app.geo.country_points import country_point
 from app.geo.geometry import to_geojson
 from app.interchange.errors import FormatError
@@ -129,10 +128,10 @@ def _precision(record):
 def country_location(iso_a3):
     """A country as a location: its ISO code, and a point inside it with a country's
     precision (STIX gives a precision only to a latitude/longitude)."""
-    country = pycountry.countries.get(alpha_3=iso_a3)
+    country = country_by_code(iso_a3) if len(iso_a3 or "") == 3 else None
     obj = _common("location", f"country:{iso_a3}")
     if country is not None:
-        obj.update(name=country.name, country=country.alpha_2)
+        obj.update(name=country.name_en, country=country.iso_a2)
     else:
         obj.update(name=iso_a3, region="unknown")
     point = country_point(iso_a3)
@@ -350,8 +349,9 @@ def _disarm_by_stix_id():
 
 
 def _alpha3(location):
-    country = pycountry.countries.get(alpha_2=str(location.get("country", "")).upper())
-    return country.alpha_3 if country else None
+    code = str(location.get("country", ""))
+    country = country_by_code(code) if len(code) == 2 else None
+    return country.iso_a3 if country else None
 
 
 def _extension_of(obj):

@@ -1,11 +1,10 @@
 """Serve folium's scripts and stylesheets from the app instead of CDNs.
 
 How folium (0.20) loads its front-end assets: ``folium.Map`` and every plugin built
-on ``folium.elements.JSCSSMixin`` (``MarkerCluster``, ``GroupedLayerControl``,
-``GeoMan``, ``Fullscreen``...) declare *class attributes* ``default_js`` and
-``default_css``: lists of ``(name, url)`` tuples pointing at CDNs. When the figure
-is rendered, ``JSCSSMixin.render`` adds one ``branca.element.JavascriptLink`` /
-``CssLink`` per tuple to the root ``Figure.header``, keyed by *name* (so a name
+on ``folium.elements.JSCSSMixin`` (``GeoMan``, ``Fullscreen``, ``MarkerCluster``...)
+declare *class attributes* ``default_js`` and ``default_css``: lists of
+``(name, url)`` tuples pointing at CDNs. When the figure is rendered,
+``JSCSSMixin.render`` adds one ``branca.element.JavascriptLink`` / ``CssLink`` per tuple to the root ``Figure.header``, keyed by *name* (so a name
 listed by several elements is emitted once, in first-rendered order: the map's own
 assets come first).
 
@@ -18,11 +17,10 @@ modified. Each asset is looked up by folium's name:
 * names in :data:`LOCAL_JS` / :data:`LOCAL_CSS` point at the vendored copy under
   ``app/static/vendor/`` (see ``scripts/vendor_assets.sh``);
 * names in :data:`DROPPED_JS` / :data:`DROPPED_CSS` (jQuery, Bootstrap, glyphicons,
-  Font Awesome, awesome-markers: we use no ``folium.Icon``) are removed, except that
-  ``jquery`` becomes a 1 kB shim (:data:`JQUERY_SHIM`) by default, because folium's
-  own templates call ``$``: ``folium.Popup`` parses its HTML with ``$(html)[0]`` and
-  ``Map.keep_in_front`` uses ``$(document).ready``. Without it, one popup throws a
-  ``ReferenceError`` that stops the whole map script;
+  Font Awesome, awesome-markers: we use no ``folium.Icon``) are removed. jQuery is
+  only called by two folium templates we do not use (``folium.Popup`` parses its
+  HTML with ``$(html)[0]``, ``Map.keep_in_front`` uses ``$(document).ready``): the
+  map's popups and layer control are drawn by ``static/js/atlas-map.js``;
 * an asset already given by a local URL is kept as it is;
 * any other CDN URL raises :class:`ValueError` naming it, so that a newly used
   plugin cannot silently send readers' browsers to a CDN.
@@ -45,7 +43,6 @@ from branca.element import Element, Link
 __all__ = [
     "DROPPED_CSS",
     "DROPPED_JS",
-    "JQUERY_SHIM",
     "LOCAL_CSS",
     "LOCAL_JS",
     "asset_urls",
@@ -59,12 +56,6 @@ LOCAL_JS: Mapping[str, str] = MappingProxyType(
     {
         # folium.Map
         "leaflet": "vendor/leaflet/leaflet.js",
-        # folium.plugins.MarkerCluster
-        "markerclusterjs": "vendor/leaflet.markercluster/leaflet.markercluster.js",
-        # folium.plugins.GroupedLayerControl
-        "leaflet.groupedlayercontrol.min.js": (
-            "vendor/leaflet-groupedlayercontrol/leaflet.groupedlayercontrol.min.js"
-        ),
         # folium.plugins.GeoMan
         "leaflet_geoman_js": "vendor/leaflet-geoman/leaflet-geoman.min.js",
         # folium.plugins.Fullscreen (folium spells the JS name "Fullscreen")
@@ -77,13 +68,6 @@ LOCAL_CSS: Mapping[str, str] = MappingProxyType(
     {
         # folium.Map
         "leaflet_css": "vendor/leaflet/leaflet.css",
-        # folium.plugins.MarkerCluster
-        "markerclustercss": "vendor/leaflet.markercluster/MarkerCluster.css",
-        "markerclusterdefaultcss": "vendor/leaflet.markercluster/MarkerCluster.Default.css",
-        # folium.plugins.GroupedLayerControl
-        "leaflet.groupedlayercontrol.min.css": (
-            "vendor/leaflet-groupedlayercontrol/leaflet.groupedlayercontrol.min.css"
-        ),
         # folium.plugins.GeoMan
         "leaflet_geoman_css": "vendor/leaflet-geoman/leaflet-geoman.css",
         # folium.plugins.Fullscreen
@@ -104,9 +88,6 @@ DROPPED_CSS = frozenset(
         "awesome_rotate_css",
     }
 )
-
-#: Stand-in for the two jQuery calls of folium's templates (replaces ``jquery``).
-JQUERY_SHIM = "vendor/folium-compat/jquery-shim.js"
 
 _REMOTE = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
 
@@ -144,13 +125,10 @@ def _localized(
     local: Mapping[str, str],
     dropped: frozenset,
     url_for_static: Callable[[str], str],
-    jquery_shim: bool,
 ) -> List[Asset]:
     out: List[Asset] = []
     for name, url in assets:
-        if kind == "default_js" and name == "jquery" and jquery_shim:
-            out.append((name, url_for_static(JQUERY_SHIM)))
-        elif name in dropped:
+        if name in dropped:
             continue
         elif name in local:
             out.append((name, url_for_static(local[name])))
@@ -167,18 +145,12 @@ def _localized(
     return out
 
 
-def use_local_assets(
-    map_obj: E,
-    url_for_static: Callable[[str], str],
-    *,
-    jquery_shim: bool = True,
-) -> E:
+def use_local_assets(map_obj: E, url_for_static: Callable[[str], str]) -> E:
     """Point ``map_obj``'s scripts and stylesheets, and its plugins', at local copies.
 
     ``map_obj`` is a ``folium.Map`` (or any element of one: the whole tree from its
     root figure is processed). ``url_for_static(path)`` turns a path relative to the
-    static folder (``"vendor/leaflet/leaflet.js"``) into a URL. With
-    ``jquery_shim=False`` jQuery is dropped outright (no ``folium.Popup`` then).
+    static folder (``"vendor/leaflet/leaflet.js"``) into a URL.
 
     Raises ``ValueError`` naming the first CDN asset that has no local mapping; the
     tree is then left unchanged. Returns ``map_obj``.
@@ -199,7 +171,7 @@ def use_local_assets(
             assets = getattr(element, kind, None)
             if isinstance(assets, (list, tuple)):
                 new[kind] = _localized(
-                    element, list(assets), kind, local, dropped, url_for_static, jquery_shim
+                    element, list(assets), kind, local, dropped, url_for_static
                 )
         if new:
             updates.append((element, new))

@@ -9,7 +9,8 @@ import re
 
 _INLINE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.DOTALL)
 _SCRIPT_SRC = re.compile(r'<script[^>]*\bsrc="([^"]+)"[^>]*>\s*</script>')
-_CSS_LINK = re.compile(r'<link[^>]*\bhref="([^"]+\.css)"[^>]*/?>')
+# A stylesheet's URL may carry a query (the static version, ``?v=…``).
+_CSS_LINK = re.compile(r'<link[^>]*\bhref="([^"]+\.css(?:\?[^"]*)?)"[^>]*/?>')
 
 
 def stable_ids(folium_map):

@@ -90,6 +90,7 @@ def test_offline_basemap_is_served(client):
 
 def test_tile_url_is_configurable(app, client):
     app.config["ATLAS_TILES"] = "https://tiles.example.org/{z}/{x}/{y}.png"
+    app.config["ATLAS_TILES_ATTRIBUTION"] = "&copy; Example tiles"
     response = client.get("/map")
     html = response.get_data(as_text=True)
     assert "https://tiles.example.org/{z}/{x}/{y}.png" in html

@@ -10,7 +10,6 @@ from folium.plugins import Fullscreen, GeoMan, GroupedLayerControl, MarkerCluste
 from app.maps.assets import (
     DROPPED_CSS,
     DROPPED_JS,
-    JQUERY_SHIM,
     LOCAL_CSS,
     LOCAL_JS,
     asset_urls,
@@ -29,15 +28,16 @@ def static_url(filename):
 
 
 def build_map():
+    """A map like the threat map's: layers, markers, tooltips, fullscreen; no popups
+    (folium's popups need jQuery, which is not shipped: atlas-map.js draws ours)."""
     m = folium.Map(location=[50.85, 4.35], zoom_start=5)
     incidents = folium.FeatureGroup(name="Incidents")
-    cluster = MarkerCluster(name="Clustered").add_to(incidents)
-    folium.Marker([50.85, 4.35], popup=folium.Popup("<b>Brussels</b>")).add_to(cluster)
-    folium.Marker([48.85, 2.35], tooltip="Paris").add_to(cluster)
+    folium.Marker([48.85, 2.35], tooltip="Paris").add_to(incidents)
     incidents.add_to(m)
     other = folium.FeatureGroup(name="Other").add_to(m)
     folium.CircleMarker([52.52, 13.40], radius=5).add_to(other)
-    GroupedLayerControl({"Layers": [incidents, other]}, exclusive_groups=False).add_to(m)
+    folium.LayerControl().add_to(m)
+    Fullscreen().add_to(m)
     return m
 
 
@@ -60,15 +60,11 @@ def test_cdn_urls_replaced_by_local_ones():
     links = [u for tag, u in urls if tag == "link"]
     assert scripts == [
         static_url(LOCAL_JS["leaflet"]),
-        static_url(JQUERY_SHIM),
-        static_url(LOCAL_JS["markerclusterjs"]),
-        static_url(LOCAL_JS["leaflet.groupedlayercontrol.min.js"]),
+        static_url(LOCAL_JS["Control.Fullscreen.js"]),
     ]
     assert links == [
         static_url(LOCAL_CSS["leaflet_css"]),
-        static_url(LOCAL_CSS["markerclustercss"]),
-        static_url(LOCAL_CSS["markerclusterdefaultcss"]),
-        static_url(LOCAL_CSS["leaflet.groupedlayercontrol.min.css"]),
+        static_url(LOCAL_CSS["Control.FullScreen.css"]),
     ]
     for url in scripts + links:
         assert url.startswith(PREFIX)
@@ -78,22 +74,25 @@ def test_cdn_urls_replaced_by_local_ones():
 @pytest.mark.parametrize("word", ["jquery", "bootstrap", "glyphicons", "fontawesome", "awesome"])
 def test_dropped_libraries_not_referenced(word):
     html = render(use_local_assets(build_map(), static_url))
-    urls = [u for _, u in asset_urls(html) if u != static_url(JQUERY_SHIM)]
-    assert not [u for u in urls if word in u.lower()]
+    assert not [u for _, u in asset_urls(html) if word in u.lower()]
 
 
-def test_jquery_can_be_dropped_entirely():
-    html = render(use_local_assets(folium.Map(), static_url, jquery_shim=False))
-    assert JQUERY_SHIM not in html
-    assert [u for tag, u in asset_urls(html) if tag == "script"] == [
-        static_url(LOCAL_JS["leaflet"])
-    ]
+@pytest.mark.parametrize("plugin", [MarkerCluster, GroupedLayerControl])
+def test_unvendored_folium_plugins_are_refused(plugin):
+    """leaflet.markercluster and leaflet-groupedlayercontrol are not shipped (the map
+    clusters on the server and draws its own layer control): using them fails loudly
+    instead of sending readers to a CDN."""
+    m = folium.Map()
+    group = folium.FeatureGroup(name="Incidents").add_to(m)
+    (plugin({"Layers": [group]}) if plugin is GroupedLayerControl else plugin()).add_to(m)
+    with pytest.raises(ValueError, match="No local copy"):
+        use_local_assets(m, static_url)
 
 
 def test_folium_class_lists_untouched():
     before = {
         cls: (list(cls.default_js), list(cls.default_css))
-        for cls in (folium.Map, MarkerCluster, GroupedLayerControl)
+        for cls in (folium.Map, Fullscreen, GeoMan)
     }
     use_local_assets(build_map(), static_url)
     for cls, (js, css) in before.items():
@@ -128,11 +127,11 @@ def test_other_mapped_plugins():
 
 
 def test_every_mapped_file_is_vendored_with_a_licence():
-    paths = list(LOCAL_JS.values()) + list(LOCAL_CSS.values()) + [JQUERY_SHIM]
+    paths = list(LOCAL_JS.values()) + list(LOCAL_CSS.values())
     for path in paths:
         assert (STATIC / path).is_file(), path
         assert not path.endswith(".map")
-    for directory in {(STATIC / p).parent for p in paths} - {(STATIC / JQUERY_SHIM).parent}:
+    for directory in {(STATIC / p).parent for p in paths}:
         assert list(directory.glob("*LICEN[CS]E*")), f"no licence file in {directory}"
     assert (STATIC / "vendor" / "README.md").is_file()
     # Leaflet resolves its marker and layer icons relative to leaflet.css.
@@ -174,8 +173,7 @@ def test_unknown_protocol_relative_css_raises():
 def test_nested_unknown_asset_is_found():
     m = folium.Map()
     group = folium.FeatureGroup().add_to(m)
-    cluster = MarkerCluster().add_to(group)
-    marker = folium.Marker([0, 0]).add_to(cluster)
+    marker = folium.Marker([0, 0]).add_to(group)
     CdnPlugin().add_to(marker)
     with pytest.raises(ValueError, match="someplugin"):
         use_local_assets(m, static_url)

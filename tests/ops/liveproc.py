@@ -27,7 +27,7 @@ def server_env(url, **extra):
     """Environment for the CLI and gunicorn: production config on ``url``."""
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-and-fault-tests",
                ATLAS_ENV="production", ATLAS_DEMO="0", ATLAS_SECURE_COOKIES="0",
-               ATLAS_TILES="offline", PYTHONPATH=str(ROOT))
+               PYTHONPATH=str(ROOT))
     env.update({k: str(v) for k, v in extra.items()})
     return env
 

@@ -1,0 +1,1 @@
+"""The audit log: who did what to which thing, for admin and editor actions."""

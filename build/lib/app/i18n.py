@@ -1,0 +1,196 @@
+"""Language choice: ``?lang=fr|en``, then the ``lang`` cookie set by the switch (not on
+cookieless, publicly cached embed views), then ``Accept-Language``. Pages speak French
+or English.
+
+Also what pages need to write in that language beyond their messages: dates
+(``format_day``, ``format_period``) and the enumerated codes of the data model
+(``code_label``), as template filters.
+"""
+import re
+
+from babel.dates import format_skeleton
+from flask import g, request
+from flask_babel import format_date, get_locale, gettext
+
+from app.messages import N_  # noqa: F401  (re-exported: many modules mark messages with it)
+
+LANGUAGES = ("en", "fr")
+DEFAULT = "en"
+
+
+def select_locale():
+    """The page language for this request (Flask-Babel's locale selector)."""
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    cookie = None if g.get("cookieless") else request.cookies.get("lang")
+    if cookie in LANGUAGES:
+        return cookie
+    return request.accept_languages.best_match(LANGUAGES, default=DEFAULT)
+
+
+def localise(text):
+    """``text`` in the page's language when it is a ``Message`` or an error that can say
+    itself in it (``localised()``), else as is.
+
+    Validation reasons, geometry and embed errors keep their English ``str`` for
+    the API and the CLI; pages show them through this (template filter ``localise``).
+    """
+    if callable(getattr(text, "localised", None)):  # ValidationError, MessageError
+        return text.localised()
+    kind = getattr(text, "kind", None)
+    if kind is not None:  # a Code
+        return code_label(str(text), kind)
+    message = getattr(text, "message", None)
+    if message is None:
+        return text
+    params = {k: localise(v) for k, v in text.params.items()}
+    return gettext(message, **params) if params else gettext(message)
+
+
+# The names of the fields error lists show (editor, tip form, import report, taxonomy),
+# as the forms label them.
+FIELD_LABELS = {
+    "title": N_("Title"), "summary": N_("Summary"), "lang": N_("Language"),
+    "start_date": N_("Start date"), "end_date": N_("End date"),
+    "time_precision": N_("Date precision"), "geometry": N_("Geometry"),
+    "wkt": N_("Geometry"), "lat": N_("Latitude"), "lon": N_("Longitude"),
+    "geo_precision": N_("Geographic precision"), "precision_m": N_("Precision (metres)"),
+    "location_name": N_("Place name"), "countries": N_("Countries"), "country": N_("Country"),
+    "actor": N_("Actor"), "attribution": N_("Attribution"),
+    "confidence": N_("Confidence (0–100)"), "vectors": N_("Vectors"),
+    "techniques": N_("DISARM techniques"), "sources": N_("Sources"),
+    "source_url": N_("Sources"), "status": N_("Status"), "reason": N_("Reason"),
+    "version": N_("Version"), "ids": N_("Incidents"), "body": N_("Request"),
+    "description": N_("Description"), "seen_on": N_("Date seen"),
+    "evidence": N_("Evidence"), "contact": N_("Contact"),
+    "row": N_("Row"), "file": N_("File"), "feature": N_("Feature"),
+    # taxonomy pages
+    "name": N_("Name"), "type": N_("Type"), "aliases": N_("Aliases (separated by ;)"),
+    "sponsor_country": N_("Sponsor country (ISO alpha-3)"), "slug": N_("Slug"),
+    "label_en": N_("English label"), "label_fr": N_("French label"),
+    "color": N_("Colour (#rrggbb)"), "symbol": N_("Symbol"),
+}
+_INDEXED = re.compile(r"^(sources|evidence)\[(\d+)\]$")
+
+
+def field_label(name):
+    """The label of field ``name`` in the page's language; ``sources[0]`` is "Source 1"."""
+    indexed = _INDEXED.match(str(name))
+    if indexed:
+        number = int(indexed[2]) + 1
+        return (gettext("Source %(n)s", n=number) if indexed[1] == "sources"
+                else gettext("Link %(n)s", n=number))
+    return gettext(FIELD_LABELS[name]) if name in FIELD_LABELS else name
+
+
+# The enumerated codes pages show (models.py), with their labels marked for translation.
+CODE_LABELS = {
+    "status": {"draft": N_("draft"), "submitted": N_("submitted"),
+               "published": N_("published"), "rejected": N_("rejected"),
+               "archived": N_("archived")},
+    "time_precision": {"day": N_("day"), "month": N_("month"), "year": N_("year")},
+    "geo_precision": {"exact": N_("exact"), "city": N_("city-level"),
+                      "region": N_("region-level"), "country": N_("country-level")},
+    "actor_type": {"state": N_("state"), "state-affiliated": N_("state-affiliated"),
+                   "criminal": N_("criminal"), "commercial": N_("commercial"),
+                   "unknown": N_("unknown")},
+    "attribution": {"direct": N_("direct"), "proxy": N_("proxy"),
+                    "inferred": N_("inferred"), "unattributed": N_("unattributed")},
+    "action": {"create": N_("created"), "update": N_("edited"), "restore": N_("restored")},
+}
+
+
+def code_label(code, kind):
+    """The label of an enumerated ``code`` of ``kind`` in the page's language.
+
+    A revision's action may also be a status it moved to. Unknown codes are
+    shown as they are.
+    """
+    labels = CODE_LABELS.get(kind, {})
+    if code not in labels and kind == "action":
+        labels = CODE_LABELS["status"]
+    return gettext(labels[code]) if code in labels else code
+
+
+def format_day(day, precision="day"):
+    """A date as the page's language writes it, to ``precision`` (day, month, year).
+
+    ``2025-03-07``: "7 March 2025" / "7 mars 2025"; to the month "March 2025" /
+    "mars 2025"; to the year "2025".
+    """
+    if precision == "year":
+        return str(day.year)
+    if precision == "month":
+        return format_skeleton("yMMMM", day, locale=get_locale())
+    return format_date(day, "long")
+
+
+def format_period(start, end, precision="day"):
+    """An incident's interval: one date when both ends read the same, else "a – b"."""
+    first, last = format_day(start, precision), format_day(end, precision)
+    return first if first == last else f"{first} – {last}"
+
+
+def format_quarter(quarter):
+    """A quarter as readers write it: "2025-Q2" in English, "T2 2025" in French.
+
+    ``quarter`` is ``(year, n)`` or its key ``"2025-Q2"`` (URLs and downloads keep
+    the key; only what a reader sees goes through this).
+    """
+    if isinstance(quarter, str):
+        year, n = quarter.split("-Q")
+    else:
+        year, n = quarter
+    return gettext("%(year)s-Q%(n)s", year=year, n=n)
+
+
+def interface_labels():
+    """Every string the browser scripts show, in the page's language.
+
+    The map page and embeds send them in their config (``cfg.labels``:
+    atlas-map.js, atlas-features.js, atlas-embed.js), the editor in its
+    ``data-labels``; the scripts hold no user-visible text of their own.
+    """
+    _ = gettext
+    return {
+        "layers": _("Layers"), "actors": _("Actors"), "vectors": _("Vectors"),
+        "countries": _("Countries"),
+        "rule": _("An incident is shown when its actor is ticked, and at least one of its "
+                  "vectors, and at least one of its countries."),
+        "loading": _("Loading…"), "inView": _("incidents in view"),
+        "clusters": _("clusters"), "single": _("shown one by one"),
+        "cluster": _("Cluster of"), "incidents": _("incidents"), "zoomIn": _("Zoom in"),
+        "open": _("Open the incident"), "actor": _("Actor"),
+        "attribution": _("Attribution"), "confidence": _("confidence"),
+        "vectorsLabel": _("Vectors"), "countriesLabel": _("Countries"),
+        "location": _("Location"), "unknownActor": _("Unknown actor"),
+        "error": _("Could not load the map data"),
+        "barometer": _("Incidents per target country"), "play": _("Play"),
+        "pause": _("Pause"), "exact": _("exact"), "city": _("city-level"),
+        "region": _("region-level"), "country": _("country-level"),
+        "near": _("Incidents here"), "more": _("more — zoom in or narrow the filters"),
+        "noActor": _("No actor"), "noVector": _("No vector"), "noCountry": _("No country"),
+        "noneRule": _("Incidents without an actor, a vector or a country are under "
+                      "“No actor”, “No vector” and “No country”."),
+        "legend": _("Legend"),
+        "fullScreen": _("Full screen"), "exitFullScreen": _("Exit full screen"),
+        "frozenCluster": _("Open the full map to see them one by one"),
+        "previewUnavailable": _("Preview unavailable"),
+        "field": _("{label}: {value}"),
+        "actorTypes": {k: _(v) for k, v in CODE_LABELS["actor_type"].items()},
+        "attributions": {k: _(v) for k, v in CODE_LABELS["attribution"].items()},
+    }
+
+
+def init_app(app):
+    """Template filters ``code_label``, ``format_day``, ``format_period``,
+    ``format_quarter``, ``localise``, ``field_label``; the global
+    ``interface_labels`` (the editor's scripts read it from the page)."""
+    app.add_template_global(interface_labels)
+    app.add_template_filter(code_label)
+    app.add_template_filter(format_day)
+    app.add_template_filter(format_period)
+    app.add_template_filter(localise)
+    app.add_template_filter(format_quarter)
+    app.add_template_filter(field_label)

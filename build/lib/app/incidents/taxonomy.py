@@ -1,0 +1,73 @@
+"""Reference data: the seeded vector taxonomy, countries and DISARM techniques.
+
+``load_reference_data()`` is idempotent: it inserts what is missing and
+updates labels, and never deletes (editors may have added vectors).
+"""
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.geo.countries import load_countries
+from app.incidents.models import Actor, Country, Technique, Vector
+from app.reference.disarm import load_disarm
+
+# slug, English label, French label, colour, symbol (shared by map, legend and list)
+SEED_VECTORS = (
+    ("cyber", "Cyber attack", "Cyberattaque", "#1f77b4", "⌁"),
+    ("information", "Information manipulation", "Manipulation de l'information",
+     "#d62728", "✉"),
+    ("political", "Political interference", "Ingérence politique", "#9467bd", "⚑"),
+    ("economic", "Economic coercion", "Coercition économique", "#8c564b", "€"),
+    ("sabotage", "Sabotage", "Sabotage", "#e377c2", "✖"),
+    ("critical-infrastructure", "Critical infrastructure", "Infrastructures critiques",
+     "#ff7f0e", "⚡"),
+    ("migration", "Instrumentalised migration", "Migration instrumentalisée",
+     "#17becf", "⇄"),
+    ("espionage", "Espionage", "Espionnage", "#7f7f7f", "◉"),
+    ("military", "Military intimidation", "Intimidation militaire", "#2ca02c", "▲"),
+    ("lawfare", "Lawfare", "Guerre juridique", "#bcbd22", "§"),
+    ("energy", "Energy coercion", "Coercition énergétique", "#ffbb33", "♨"),
+)
+
+
+def load_reference_data():
+    """Insert or refresh countries, seeded vectors and DISARM techniques; commit."""
+    countries = {c.iso_a3: c for c in db.session.scalars(sa.select(Country))}
+    for row in load_countries():
+        country = countries.get(row.iso_a3) or Country(iso_a3=row.iso_a3)
+        country.iso_a2, country.iso_num = row.iso_a2, row.iso_num
+        country.name_en, country.name_fr = row.name_en, row.name_fr
+        db.session.add(country)
+    vectors = {v.slug: v for v in db.session.scalars(sa.select(Vector))}
+    for slug, label_en, label_fr, color, symbol in SEED_VECTORS:
+        if slug not in vectors:
+            db.session.add(Vector(slug=slug, label_en=label_en, label_fr=label_fr,
+                                  color=color, symbol=symbol))
+    techniques = {t.id: t for t in db.session.scalars(sa.select(Technique))}
+    for tech in load_disarm().techniques:
+        row = techniques.get(tech.id) or Technique(id=tech.id)
+        row.name, row.tactics = tech.name, list(tech.tactics)
+        db.session.add(row)
+    db.session.commit()
+
+
+def vector_styles(lang="en"):
+    """Vectors for the map and legend: slug, label, colour, symbol."""
+    return [{"slug": v.slug, "label": v.label_fr if lang == "fr" else v.label_en,
+             "color": v.color, "symbol": v.symbol}
+            for v in db.session.scalars(sa.select(Vector).order_by(Vector.slug))]
+
+
+def vector_choices(lang="en"):
+    """``(slug, label)`` pairs for the editor's vector checkboxes."""
+    return [(v["slug"], f'{v["symbol"]} {v["label"]}') for v in vector_styles(lang)]
+
+
+def actor_names():
+    """Names of the known actors, for the editor's pick-or-create field."""
+    return list(db.session.scalars(sa.select(Actor.name).order_by(Actor.name)))
+
+
+def country_names(lang="en"):
+    """``{iso_a3: name}`` in the page's language."""
+    return {c.iso_a3: (c.name_fr if lang == "fr" else c.name_en)
+            for c in db.session.scalars(sa.select(Country))}

@@ -1,0 +1,155 @@
+"""CSV in the PRODUCT.md columns: rows read for import, rows written on export.
+
+Columns: ``title, summary, start_date, end_date, actor, vectors, countries,
+wkt, geo_precision, confidence, source_url``; ``lat`` and ``lon`` may replace
+``wkt``; ``vectors``, ``countries`` and ``source_url`` are ``;``-separated.
+
+Exports are safe to open in a spreadsheet: a text cell starting with ``=``,
+``+``, ``-``, ``@``, tab or carriage return gets a leading apostrophe so it is
+never run as a formula; real numbers stay numbers. The reader removes that
+apostrophe again, so a file round-trips unchanged.
+"""
+import csv
+import io
+import re
+
+import shapely
+
+from app.interchange.errors import FormatError
+from app.messages import N_
+from app.interchange.jsonstream import text_stream
+
+COLUMNS = ("title", "summary", "start_date", "end_date", "actor", "vectors", "countries",
+           "wkt", "geo_precision", "confidence", "source_url")
+REQUIRED = ("title", "start_date")
+MAX_FIELD = 1_000_000
+
+
+MEDIA_TYPE = "text/csv; charset=utf-8"
+UNIT = "line"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def neutralise(cell):
+    """``cell`` made inert for spreadsheets: formula-like text gets a leading apostrophe.
+
+    Numbers (``int``/``float``, or text that is exactly a number such as
+    ``-12.5``) are left alone so that they stay numbers.
+    """
+    if not isinstance(cell, str):
+        return cell
+    if cell.startswith(FORMULA_START) and not _NUMBER.match(cell):
+        return "'" + cell
+    return cell
+
+
+def restore(cell):
+    """Undo ``neutralise`` on a cell read back from a file."""
+    if len(cell) > 1 and cell[0] == "'" and cell[1] in FORMULA_START:
+        return cell[1:]
+    return cell
+
+
+def csv_row(record, wkt):
+    """The PRODUCT.md columns of one incident record, neutralised."""
+    return [neutralise(v) for v in (
+        record.title, record.summary, record.start_date.isoformat(),
+        record.end_date.isoformat(), record.actor.name if record.actor else "",
+        ";".join(v.slug for v in record.vectors),
+        ";".join(c.iso_a3 for c in record.countries), wkt, record.geo_precision,
+        record.confidence, ";".join(s.url for s in record.sources))]
+
+
+def write(records, *, batch=2000):
+    """Yield CSV text chunks: the header, then ``batch`` rows at a time."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    chunk = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) >= batch:
+            yield _rows(writer, buffer, chunk)
+            chunk = []
+    yield _rows(writer, buffer, chunk)
+
+
+def _rows(writer, buffer, records):
+    wkts = shapely.to_wkt([r.geometry for r in records], rounding_precision=-1).tolist() \
+        if records else []
+    writer.writerows(csv_row(r, w) for r, w in zip(records, wkts))
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
+def read_rows(stream):
+    """Yield ``(line_number, row_dict)`` from a binary or text stream of CSV.
+
+    Line numbers are those a spreadsheet shows (the header is line 1).
+    """
+    stream = text_stream(stream)
+    csv.field_size_limit(MAX_FIELD)
+    reader = csv.DictReader(stream)
+    try:
+        header = reader.fieldnames
+    except UnicodeDecodeError as exc:
+        raise FormatError(N_("the file is not UTF-8 text (%(reason)s at byte %(byte)s)"),
+                          reason=exc.reason, byte=exc.start)
+    except csv.Error as exc:
+        raise FormatError(N_("the header is not valid CSV: %(error)s"), error=exc) from None
+    if not header:
+        raise FormatError(N_("the file is empty: expected a header row"))
+    header = [h.strip() for h in header]
+    reader.fieldnames = header
+    missing = [c for c in REQUIRED if c not in header]
+    if "wkt" not in header and not {"lat", "lon"} <= set(header):
+        missing.append("wkt (or lat and lon)")
+    if missing:
+        raise FormatError(N_("the header lacks the column(s) %(missing)s; expected %(columns)s"),
+                          missing=", ".join(missing), columns=", ".join(COLUMNS))
+    try:
+        yield from _records(reader.reader, header)
+    except _ReadError as exc:
+        cause, line = exc.args
+        if isinstance(cause, UnicodeDecodeError):
+            raise FormatError(N_("the file is not UTF-8 text (%(reason)s near line %(line)s)"),
+                              reason=cause.reason, line=line + 1) from None
+        raise FormatError(N_("line %(line)s: %(error)s"), line=line, error=cause) from None
+
+
+class _ReadError(Exception):
+    """``(cause, line)``: reading failed after ``line`` (as ``csv.DictReader`` counts)."""
+
+
+def _records(reader, header):
+    """``(line, props)`` of a ``csv.reader``'s rows, as ``csv.DictReader`` would give them.
+
+    Blank lines are skipped; a row longer than the header is ``{"__extra__":
+    cells}``. Cells are zipped with the header at once, not put in a dict that
+    ``read_rows`` would copy again: about a third of the reading. A failure
+    is raised as ``_ReadError`` with the line DictReader would have reached.
+    """
+    width, line, blank = len(header), reader.line_num, False
+    try:
+        for row in reader:
+            if not row:
+                if not blank:  # DictReader's line_num stops at the first blank line
+                    line, blank = reader.line_num, True
+                continue
+            line, blank = reader.line_num, False
+            if len(row) > width:
+                yield line, {"__extra__": row[width:]}
+                continue
+            if len(row) < width:
+                row += [""] * (width - len(row))
+            # One search of the joined row finds every cell that might start with
+            # the apostrophe of ``neutralise`` (rare): the others are zipped in C.
+            if "\n'" in "\n" + "\n".join(row):
+                yield line, {k: restore(v) for k, v in zip(header, row)}
+            else:
+                yield line, dict(zip(header, row))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise _ReadError(exc, line) from None

@@ -1,0 +1,97 @@
+"""GeoJSON (RFC 7946): a streamed FeatureCollection out, features in.
+
+Out: THE feature shape of ``app.incidents.serialize``, longitude first,
+polygon rings oriented by the right-hand rule (exterior counterclockwise), no
+``crs`` member. In: a FeatureCollection (or one Feature) whose properties use
+the CSV names of PRODUCT.md; the report counts features from 1.
+"""
+import numpy as np
+import shapely
+
+from app.incidents.serialize import incident_properties_json
+from app.interchange.errors import FormatError
+from app.interchange.jsonstream import ARRAY, ITEM, object_members
+from app.messages import N_, Message
+
+MEDIA_TYPE = "application/geo+json"
+UNIT = "feature"
+HEAD = '{"type":"FeatureCollection","features":['
+TAIL = "]}\n"
+
+
+_POLYGONAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
+
+
+def geometry_json(geometries):
+    """GeoJSON geometry texts, rings right-hand oriented (vectorised shapely)."""
+    geometries = np.array(geometries, dtype=object)
+    polygonal = np.isin(shapely.get_type_id(geometries), _POLYGONAL)
+    if polygonal.any():  # orienting is the slow part; points and lines have no rings
+        geometries[polygonal] = shapely.orient_polygons(geometries[polygonal],
+                                                        exterior_cw=False)
+    return shapely.to_geojson(geometries).tolist()
+
+
+def write(records, *, batch=2000):
+    """Yield the FeatureCollection as text chunks, ``batch`` features at a time."""
+    yield HEAD
+    first = True
+    chunk = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) >= batch:
+            yield _features(chunk, lead="" if first else ",")
+            first, chunk = False, []
+    if chunk:
+        yield _features(chunk, lead="" if first else ",")
+    yield TAIL
+
+
+def features_text(records):
+    """The features of ``records`` as comma-separated JSON text (what ``write`` puts
+    between ``HEAD`` and ``TAIL``, ``records`` at a time)."""
+    return _features(records, lead="")
+
+
+def _features(records, *, lead):
+    geometries = geometry_json([r.geometry for r in records])
+    return lead + ",".join(
+        f'{{"type":"Feature","id":{r.id},"geometry":{g},"properties":'
+        f'{getattr(r, "properties_json", None) or incident_properties_json(r)}}}'
+        for r, g in zip(records, geometries))
+
+
+def read_rows(stream):
+    """Yield ``(feature_number, properties)`` from a GeoJSON FeatureCollection or Feature.
+
+    Streamed: features are decoded one at a time (``jsonstream``), so a huge
+    collection never sits in memory. A top-level ``type`` that is not a
+    FeatureCollection (or a Feature) is refused as soon as it is read; rows
+    already yielded are then rolled back by the importer.
+    """
+    kind, members, number = None, {}, 0
+    for key, value, part in object_members(stream, streamed="features", what="GeoJSON"):
+        if part == ITEM:
+            number += 1
+            yield number, _feature_properties(value)
+        elif part == ARRAY:
+            members["features"] = []
+        elif key == "type":
+            kind = value
+            if kind not in ("FeatureCollection", "Feature"):
+                raise FormatError(N_("the file is not a GeoJSON FeatureCollection"))
+        else:
+            members[key] = value
+    if kind == "Feature":
+        yield 1, _feature_properties({"type": "Feature", **members})
+    elif kind != "FeatureCollection" or not isinstance(members.get("features"), list):
+        raise FormatError(N_("the file is not a GeoJSON FeatureCollection"))
+
+
+def _feature_properties(feature):
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        return {"__error__": ("feature", Message(N_("is not a GeoJSON Feature")))}
+    props = feature.get("properties")
+    props = dict(props) if isinstance(props, dict) else {}
+    props["geometry"] = feature.get("geometry")
+    return props

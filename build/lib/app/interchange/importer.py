@@ -1,0 +1,339 @@
+"""All-or-nothing import of incident files, with a row-by-row refusal report.
+
+Each format registers a reader yielding ``(position, properties)`` with the
+CSV names of PRODUCT.md (``READERS``) and the word its report uses for a
+position (line, feature, object). Every row runs through the same validation
+as the editor and the API (``schema.parse_incidents``, ``parse_incident``'s
+rules for a chunk of rows at once). Valid rows are
+inserted in chunks inside one transaction, so memory stays bounded on huge
+files; any problem anywhere rolls everything back, and ``dry_run`` always
+does. Rows equal to an existing incident or an earlier row (same title, start
+date and geometry) are skipped and listed.
+
+An import has two halves: ``_Reader`` reads, validates and prepares rows
+without the database; ``_Run`` checks them against stored incidents and
+inserts them. For big files the reader runs in a forked worker process
+(``_from_worker``), so that reading chunk n+1 overlaps inserting chunk n.
+"""
+import hashlib
+import os
+from dataclasses import dataclass, field
+
+import shapely
+import sqlalchemy as sa
+from flask import current_app
+
+from app.extensions import db
+from app.geo.countries import country_index
+from app.incidents import policy
+from app.incidents.models import Incident
+from app.incidents.schema import ValidationError, parse_incidents
+from app.incidents.service import (PermissionDenied, References, bulk_columns, bulk_writing,
+                                   insert_bulk_columns, packed_rtree, prepare_bulk_rows,
+                                   resolve_actors, select_bulk_rows)
+from app.interchange import csv_io, geojson_io, gpkg_io, stix_io
+from app.interchange.errors import FormatError
+from app.interchange.export import paused_gc
+from app.interchange.forked import fork_available, from_worker
+from app.interchange.sniff import check_claimed_format
+from app.messages import N_, Message
+from app.ops import metrics
+
+FORMATS = {"csv": csv_io, "geojson": geojson_io, "gpkg": gpkg_io, "stix": stix_io}
+READERS = {name: module.read_rows for name, module in FORMATS.items()}
+EXTENSIONS = {"csv": "csv", "geojson": "geojson", "json": "geojson", "gpkg": "gpkg",
+              "stix": "stix"}
+MAX_REPORTED = 1000
+CHUNK = 10_000
+FIRST_CHUNK = 1000
+TITLES_PER_QUERY = 5000
+
+__all__ = ["FormatError", "PermissionDenied", "ImportResult", "detect_format",
+           "import_stream"]
+
+
+@dataclass
+class ImportResult:
+    """What an import did or would do (``ids``/``count``), what it skipped, why it refused.
+
+    ``errors`` are ``(position, field, reason)``; ``duplicates`` are
+    ``(position, title)``; ``unit`` names a position (line, feature, object).
+    """
+
+    ids: list = field(default_factory=list)
+    errors: list = field(default_factory=list)
+    duplicates: list = field(default_factory=list)
+    count: int = 0
+    dry_run: bool = False
+    unit: str = "line"
+
+    @property
+    def ok(self):
+        return not self.errors
+
+    def report(self):
+        """The refusal report, one line per problem."""
+        lines = [f"{self.unit} {pos}: {fld}: {reason}"
+                 for pos, fld, reason in self.errors[:MAX_REPORTED]]
+        if len(self.errors) > MAX_REPORTED:
+            lines.append(f"… and {len(self.errors) - MAX_REPORTED} more problems")
+        return "\n".join(lines)
+
+    def duplicate_report(self):
+        """One line per skipped duplicate."""
+        return "\n".join(f"{self.unit} {pos}: duplicate of an existing incident: {title}"
+                         for pos, title in self.duplicates[:MAX_REPORTED])
+
+
+def detect_format(path):
+    """The format named by a file's extension."""
+    suffix = str(path).rsplit(".", 1)[-1].lower()
+    if suffix not in EXTENSIONS:
+        raise FormatError(N_("cannot tell the format of %(path)s; pass --format (%(formats)s)"),
+                          path=path, formats=", ".join(sorted(FORMATS)))
+    return EXTENSIONS[suffix]
+
+
+def duplicate_keys(titles, start_dates, geometries):
+    """Compact keys for "same title, start date and geometry" (normalised WKB, vectorised)."""
+    wkbs = shapely.to_wkb(shapely.normalize(geometries)).tolist() if len(geometries) else []
+    blake2b = hashlib.blake2b
+    return [blake2b(b"\x00".join((title.encode(), str(start).encode(), wkb)),
+                    digest_size=12).digest()
+            for title, start, wkb in zip(titles, start_dates, wkbs)]
+
+
+def _existing_keys(batch, before_id):
+    """Keys of incidents stored before the import (id ≤ ``before_id``) sharing a title.
+
+    ``batch`` holds ``(position, title, key)``; rows of this import are checked
+    against each other in memory instead (``_Reader``).
+    """
+    titles = sorted({title for _, title, _ in batch})
+    keys = set()
+    for start in range(0, len(titles) if before_id else 0, TITLES_PER_QUERY):
+        rows = db.session.execute(
+            sa.select(Incident.title, Incident.start_date, Incident.geometry)
+            .where(Incident.title.in_(titles[start:start + TITLES_PER_QUERY]),
+                   Incident.id <= before_id, Incident.status != "archived")).all()
+        if rows:
+            keys.update(duplicate_keys(*zip(*rows)))
+    return keys
+
+
+def _unreadable(props):
+    """A row the reader could not make into properties (its problem is already known)."""
+    return "__extra__" in props or "__error__" in props
+
+
+@dataclass
+class _Chunk:
+    """What ``_Reader`` made of up to ``CHUNK`` rows read, in file order.
+
+    ``errors`` are validation problems; ``rows`` are ``(position, title, key,
+    repeated)`` of the valid rows, ``repeated`` when an earlier row of the
+    file has the same key; ``problems`` are the references that do not resolve
+    among the others (``prepare_bulk_rows``), ``columns`` (``bulk_columns``)
+    the rows that do resolve, at ``positions``. Whether a row repeats a stored
+    incident, which voids its problems, is for ``_Run`` to tell.
+    """
+
+    errors: list
+    rows: list
+    problems: list = field(default_factory=list)
+    positions: list = field(default_factory=list)
+    columns: dict = None
+
+
+class _Reader:
+    """The half of an import that needs no database: validate and prepare rows.
+
+    ``chunks`` yields a ``_Chunk`` per ``CHUNK`` rows. Once a row is invalid
+    nothing more is prepared (the import will be refused), but every row is
+    still validated for the report. Pure, so that a worker process can run it
+    (``_from_worker``).
+    """
+
+    def __init__(self, refs, status, dialect):
+        self.refs, self.status, self.dialect = refs, status, dialect
+        self.seen = set()
+        self.invalid = False
+
+    def chunks(self, rows):
+        """One ``_Chunk`` per ``CHUNK`` rows, the first one smaller.
+
+        With a worker (``_from_worker``), the writer waits for the first chunk
+        and the worker for nothing at the end: a small first chunk shortens
+        that wait (a tenth of a 100,000-row import with full chunks).
+        """
+        raw, size = [], min(FIRST_CHUNK, CHUNK)
+        for position, props in rows:
+            raw.append((position, props))
+            if len(raw) >= size:
+                yield self._chunk(raw)
+                raw, size = [], CHUNK
+        yield self._chunk(raw)
+
+    def _chunk(self, raw):
+        errors, parsed = _parse(raw)
+        self.invalid = self.invalid or bool(errors)
+        keys = duplicate_keys([d["title"] for _, d in parsed],
+                              [d["start_date"] for _, d in parsed],
+                              [d["geometry"] for _, d in parsed])
+        chunk = _Chunk(errors, [])
+        unseen = []
+        for (position, data), key in zip(parsed, keys):
+            repeated = key in self.seen
+            chunk.rows.append((position, data["title"], key, repeated))
+            if not repeated:
+                self.seen.add(key)
+                unseen.append((position, data))
+        if unseen and not self.invalid:
+            rows, chunk.problems = prepare_bulk_rows(unseen, self.refs)
+            if rows:
+                chunk.positions = [position for position, _ in rows]
+                chunk.columns = bulk_columns([row for _, row in rows], status=self.status,
+                                             dialect=self.dialect)
+        return chunk
+
+
+def _parse(raw):
+    """``(errors, [(position, data)])`` of rows read (``parse_incidents``), in file order."""
+    errors, valid = [], []
+    parsed = iter(parse_incidents([p for _, p in raw if not _unreadable(p)]))
+    for position, props in raw:
+        if "__extra__" in props:
+            errors.append((position, "row", Message(
+                N_("has more cells than the header has columns"))))
+        elif "__error__" in props:
+            errors.append((position, *props["__error__"]))
+        else:
+            data = next(parsed)
+            if isinstance(data, ValidationError):
+                errors.extend((position, f, r) for f, r in data.errors)
+            else:
+                valid.append((position, data))
+    return errors, valid
+
+
+class _Run:
+    """The half of an import that writes: check stored duplicates, insert, remember problems."""
+
+    def __init__(self, user, status):
+        self.user, self.status = user, status
+        self.refs = References()
+        self.result = ImportResult()
+        self.before_id = db.session.scalar(sa.select(sa.func.max(Incident.id))) or 0
+
+    def take(self, chunk):
+        """Report ``chunk``'s problems and duplicates; insert its rows while all is well."""
+        fresh = [row[:3] for row in chunk.rows if not row[3]]
+        stored = _existing_keys(fresh, self.before_id) if fresh else set()
+        self.result.errors += chunk.errors
+        self.result.duplicates += [(position, title) for position, title, key, repeated
+                                   in chunk.rows if repeated or key in stored]
+        if self.result.errors:
+            return  # keep validating for the report, but insert nothing more
+        skipped = {position for position, _, key in fresh if key in stored}
+        self.result.errors += [p for p in chunk.problems if p[0] not in skipped]
+        if self.result.errors or chunk.columns is None:
+            return
+        columns = chunk.columns
+        if skipped:
+            columns = select_bulk_rows(columns, [p not in skipped for p in chunk.positions])
+        if columns["actor"]:
+            resolve_actors(columns, self.refs)
+            self.result.ids += insert_bulk_columns(columns, author_id=self.user.id,
+                                                   status=self.status, action="import")
+
+
+def import_stream(stream, *, fmt, user, publish=False, dry_run=False):
+    """Import every incident in ``stream`` or none; return an ``ImportResult``.
+
+    Raises ``FormatError`` when the file as a whole cannot be read as ``fmt``
+    and ``PermissionDenied`` when ``user`` may not import (or publish).
+    """
+    if fmt not in READERS:
+        raise FormatError(N_("unknown format %(fmt)r; use one of %(formats)s"), fmt=fmt,
+                          formats=", ".join(sorted(READERS)))
+    if not policy.can_create(user):
+        raise PermissionDenied(N_("Only contributors, editors and admins import incidents."))
+    if publish and not policy.can_publish(user):
+        raise PermissionDenied(N_("Only editors may publish on import."))
+    run = _Run(user, "published" if publish else "draft")
+    run.result.unit, run.result.dry_run = FORMATS[fmt].UNIT, dry_run
+    try:
+        stream = check_claimed_format(stream, fmt)
+        with paused_gc(), bulk_writing():
+            result = _read_and_insert(run, stream, fmt, dry_run)
+    except FormatError:
+        metrics.import_finished(fmt, "rejected")
+        raise
+    metrics.import_finished(fmt, "rejected" if not result.ok else
+                            "dry_run" if dry_run else "committed")
+    return result
+
+
+def _read_and_insert(run, stream, fmt, dry_run):
+    """Feed every chunk of ``stream`` to ``run``; commit, or roll back on any problem."""
+    reader = _Reader(run.refs, run.status, db.engine.dialect.name)
+    chunks = reader.chunks(READERS[fmt](stream))
+    big = _worth_a_worker(stream)
+    try:
+        # Into an empty database, a big file's R*Tree is packed after its rows;
+        # a dry run, rolled back anyway, never touches it.
+        with packed_rtree(dry_run or big and not run.before_id, discarded=dry_run):
+            for chunk in _from_worker(chunks) if big else chunks:
+                run.take(chunk)
+        result = run.result
+        if not result.errors and not result.ids and not result.duplicates:
+            result.errors.append((1, "file", Message(N_("has no incident rows"))))
+        result.count = 0 if result.errors else len(result.ids)
+        if result.errors or dry_run:
+            db.session.rollback()
+            result.ids = []
+        else:
+            db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return result
+
+
+# --- reading in a worker process ---------------------------------------------
+
+def _worth_a_worker(stream):
+    """Whether to read ``stream`` in a worker process (``_from_worker``).
+
+    For files of at least ``ATLAS_IMPORT_WORKER_BYTES`` (0: never), where
+    ``fork`` exists: the worker is forked, so it starts at once, with the
+    country index and the reference tables this process already loaded.
+    """
+    threshold = current_app.config.get("ATLAS_IMPORT_WORKER_BYTES", 0)
+    return bool(threshold) and fork_available() and _remaining_bytes(stream) >= threshold
+
+
+def _remaining_bytes(stream):
+    try:
+        return os.fstat(stream.fileno()).st_size - stream.tell()
+    except (AttributeError, OSError, ValueError):
+        pass
+    try:
+        here = stream.tell()
+        end = stream.seek(0, os.SEEK_END)
+        stream.seek(here)
+        return end - here
+    except (AttributeError, OSError, ValueError):
+        return 0
+
+
+def _from_worker(chunks):
+    """Yield ``chunks`` (a ``_Reader.chunks`` generator) computed in a forked worker.
+
+    Reading, validating and preparing rows is about half an import's CPU time,
+    inserting the other half: the worker reads chunk n+1 while this process
+    (the writer) inserts chunk n. ``_Reader`` is pure: the worker needs no
+    database connection.
+    """
+    country_index()  # loaded once, here, for the worker too
+    return from_worker(chunks, "import")

@@ -1,0 +1,68 @@
+"""Download any filtered view; upload a file to import (contributors and editors)."""
+import os
+import tempfile
+
+from flask import (Response, abort, current_app, render_template, request, send_file,
+                   stream_with_context)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.incidents import policy
+from app.interchange import bp, export, importer
+from app.interchange.forms import ImportForm
+from app.main.routes import parse_request_filters
+
+
+@bp.get("/export/incidents.<fmt>")
+def download(fmt):
+    """The incidents of the filtered view in ``fmt``, streamed as they are read."""
+    if fmt not in export.EXPORT_FORMATS:
+        abort(404, _("No export format %(fmt)s; use one of %(names)s.", fmt=fmt,
+                     names=", ".join(export.EXPORT_FORMATS)))
+    filters = parse_request_filters()
+    filename = f"incidents.{export.EXTENSIONS[fmt]}"
+    if fmt == "gpkg":
+        return _gpkg_download(filters, filename)
+    body = stream_with_context(export.stream_text(fmt, filters, current_user))
+    return Response(body, mimetype=export.media_type(fmt), headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store" if current_user.is_authenticated else "public, max-age=60"})
+
+
+def _gpkg_download(filters, filename):
+    # A GeoPackage is an SQLite file: it is written to a temporary file in
+    # bounded-memory batches, then streamed and removed.
+    handle, path = tempfile.mkstemp(suffix=".gpkg")
+    os.close(handle)
+    try:
+        export.export_to_path(path, "gpkg", filters, current_user)
+        stream = open(path, "rb")
+    finally:
+        os.remove(path)  # the open handle keeps the data until it is closed (POSIX)
+    return send_file(stream, mimetype=export.media_type("gpkg"), as_attachment=True,
+                     download_name=filename, max_age=0)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@login_required
+def upload():
+    """Upload a file: preview (dry run) or import it all or nothing, with the full report."""
+    if not policy.can_create(current_user):
+        abort(403, _("Only contributors, editors and admins import incidents."))
+    form = ImportForm()
+    result, problem = None, None
+    if form.validate_on_submit():
+        upload_file = form.file.data
+        try:
+            fmt = form.format.data or importer.detect_format(upload_file.filename or "")
+            result = importer.import_stream(upload_file.stream, fmt=fmt, user=current_user,
+                                            publish=form.publish.data,
+                                            dry_run=form.dry_run.data)
+        except (importer.FormatError, importer.PermissionDenied) as exc:
+            problem = exc.localised()
+    status = 422 if problem or (result is not None and not result.ok) else 200
+    if form.errors and request.method == "POST":
+        status = 400
+    return render_template("interchange/import.html", form=form, result=result,
+                           problem=problem, can_publish=policy.can_publish(current_user),
+                           max_upload=current_app.config["MAX_CONTENT_LENGTH"]), status

@@ -1,0 +1,1 @@
+"""Maps: folium map building and the locally served (vendored) Leaflet assets."""

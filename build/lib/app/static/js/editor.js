@@ -1,0 +1,143 @@
+/* The incident editor: draw with Leaflet-Geoman, paste, or pick a place; preview.
+ *
+ * Everything the server sends back is written with textContent (never
+ * innerHTML): place names, technique names and error messages are data.
+ * The server is the judge of a geometry (POST preview): this file only shows
+ * what it answers, so the form, the API and imports share one validator.
+ */
+(function () {
+  "use strict";
+
+  var mapEl = document.getElementById("editor-map");
+  if (!mapEl) { return; }
+  var form = document.getElementById("incident-form");
+  var field = function (name) { return form.elements[name]; };
+  var geometryField = field("geometry");
+  var countriesField = field("countries");
+  var statusEl = document.getElementById("geometry-status");
+  var derivedEl = document.getElementById("derived-countries");
+  var csrf = field("csrf_token").value;
+  var labels = JSON.parse(mapEl.dataset.labels);  // user-visible strings, page language
+  /* Typed by the contributor: a new geometry no longer replaces the list. */
+  var countriesTouched = false;
+
+  var map = L.map(mapEl, { worldCopyJump: true }).setView([48, 10], 3);
+  if (mapEl.dataset.tiles && mapEl.dataset.tiles !== "offline") {
+    L.tileLayer(mapEl.dataset.tiles, { maxZoom: 18 }).addTo(map);
+  }
+  fetch(mapEl.dataset.basemap).then(function (r) { return r.json(); }).then(function (data) {
+    L.geoJSON(data, { interactive: false, pmIgnore: true,
+      style: { color: "#8a94a0", weight: 1, fillColor: "#e6e9ed", fillOpacity: 1 } })
+      .addTo(map).bringToBack();
+  }).catch(function () { /* the editor works without a basemap */ });
+
+  var shown = L.featureGroup().addTo(map);
+  map.pm.addControls({
+    position: "topleft", drawMarker: true, drawPolyline: true, drawPolygon: true,
+    drawCircle: false, drawCircleMarker: false, drawRectangle: false, drawText: false,
+    cutPolygon: false, rotateMode: false, editMode: false, dragMode: false,
+    removalMode: false
+  });
+
+  function setStatus(text, isError) {
+    statusEl.textContent = text;
+    statusEl.classList.toggle("error", !!isError);
+  }
+
+  function show(geometry) {
+    shown.clearLayers();
+    L.geoJSON(geometry, { pmIgnore: true }).eachLayer(function (l) { shown.addLayer(l); });
+    var bounds = shown.getBounds();
+    if (bounds.isValid()) { map.fitBounds(bounds, { maxZoom: 9, padding: [20, 20] }); }
+    mapEl.dataset.shown = String(shown.getLayers().length);
+  }
+
+  function showCountries(countries, keepList) {
+    derivedEl.textContent = countries.length
+      ? countries.map(function (c) { return c.name + " (" + c.iso_a3 + ")"; }).join(", ")
+      : "—";
+    if (!countriesTouched && !keepList) {
+      countriesField.value = countries.map(function (c) { return c.iso_a3; }).join("; ");
+    }
+  }
+
+  /* onLoad: the saved list (maybe corrected by hand) stays until the geometry changes. */
+  function preview(onLoad) {
+    var keepList = onLoad === true && countriesField.value.trim() !== "";
+    var text = geometryField.value.trim();
+    if (!text) { setStatus(""); return; }
+    setStatus("…");
+    fetch(mapEl.dataset.preview, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify({ geometry: text })
+    }).then(function (r) { return r.json(); }).then(function (body) {
+      if (body.error) { setStatus(body.message || body.error, true); mapEl.dataset.valid = "false"; return; }
+      show(body.geometry);
+      showCountries(body.countries, keepList);
+      setStatus(body.geometry.type);
+      mapEl.dataset.valid = "true";
+    }).catch(function () { setStatus(labels.previewUnavailable, true); });
+  }
+
+  map.on("pm:create", function (e) {
+    var geometry = e.layer.toGeoJSON().geometry;
+    map.removeLayer(e.layer);
+    geometryField.value = JSON.stringify(geometry);
+    preview();
+  });
+  geometryField.addEventListener("change", function () { preview(); });
+  countriesField.addEventListener("input", function () { countriesTouched = true; });
+
+  /* A list of buttons from a JSON search endpoint, labels as text. */
+  function picker(inputId, listId, url, key, label, choose) {
+    var input = document.getElementById(inputId);
+    var list = document.getElementById(listId);
+    var timer = null;
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var q = input.value.trim();
+        if (q.length < 2) { list.replaceChildren(); return; }
+        fetch(url + "?q=" + encodeURIComponent(q), { credentials: "same-origin" })
+          .then(function (r) { return r.json(); }).then(function (body) {
+            list.replaceChildren.apply(list, body[key].map(function (item) {
+              var li = document.createElement("li");
+              var button = document.createElement("button");
+              button.type = "button";
+              button.textContent = label(item);
+              button.addEventListener("click", function () {
+                choose(item); list.replaceChildren(); input.value = "";
+              });
+              li.appendChild(button);
+              return li;
+            }));
+          });
+      }, 200);
+    });
+    input.addEventListener("keydown", function (e) {
+      if (e.key === "Enter") { e.preventDefault(); }
+    });
+  }
+
+  picker("place-q", "place-results", mapEl.dataset.gazetteer, "places",
+    function (p) { return p.name + " — " + p.country + " (" + p.kind + ")"; },
+    function (p) {
+      geometryField.value = JSON.stringify(p.geometry);
+      field("geo_precision").value = p.kind === "country" ? "country" : "city";
+      if (!field("location_name").value.trim()) { field("location_name").value = p.name; }
+      preview();
+    });
+
+  picker("technique-q", "technique-results", mapEl.dataset.techniques, "techniques",
+    function (t) { return t.id + " " + t.name; },
+    function (t) {
+      var ids = field("techniques").value.split(";").map(function (s) { return s.trim(); })
+        .filter(Boolean);
+      if (ids.indexOf(t.id) < 0) { ids.push(t.id); }
+      field("techniques").value = ids.join("; ");
+    });
+
+  mapEl.dataset.ready = "true";
+  preview(true);
+}());
