@@ -1,1 +1,0 @@
-"""Synthetic demo incidents for demos and benchmarks."""

@@ -1,1 +1,0 @@
-"""Pure geometry: parsing, validation, country assignment. No Flask imports."""

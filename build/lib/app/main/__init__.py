@@ -1,6 +1,0 @@
-"""Public pages: the threat map and the health check."""
-from flask import Blueprint
-
-bp = Blueprint("main", __name__)
-
-from app.main import routes  # noqa: E402,F401

@@ -1,1 +1,0 @@
-"""Maps: folium map building and the locally served (vendored) Leaflet assets."""

@@ -1,1 +1,0 @@
-"""Operations: structured request logs, backups and database moves (no routes)."""

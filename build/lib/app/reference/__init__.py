@@ -1,1 +1,0 @@
-"""Reference data shipped with the app (taxonomies): pure loaders, no Flask."""
