@@ -17,10 +17,10 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("embeds") as batch:
-        batch.add_column(sa.Column("purged_at", sa.DateTime(), nullable=True))
+    op.add_column("embeds", sa.Column("purged_at", sa.DateTime(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table("embeds") as batch:
-        batch.drop_column("purged_at")
+    # Plain ALTER (SQLite ≥ 3.35 and PostgreSQL): a batch copy of ``embeds`` would
+    # drop the table that ``embed_views`` references, which foreign keys refuse.
+    op.execute("ALTER TABLE embeds DROP COLUMN purged_at")
