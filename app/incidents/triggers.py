@@ -42,7 +42,7 @@ SQLITE_BUMP = ("INSERT INTO change_counters (name, value) VALUES ('incidents', "
 
 # --- migration 0006: the map change log -----------------------------------------
 
-WINDOW = 100_000      # counter steps kept in the log (also app/incidents/mapindex.py)
+WINDOW = 100_000      # counter steps kept in the log (also app/incidents/mapindex/loading.py)
 MAX_LOGGED = 10_000   # PostgreSQL: a bigger statement forces a rebuild instead
 # table -> the column naming the incident (a number: a sentinel id, migration 0006)
 LOGGED = {"incidents": "id", "incident_vectors": "incident_id",
