@@ -1,4 +1,4 @@
-"""CSV in the PRODUCT.md columns: rows read for import, rows written on export.
+"""CSV in the docs/product.md columns: rows read for import, rows written on export.
 
 Columns: ``title, summary, start_date, end_date, actor, vectors, countries,
 wkt, geo_precision, confidence, source_url``; ``lat`` and ``lon`` may replace
@@ -52,7 +52,7 @@ def restore(cell):
 
 
 def csv_row(record, wkt):
-    """The PRODUCT.md columns of one incident record, neutralised."""
+    """The docs/product.md columns of one incident record, neutralised."""
     return [neutralise(v) for v in (
         record.title, record.summary, record.start_date.isoformat(),
         record.end_date.isoformat(), record.actor.name if record.actor else "",

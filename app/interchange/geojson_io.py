@@ -3,7 +3,7 @@
 Out: THE feature shape of ``app.incidents.serialize``, longitude first,
 polygon rings oriented by the right-hand rule (exterior counterclockwise), no
 ``crs`` member. In: a FeatureCollection (or one Feature) whose properties use
-the CSV names of PRODUCT.md; the report counts features from 1.
+the CSV names of docs/product.md; the report counts features from 1.
 """
 import numpy as np
 import shapely
