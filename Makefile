@@ -1,5 +1,5 @@
-# Hybrid Threat Atlas — `make run` serves the app, `make test` runs the whole suite.
-# Both bootstrap a virtualenv from nothing.
+# Hybrid Threat Atlas — `make run` serves the app, `make test` runs the whole suite,
+# `make test-quick` a change's first check. All bootstrap a virtualenv from nothing.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -7,7 +7,7 @@ PORT   ?= 5000
 WORKERS ?= 2
 export FLASK_APP := wsgi
 
-.PHONY: run test venv setup bench clean translations
+.PHONY: run test test-quick venv setup bench clean translations
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -45,8 +45,19 @@ run: setup
 	SECRET_KEY=$$(cat instance/secret_key) PORT=$(PORT) WORKERS=$(WORKERS) \
 		$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
+# Tests run on every core (pytest-xdist, TEST_WORKERS=1 for one process): each test file
+# stays whole on one worker and every browser test runs on the same worker, one after
+# another (tests/conftest.py groups them). Each worker has its own databases.
+TEST_WORKERS ?= auto
+XDIST = -n $(TEST_WORKERS) --dist loadgroup
+
 test: venv $(MO)
-	ATLAS_ENV=testing $(BIN)/python -m pytest $(PYTEST_ARGS)
+	ATLAS_ENV=testing $(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
+
+# A change's first check: SQLite only, no browser, no server processes or big files.
+test-quick: venv $(MO)
+	ATLAS_ENV=testing $(BIN)/python -m pytest $(XDIST) -m "not slow" -k "not postgis" \
+		--ignore=tests/e2e $(PYTEST_ARGS)
 
 bench: venv
 	$(BIN)/python bench/bench_countries.py
