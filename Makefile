@@ -1,8 +1,8 @@
-# Hybrid Threat Atlas — `make run` serves the app, `make test` runs the whole suite.
-# Both bootstrap a virtualenv from nothing: `run` installs the runtime lock
-# (requirements.txt) only, `test` adds the development lock (requirements-dev.txt).
-# `make lock` regenerates both from pyproject.toml. Settings come from the
-# environment or .env (PORT=8000 make run); see the README's table.
+# Hybrid Threat Atlas — `make run` serves the app, `make test` runs the whole suite,
+# `make test-quick` a change's first check. All bootstrap a virtualenv from nothing:
+# `run` installs the runtime lock (requirements.txt) only, the tests add the
+# development lock (requirements-dev.txt). `make lock` regenerates both from
+# pyproject.toml. Settings come from the environment or .env (PORT=8000 make run).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -12,7 +12,7 @@ export CUSTOM_COMPILE_COMMAND := make lock
 LOCK_OPTS := --quiet --generate-hashes --allow-unsafe --strip-extras \
 	--no-emit-index-url --no-emit-find-links --extra postgres --extra redis
 
-.PHONY: run test venv dev setup bench clean translations lock
+.PHONY: run test test-quick venv dev setup bench clean translations lock
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -66,8 +66,19 @@ setup: venv $(MO) instance/secret_key
 run: setup
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
+# Tests run on every core (pytest-xdist, TEST_WORKERS=1 for one process): each test file
+# stays whole on one worker and every browser test runs on the same worker, one after
+# another (tests/conftest.py groups them). Each worker has its own databases.
+TEST_WORKERS ?= auto
+XDIST = -n $(TEST_WORKERS) --dist loadgroup
+
 test: dev $(MO)
-	ATLAS_ENV=testing $(BIN)/python -m pytest $(PYTEST_ARGS)
+	ATLAS_ENV=testing $(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
+
+# A change's first check: SQLite only, no browser, no server processes or big files.
+test-quick: dev $(MO)
+	ATLAS_ENV=testing $(BIN)/python -m pytest $(XDIST) -m "not slow" -k "not postgis" \
+		--ignore=tests/e2e $(PYTEST_ARGS)
 
 bench: dev
 	$(BIN)/python bench/bench_countries.py

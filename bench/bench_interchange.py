@@ -6,7 +6,7 @@ Run from the repository root::
 
 Each measurement runs in its own child process on a fresh, migrated SQLite file
 (reference data loaded), so its peak resident memory (``ru_maxrss``) is its
-own. A deterministic CSV in the PRODUCT.md columns (80 % points, 10 % lines,
+own. A deterministic CSV in the docs/product.md columns (80 % points, 10 % lines,
 10 % polygons around European cities, empty ``countries`` so that country
 assignment runs on every row) is imported with ``incidents import`` logic
 (``import_stream``: validation, duplicates, countries, bulk insert, one

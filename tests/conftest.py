@@ -24,6 +24,25 @@ PG_ADMIN_URL = os.environ.get("ATLAS_TEST_POSTGRES",
 REFERENCE_TABLES = {"countries", "vectors", "techniques", "alembic_version"}
 
 
+# Test files that start servers or processes, or move big files: ``slow``, which
+# ``make test-quick`` leaves out (with the browser tests and the PostGIS runs).
+SLOW_FILES = ("tests/ops/test_kill_recovery.py", "tests/ops/test_concurrent_writers.py",
+              "tests/ops/test_map_warm.py", "tests/interchange/test_no_fork.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Marks ``SLOW_FILES`` slow, and groups tests for pytest-xdist's ``--dist
+    loadgroup`` (``make test``): a test file runs whole on one worker (its module
+    fixtures built once), and every browser test on the same worker, one at a time
+    (one Chromium at once on a 2-core machine)."""
+    for item in items:
+        path = item.nodeid.split("::")[0]
+        if path in SLOW_FILES:
+            item.add_marker(pytest.mark.slow)
+        item.add_marker(pytest.mark.xdist_group("e2e" if path.startswith("tests/e2e/")
+                                                else path))
+
+
 def unavailable(reason):
     """Skip locally, fail in CI: a missing real part must not pass CI silently."""
     if IN_CI:

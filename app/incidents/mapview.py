@@ -47,14 +47,6 @@ def _summary(index, filters):
     }
 
 
-def _period(index):
-    if not len(index):
-        return None
-    first = mapindex.EPOCH + int(index.start.min())
-    last = mapindex.EPOCH + int(index.end.max())
-    return {"min": str(first), "max": str(last)}
-
-
 def _aggregate(index, rows, zoom):
     """Cells at ``zoom``, coarsened until at most ``MAX_ITEMS`` are occupied."""
     cell_px = CELL_PX
@@ -114,8 +106,7 @@ def _read_features(index, rows, zoom):
         Incident.id.in_(index.ids[rows[extended]].tolist()))).all()) if extended.any() else {}
     vectors = index.vectors.labels_of(rows)
     countries = index.countries.labels_of(rows)
-    start = (mapindex.EPOCH + index.start[rows]).astype(str).tolist()
-    end = (mapindex.EPOCH + index.end[rows]).astype(str).tolist()
+    start, end = mapindex.dates(index, rows)
     out, shaped = [], []
     for k, (incident_id, row) in enumerate(zip(ids, rows.tolist())):
         d = details.get(incident_id)
@@ -223,5 +214,5 @@ def map_view(filters, zoom, *, index=None):
             "countries": facets["countries"],
         },
         "barometer": summary["barometer"],
-        "period": _period(index),
+        "period": mapindex.period(index),
     }

@@ -1,6 +1,6 @@
 """The incident and its reference data: actors, vectors, DISARM techniques, countries.
 
-Field names follow ACLED / STIX 2.1 / DISARM (see PRODUCT.md). Geometry is
+Field names follow ACLED / STIX 2.1 / DISARM (see docs/product.md). Geometry is
 EPSG:4326; ``min_x``…``max_y`` are its bounding box in degrees and ``rep_x``,
 ``rep_y`` a representative point inside it, both kept in step by the service.
 """

@@ -2,7 +2,7 @@
 
 One parser for every entry point, so that the same rules and the same
 messages hold for the editor, the API and imports. Field names are the CSV
-names of PRODUCT.md. Errors are collected, not raised one by one, so a person
+names of docs/product.md. Errors are collected, not raised one by one, so a person
 sees everything wrong at once.
 """
 import functools

@@ -5,7 +5,7 @@ from app.geo.geometry import to_geojson
 
 
 def incident_properties(incident):
-    """Properties with the CSV names of PRODUCT.md, plus workflow and display fields."""
+    """Properties with the CSV names of docs/product.md, plus workflow and display fields."""
     actor = incident.actor
     return {
         "id": incident.id,

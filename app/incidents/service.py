@@ -162,7 +162,7 @@ class References:
     (``reference_tables``) and enter the session with ``merge(load=False)``,
     which issues no SQL. Actors grow with every write that names a new one,
     so they are looked up by name on demand (an index probe) and created if
-    new (PRODUCT.md); an unknown vector, country or technique is a validation
+    new (docs/product.md); an unknown vector, country or technique is a validation
     error naming it.
     """
 
@@ -381,7 +381,7 @@ def update_incident(*, incident, data, expected_version, editor):
                         action="update")
 
 
-# Workflow: which status may follow which (PRODUCT.md: draft → submitted →
+# Workflow: which status may follow which (docs/product.md: draft → submitted →
 # published | rejected → archived). Editors may also publish or reject a draft
 # directly, send a rejected incident back to draft, and revive an archived one.
 TRANSITIONS = {

@@ -23,26 +23,37 @@ SQL only: no Flask, no session.
 
 MAP_WATCHED_0002 = ("incidents", "incident_vectors", "incident_countries")
 
-PG_BUMP_FUNCTION_0002 = """
-CREATE OR REPLACE FUNCTION bump_incidents_generation() RETURNS trigger AS $$
+
+def _pg_bump_function(function, counter):
+    """A PostgreSQL trigger function bumping ``change_counters[counter]`` (migrations
+    0002 and 0009 install one each, differing only in these names)."""
+    return f"""
+CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$
 BEGIN
   INSERT INTO change_counters (name, value)
-  VALUES ('incidents', (random() * 1e15)::bigint)
+  VALUES ('{counter}', (random() * 1e15)::bigint)
   ON CONFLICT (name) DO UPDATE SET value = change_counters.value + 1;
   RETURN NULL;
 END $$ LANGUAGE plpgsql
 """
 
-# The counter row is (re)created with a random value, so a deleted counter never
-# comes back to a value a process has already seen.
-SQLITE_BUMP = ("INSERT INTO change_counters (name, value) VALUES ('incidents', "
-               "abs(random() % 1000000000000000)) ON CONFLICT (name) DO UPDATE "
-               "SET value = value + 1;")
+
+def _sqlite_bump(counter):
+    """SQLite's statement bumping ``change_counters[counter]``. The row is (re)created
+    with a random value, so a deleted counter never comes back to a value a process
+    has already seen."""
+    return ("INSERT INTO change_counters (name, value) VALUES ('" + counter + "', "
+            "abs(random() % 1000000000000000)) ON CONFLICT (name) DO UPDATE "
+            "SET value = value + 1;")
+
+
+PG_BUMP_FUNCTION_0002 = _pg_bump_function("bump_incidents_generation", "incidents")
+SQLITE_BUMP = _sqlite_bump("incidents")
 
 
 # --- migration 0006: the map change log -----------------------------------------
 
-WINDOW = 100_000      # counter steps kept in the log (also app/incidents/mapindex.py)
+WINDOW = 100_000      # counter steps kept in the log (also app/incidents/mapindex/loading.py)
 MAX_LOGGED = 10_000   # PostgreSQL: a bigger statement forces a rebuild instead
 # table -> the column naming the incident (a number: a sentinel id, migration 0006)
 LOGGED = {"incidents": "id", "incident_vectors": "incident_id",
@@ -128,18 +139,8 @@ def sqlite_map_events(col):
 
 REFERENCES_WATCHED = ("vectors", "countries", "techniques")
 
-PG_REFERENCES_FUNCTION_0009 = """
-CREATE OR REPLACE FUNCTION bump_references_generation() RETURNS trigger AS $$
-BEGIN
-  INSERT INTO change_counters (name, value)
-  VALUES ('references', (random() * 1e15)::bigint)
-  ON CONFLICT (name) DO UPDATE SET value = change_counters.value + 1;
-  RETURN NULL;
-END $$ LANGUAGE plpgsql
-"""
-SQLITE_REFERENCES_BUMP = ("INSERT INTO change_counters (name, value) VALUES ('references', "
-                          "abs(random() % 1000000000000000)) ON CONFLICT (name) DO UPDATE "
-                          "SET value = value + 1;")
+PG_REFERENCES_FUNCTION_0009 = _pg_bump_function("bump_references_generation", "references")
+SQLITE_REFERENCES_BUMP = _sqlite_bump("references")
 
 
 # --- migration 0011: only writes touching published incidents bump and log -------

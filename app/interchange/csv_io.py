@@ -1,4 +1,4 @@
-"""CSV in the PRODUCT.md columns: rows read for import, rows written on export.
+"""CSV in the docs/product.md columns: rows read for import, rows written on export.
 
 Columns: ``title, summary, start_date, end_date, actor, vectors, countries,
 wkt, geo_precision, confidence, source_url``; ``lat`` and ``lon`` may replace
@@ -29,7 +29,7 @@ MAX_FIELD = 1_000_000
 MEDIA_TYPE = "text/csv; charset=utf-8"
 UNIT = "line"
 def csv_row(record, wkt):
-    """The PRODUCT.md columns of one incident record (``csv_writer`` neutralises them)."""
+    """The docs/product.md columns of one incident record (``csv_writer`` neutralises them)."""
     return [v for v in (
         record.title, record.summary, record.start_date.isoformat(),
         record.end_date.isoformat(), record.actor.name if record.actor else "",

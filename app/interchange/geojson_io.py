@@ -3,7 +3,7 @@
 Out: THE feature shape of ``app.incidents.serialize``, longitude first,
 geometries as ``app.geo.geometry.for_output`` gives them (right-hand rings,
 split at the antimeridian), no ``crs`` member. In: a FeatureCollection (or one Feature) whose properties use
-the CSV names of PRODUCT.md; the report counts features from 1.
+the CSV names of docs/product.md; the report counts features from 1.
 """
 from app.geo.geometry import geojson_texts
 from app.incidents.serialize import incident_properties_json

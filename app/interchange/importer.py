@@ -1,7 +1,7 @@
 """All-or-nothing import of incident files, with a row-by-row refusal report.
 
 Each format registers a reader yielding ``(position, properties)`` with the
-CSV names of PRODUCT.md (``READERS``) and the word its report uses for a
+CSV names of docs/product.md (``READERS``) and the word its report uses for a
 position (line, feature, object). Every row runs through the same validation
 as the editor and the API (``schema.parse_incidents``, ``parse_incident``'s
 rules for a chunk of rows at once). Valid rows are

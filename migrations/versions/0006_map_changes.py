@@ -10,7 +10,7 @@ write. These triggers replace them: each write still bumps the counter, in the
 writing transaction, and also records in ``map_changes`` the ids of the
 incidents it touched, under the counter value it reached (``seq``). A process
 that applied the log up to ``seq = s`` re-reads only the incidents logged after
-``s`` (``app/incidents/mapindex.py``).
+``s`` (``app/incidents/mapindex/``).
 
 Why ``seq`` is the counter and not a sequence of its own: the counter row is
 locked by the first bump of a transaction until it commits, so writers take

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.incidents import search
 from app.incidents.filters import parse_filters
-from app.incidents.mapindex import read_generation
+from app.incidents.mapindex.loading import read_generation
 from app.interchange.importer import import_stream
 
 HEADER = "title,start_date,actor,vectors,wkt\n"

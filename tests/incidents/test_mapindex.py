@@ -4,6 +4,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.incidents import mapindex, service
+from app.incidents.mapindex import loading
 from app.incidents.models import Actor
 from app.incidents.schema import parse_incident
 
@@ -24,7 +25,7 @@ def _pairs(index, column):
 def assert_same_as_a_fresh_build(index):
     """Every column of a patched index equals what a full build reads now."""
     db.session.commit()
-    fresh = mapindex.build_index(index.generation)
+    fresh = loading.build_index(index.generation)
     for name in ("ids", "lon", "lat", "x", "y", "bounds", "start", "end", "actor",
                  "confidence", "precision"):
         assert np.array_equal(getattr(index, name), getattr(fresh, name)), name
@@ -80,7 +81,7 @@ def test_a_draft_write_leaves_the_caches_and_etag_alone(app, client, make_incide
     first = _map(client)
     holder = mapindex.holder()
     generation, cached = holder.index.generation, list(holder.cache)
-    counter = mapindex.read_generation()
+    counter = loading.read_generation()
     contributor = make_user("contributor")
     draft = make_incident(title="Draft", status="draft", author=contributor)
     service.update_incident(incident=draft, data=parse_incident(
@@ -89,7 +90,7 @@ def test_a_draft_write_leaves_the_caches_and_etag_alone(app, client, make_incide
     second = _map(client)
     # Migration 0011: nothing published was touched, so the triggers neither
     # bumped the counter (no lock queueing writers) nor logged the draft.
-    assert mapindex.read_generation() == counter
+    assert loading.read_generation() == counter
     assert db.session.scalar(sa.select(sa.func.count()).select_from(sa.table("map_changes"))
                              .where(sa.column("incident_id") == draft.id)) == 0
     assert holder.index.generation == generation
@@ -112,7 +113,7 @@ def test_an_actor_renamed_changes_the_answer(app, client, make_incident):
 
 def _set_counter(name, value):
     """Set a ``change_counters`` row (the PostGIS fixture truncates them between tests)."""
-    counters = mapindex.change_counters
+    counters = loading.change_counters
     db.session.execute(sa.delete(counters).where(counters.c.name == name))
     db.session.execute(sa.insert(counters).values(name=name, value=value))
     db.session.commit()
@@ -123,16 +124,16 @@ def test_falling_behind_the_pruned_log_rebuilds(app, client, make_incident, make
     make_incident(title="Seen")
     assert _map(client).get_json()["total"] == 1
     holder = mapindex.holder()
-    before = mapindex.read_generation()
+    before = loading.read_generation()
     make_incident(title="Probe", wkt="POINT (5 50)")
-    steps = mapindex.read_generation() - before  # counter steps of one new incident
+    steps = loading.read_generation() - before  # counter steps of one new incident
     window = 3 * steps
     _set_counter("map_changes_window", window)
     assert _map(client).get_json()["total"] == 2
     assert holder.builds == 1
     # Many writes while this process answers nothing: the log keeps `window` steps.
     count = 2
-    while mapindex.read_generation() - holder.applied <= window:
+    while loading.read_generation() - holder.applied <= window:
         make_incident(title=f"Later {count}", wkt=f"POINT ({10 + count} 50)")
         count += 1
         db.session.commit()
@@ -140,8 +141,8 @@ def test_falling_behind_the_pruned_log_rebuilds(app, client, make_incident, make
     service.set_status(incident=later, status="archived",
                        expected_version=later.version, editor=editor)
     db.session.commit()
-    oldest = db.session.scalar(sa.select(sa.func.min(mapindex.map_changes.c.seq)))
-    assert oldest > mapindex.read_generation() - window  # pruned as it went
+    oldest = db.session.scalar(sa.select(sa.func.min(loading.map_changes.c.seq)))
+    assert oldest > loading.read_generation() - window  # pruned as it went
     assert _map(client).get_json()["total"] == count
     assert holder.builds == 2
     # Within the window again: one more change is patched in.

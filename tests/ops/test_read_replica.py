@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from app import create_app
 from app.auth.service import create_token
 from app.extensions import db, limiter
-from app.incidents.mapindex import change_counters
+from app.incidents.mapindex.loading import change_counters
 from app.incidents.models import Incident
 from tests.conftest import REFERENCE_TABLES, config_for, migrate_and_load
 

@@ -1,0 +1,160 @@
+"""Questions asked of a map index: filter masks, facet counts, bounding boxes.
+
+Filter semantics are those of ``search.filter_conditions``: actor in the
+list, any vector in the list, any country in the list, the interval
+overlapping the period, confidence at least the minimum; ``q`` is answered by
+the database. The bbox test uses each incident's bounding box.
+"""
+from dataclasses import dataclass, replace
+
+import numpy as np
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.incidents.filters import NONE, IncidentFilters
+from app.incidents.mapindex.columns import EPOCH, day_number
+from app.incidents.models import Actor, Incident
+from app.incidents.search import bbox_parts, filter_conditions
+
+@dataclass(frozen=True)
+class Masks:
+    """Boolean masks over the index, one per filter group (``None``: no condition)."""
+
+    base: np.ndarray
+    actor: np.ndarray | None
+    vector: np.ndarray | None
+    country: np.ndarray | None
+
+    def all(self, *, without=None):
+        """Rows passing every group but ``without`` (for facet counts)."""
+        out = self.base.copy()
+        for name in ("actor", "vector", "country"):
+            mask = getattr(self, name)
+            if name != without and mask is not None:
+                out &= mask
+        return out
+
+
+def _actor_ids(actors):
+    ids = {a for a in actors if isinstance(a, int)}
+    names = [a.lower() for a in actors if isinstance(a, str) and a != NONE]
+    if names:
+        ids |= set(db.session.scalars(
+            sa.select(Actor.id).where(sa.func.lower(Actor.name).in_(names))))
+    return sorted(ids)
+
+
+def _text_ids(q):
+    """Ids of published incidents matching the free-text ``q`` (asked of the database)."""
+    conds = filter_conditions(IncidentFilters(q=q), None)
+    return np.array(sorted(db.session.scalars(sa.select(Incident.id).where(*conds))),
+                    dtype=np.int64)
+
+
+def masks(index, filters):
+    """The filter masks of ``filters`` (bbox excluded) over ``index``."""
+    n = len(index)
+    base = np.ones(n, dtype=bool)
+    if filters.date_from:
+        base &= index.end >= day_number(filters.date_from)
+    if filters.date_to:
+        base &= index.start <= day_number(filters.date_to)
+    if filters.min_confidence is not None:
+        base &= index.confidence >= filters.min_confidence
+    if filters.q:
+        base &= np.isin(index.ids, _text_ids(filters.q), assume_unique=True)
+    actor = vector = country = None
+    if filters.actors:
+        actor = np.isin(index.actor, _actor_ids(filters.actors)
+                        + [-1] * (NONE in filters.actors))
+    if filters.vectors:
+        vector = index.vectors.any_of(filters.vectors, n)
+        if NONE in filters.vectors:
+            vector |= index.no_vector
+    if filters.countries:
+        country = index.countries.any_of(filters.countries, n)
+        if NONE in filters.countries:
+            country |= index.no_country
+    return Masks(base, actor, vector, country)
+
+
+def bbox_mask(index, bbox):
+    """Rows whose bounding box meets ``bbox`` (W, S, E, N; W > E crosses 180°)."""
+    out = np.zeros(len(index), dtype=bool)
+    b = index.bounds
+    for west, south, east, north in bbox_parts(bbox):
+        out |= (b[2] >= west) & (b[0] <= east) & (b[3] >= south) & (b[1] <= north)
+    return out
+
+
+def group_masks(m):
+    """``{None: every group, "actor": all but actor, …, "base": base filters only}``.
+
+    Equal masks are the same array, so counting them twice can be skipped
+    (``facets``' memo): with no layer filter, five countings become one.
+    """
+    full = m.all()
+    out = {None: full}
+    for name in ("actor", "vector", "country"):
+        out[name] = full if getattr(m, name) is None else m.all(without=name)
+    unfiltered = all(getattr(m, name) is None for name in ("actor", "vector", "country"))
+    out["base"] = full if unfiltered else m.base
+    return out
+
+
+def count_rows(index, column, mask, memo):
+    """``{label: rows}`` of ``column`` (``"vectors"``/``"countries"``) under ``mask``,
+    with ``NONE`` for rows having none; memoised in ``memo`` by mask identity."""
+    key = (column, id(mask))
+    if key not in memo:
+        counts, none = getattr(index, column).counts(mask, with_none=True)
+        memo[key] = counts | ({NONE: none} if none else {})
+    return memo[key]
+
+
+def facets(index, m, *, groups=None, memo=None):
+    """Layer counts: each group counted under the *other* groups' filters.
+
+    So an unticked actor still shows how many incidents ticking it would add.
+    Every actor, vector and country with an incident under the base filters
+    (period, confidence, text) is listed, with 0 when the other groups leave
+    it nothing: a layer never vanishes from the control because another was
+    switched off. ``NONE`` ("none") counts the incidents with no actor, no
+    vector or no country, so the layers reach every incident.
+    """
+    groups = groups or group_masks(m)
+    memo = {} if memo is None else memo
+
+    def with_zeros(column, without):
+        counts = count_rows(index, column, groups[without], memo)
+        return {key: counts.get(key, 0) for key in count_rows(index, column,
+                                                              groups["base"], memo)}
+
+    # Actor id + 2 times the mask: bucket 0 is outside the mask, 1 no actor.
+    shifted = index.actor + 2
+    present = np.bincount(shifted * groups["base"])
+    counted = np.bincount(shifted * groups["actor"], minlength=len(present))
+    return {
+        "actors": {(int(a) - 2 if a > 1 else NONE): int(counted[a])
+                   for a in np.flatnonzero(present[1:]) + 1},
+        "vectors": with_zeros("vectors", "vector"),
+        "countries": with_zeros("countries", "country"),
+    }
+
+
+def without_view(filters):
+    """``filters`` with no bbox: the cache key of what does not change when panning."""
+    return replace(filters, bbox=None, statuses=())
+
+
+def period(index):
+    """``{"min", "max"}`` ISO dates the index's incidents span, or None when empty."""
+    if not len(index):
+        return None
+    return {"min": str(EPOCH + int(index.start.min())), "max": str(EPOCH + int(index.end.max()))}
+
+
+def dates(index, rows):
+    """``(start, end)``: ISO date texts of ``rows``' intervals."""
+    return ((EPOCH + index.start[rows]).astype(str).tolist(),
+            (EPOCH + index.end[rows]).astype(str).tolist())
