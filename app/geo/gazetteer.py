@@ -9,6 +9,9 @@ derived by ``geodata/derive_map.py``), found by their English or French name.
 import csv
 import json
 import unicodedata
+
+import shapely
+import shapely.geometry
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -92,3 +95,41 @@ def search_places(query, limit=10):
                 seen.add((place.kind, place.name, place.country))
                 found.append(place)
     return found[:limit]
+
+
+#: Parts of a country farther than this (degrees) from its largest part are left out
+#: of its view: France's view is metropolitan France, not French Guiana and Réunion.
+VIEW_REACH_DEG = 5.0
+
+
+def _view_bounds(geometry):
+    """``[west, south, east, north]`` of the largest polygon and the parts near it."""
+    shape = shapely.geometry.shape(geometry)
+    parts = list(getattr(shape, "geoms", [shape]))
+    main = max(parts, key=lambda p: p.area)
+    reach = main.envelope.buffer(VIEW_REACH_DEG, join_style="mitre")
+    near = [p for p in parts if p.intersects(reach)]
+    return [round(v, 2) for v in shapely.union_all(near).bounds]
+
+
+@lru_cache(maxsize=1)
+def country_view_bounds():
+    """``{iso_a3: [west, south, east, north]}`` (degrees, EPSG:4326): what to fit
+    when a reader picks a country — its main territory, from the 1:110m outline."""
+    with open(geodata_dir() / "countries-110m.geojson", encoding="utf-8") as fh:
+        features = json.load(fh)["features"]
+    return {f["properties"]["iso_a3"]: _view_bounds(f["geometry"]) for f in features
+            if f["geometry"]}
+
+
+@lru_cache(maxsize=2)
+def map_places(lang):
+    """Capitals and large cities for the offline basemap's labels, in ``lang``.
+
+    Returns ``[[name, lon, lat, population, capital], …]`` most populous first:
+    compact rows, so the browser can choose by zoom without another request.
+    """
+    with open(geodata_dir() / "cities.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return [[(row["name_fr"] if lang == "fr" else "") or row["name"], float(row["lon"]),
+             float(row["lat"]), int(row["population"]), int(row["capital"])] for row in rows]
