@@ -151,15 +151,18 @@ def _plural_labels():
     The browser picks the form with ``Intl.PluralRules``; gettext gives the
     singular for 1 and the plural for 2 (French puts 0 and 1 in the singular, as
     ``Intl.PluralRules('fr')`` does)."""
-    phrases = {
-        "inViewCount": ("{n} incident in view", "{n} incidents in view"),
-        "clusterCount": ("{n} cluster", "{n} clusters"),
-        "singleCount": ("{n} shown one by one", "{n} shown one by one"),
-        "clusterOf": ("Cluster of {n} incident", "Cluster of {n} incidents"),
-        "incidentCount": ("{n} incident", "{n} incidents"),
+    def forms(phrase):
+        return {"one": phrase(1), "other": phrase(2)}
+    return {
+        "inViewCount": forms(lambda n: ngettext(
+            "{n} incident in view", "{n} incidents in view", n)),
+        "clusterCount": forms(lambda n: ngettext("{n} cluster", "{n} clusters", n)),
+        "singleCount": forms(lambda n: ngettext(
+            "{n} shown one by one", "{n} shown one by one", n)),
+        "clusterOf": forms(lambda n: ngettext(
+            "Cluster of {n} incident", "Cluster of {n} incidents", n)),
+        "incidentCount": forms(lambda n: ngettext("{n} incident", "{n} incidents", n)),
     }
-    return {key: {"one": ngettext(one, other, 1), "other": ngettext(one, other, 2)}
-            for key, (one, other) in phrases.items()}
 
 
 def interface_labels():

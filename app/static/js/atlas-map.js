@@ -204,8 +204,8 @@
     var self = this, zoom = this.map.getZoom();
     this.places.then(function (places) {
       if (self.map.getZoom() !== zoom) { return; }
-      var bounds = self.map.getBounds().pad(0.1), taken = [], labels = [];
-      for (var i = 0; i < places.length && labels.length < MAX_PLACES; i++) {
+      var bounds = self.map.getBounds().pad(0.1), taken = [], names = [];
+      for (var i = 0; i < places.length && names.length < MAX_PLACES; i++) {
         var p = places[i];
         if (!(p[4] && zoom >= CAPITAL_ZOOM) && zoom < self.placeZoom(p[3])) { continue; }
         var at = L.latLng(p[2], p[1]);
@@ -216,13 +216,13 @@
           return box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3];
         })) { continue; }
         taken.push(box);
-        labels.push(L.marker(at, { pane: 'atlas-places', interactive: false, keyboard: false,
-          icon: L.divIcon({ className: 'atlas-place' + (p[4] ? ' capital' : ''),
+        names.push(L.marker(at, { pane: 'atlas-places', interactive: false, keyboard: false,
+          icon: L.divIcon({ className: p[4] ? 'atlas-place capital' : 'atlas-place',
             html: el('span', { text: p[0] }), iconSize: null, iconAnchor: [3, 8] }) }));
       }
       self.placeLayer.clearLayers();
-      labels.forEach(function (m) { self.placeLayer.addLayer(m); });
-      self.container.setAttribute('data-places', String(labels.length));
+      names.forEach(function (m) { self.placeLayer.addLayer(m); });
+      self.container.setAttribute('data-places', String(names.length));
     });
   };
 
@@ -367,7 +367,7 @@
     var total = slugs.reduce(function (sum, k) { return sum + shares[k]; }, 0), at = 0;
     var stops = slugs.map(function (k) {
       var from = at; at += 360 * shares[k] / total;
-      return self.vector(k).color + ' ' + from.toFixed(1) + 'deg ' + at.toFixed(1) + 'deg';
+      return [self.vector(k).color, from.toFixed(1) + 'deg', at.toFixed(1) + 'deg'].join(' ');
     });
     var text = this.count('clusterOf', c.count) + (slugs.length ? ': ' + slugs.map(function (k) {
       return self.vector(k).label + ' ' + self.numbers.format(shares[k]);
@@ -886,6 +886,7 @@
     var filters = document.getElementById('atlas-filters-toggle');
     if (filters) {
       form.classList.add('folds');
+      this.map.invalidateSize();  // folding the fields on a phone made the map taller
       filters.addEventListener('click', function () {
         var open = !form.classList.contains('open');
         form.classList.toggle('open', open);
