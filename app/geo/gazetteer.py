@@ -5,15 +5,17 @@ by prefix, then by substring; cities rank by population. Geometries are GeoJSON
 in EPSG:4326: a country's Natural Earth 1:110m outline, a city's point.
 Cities are the capitals and large cities of ``geodata/cities.csv`` (GeoNames,
 derived by ``geodata/derive_map.py``), found by their English or French name.
+The map reads the same data here: a country's view (``country_view_bounds``)
+and the offline basemap's place names (``map_places``).
 """
 import csv
 import json
 import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
 
 import shapely
 import shapely.geometry
-from dataclasses import dataclass
-from functools import lru_cache
 
 from app.geo.countries import geodata_dir
 
@@ -122,14 +124,22 @@ def country_view_bounds():
             if f["geometry"]}
 
 
+#: Cities smaller than this are not named on the basemap (unless a capital): the
+#: list the browser loads stays small (about 2,100 names, ~70 kB).
+LABEL_MIN_POPULATION = 300_000
+
+
 @lru_cache(maxsize=2)
 def map_places(lang):
     """Capitals and large cities for the offline basemap's labels, in ``lang``.
 
-    Returns ``[[name, lon, lat, population, capital], …]`` most populous first:
-    compact rows, so the browser can choose by zoom without another request.
+    Returns ``[[name, lon, lat, population, capital], …]`` most populous first,
+    positions to 0.01° (a pixel at zoom 7): compact rows, so the browser can
+    choose by zoom without another request.
     """
     with open(geodata_dir() / "cities.csv", encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    return [[(row["name_fr"] if lang == "fr" else "") or row["name"], float(row["lon"]),
-             float(row["lat"]), int(row["population"]), int(row["capital"])] for row in rows]
+        rows = [row for row in csv.DictReader(fh)
+                if row["capital"] == "1" or int(row["population"]) >= LABEL_MIN_POPULATION]
+    return [[(row["name_fr"] if lang == "fr" else "") or row["name"],
+             round(float(row["lon"]), 2), round(float(row["lat"]), 2),
+             int(row["population"]), int(row["capital"])] for row in rows]

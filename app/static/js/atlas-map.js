@@ -42,7 +42,7 @@
   var FINE_BASEMAP_ZOOM = 5;
   // Place names on the offline basemap: from which zoom a city of this population
   // (or a capital) is named. Ordered most to least populous.
-  var PLACE_ZOOMS = [[5000000, 4], [1000000, 5], [300000, 6], [100000, 7]];
+  var PLACE_ZOOMS = [[5000000, 4], [1000000, 5], [300000, 6]];
   var CAPITAL_ZOOM = 4, MAX_PLACES = 120;
 
   var el = window.AtlasCommon.el;
@@ -190,8 +190,11 @@
     this.map.on('zoomend', update);
     update();
     if (this.cfg.placesUrl) {
+      // Names come after the data: they must not delay the first drawing on a phone.
       this.placeLayer = L.layerGroup().addTo(this.map);
-      this.places = fetch(this.cfg.placesUrl).then(function (r) { return r.json(); })
+      this.places = new Promise(function (resolve) { self.afterFirstRender = resolve; })
+        .then(function () { return fetch(self.cfg.placesUrl); })
+        .then(function (r) { return r.json(); })
         .then(function (body) { return body.places; });
       this.map.on('moveend', function () { self.drawPlaces(); });
       this.drawPlaces();
@@ -357,6 +360,7 @@
     c.setAttribute('data-renders', String(this.renders));
     c.setAttribute('data-loading', 'false');
     c.setAttribute('data-atlas-ready', 'true');
+    if (this.afterFirstRender) { this.afterFirstRender(); }
   };
 
   /* A cluster: its count in a disc ringed by the share of each vector among what
@@ -717,15 +721,22 @@
    * brought into view. Text matching no choice changes nothing and says so. */
   Atlas.prototype.pick = function (input) {
     var group = input.getAttribute('data-pick'), value = fold(input.value);
+    input.setCustomValidity('');
+    input.removeAttribute('aria-invalid');
     if (!value) { this.setGroup(group, []); return; }
     var match = this.pickerChoices(group).filter(function (c) {
       return fold(c.label) === value || fold(c.key) === value;
     })[0];
+    var problem = match ? '' : this.labels.noMatch.replace('{value}', input.value.trim());
+    input.setCustomValidity(problem);
+    input.setAttribute('aria-invalid', String(!match));
     if (!match) {
-      this.setStatus(this.labels.noMatch.replace('{value}', input.value.trim()));
+      input.reportValidity();
+      this.setStatus(problem);
       return;
     }
     input.value = match.label;
+    if (this.state[group].join('\n') === match.key) { return; }  // already so (Enter, then blur)
     if (group === 'country') { this.fitCountry(match.key); }
     this.setGroup(group, [match.key]);
   };
@@ -778,6 +789,7 @@
     this.basemap.then(function (geo) {
       if (token !== self.renders || !self.state.barometer) { return; }
       self.barometerLayer = L.geoJSON(geo, {
+        pane: 'atlas-barometer',
         filter: function (f) { return baro.counts[f.properties.iso_a3] > 0; },
         style: function (f) {
           return { color: '#7a1f1f', weight: 0.5, fillOpacity: 0.7,
@@ -790,7 +802,6 @@
             self.count('incidentCount', baro.counts[iso])) }), { sticky: true });
         }
       }).addTo(self.map);
-      self.barometerLayer.bringToBack();
       self.container.setAttribute('data-barometer', String(self.barometerLayer.getLayers().length));
     });
     var rows = baro.breaks.map(function (upper, i) {
