@@ -1,21 +1,11 @@
 """The map in real Chromium: XSS titles stay text, layers group, nothing leaves 127.0.0.1."""
-from app.incidents import service
-from app.incidents.schema import parse_incident
+from tests.e2e.map_helpers import after_render as _after_render
+from tests.e2e.map_helpers import list_titles as _list_titles
+from tests.e2e.map_helpers import make_editor as _editor
+from tests.e2e.map_helpers import open_map as _open
+from tests.e2e.map_helpers import publish as _publish
 
 XSS_TITLES = ["<img src=x onerror=alert(1)>", "`${alert(1)}`", "\\`"]
-
-
-def _publish(user, **fields):
-    data = {"start_date": "2025-03-01", "vectors": ["information"], "actor": "Test Actor",
-            "confidence": 70, **fields}
-    return service.create_incident(data=parse_incident(data), author=user,
-                                   status="published")
-
-
-def _editor():
-    from app.auth.service import create_user
-    return create_user(email="ed@example.org", password="correct horse battery",
-                       role="editor")
 
 
 def test_xss_titles_render_as_text_and_nothing_leaves_localhost(page, live_app, live_server):
@@ -49,25 +39,6 @@ def test_xss_titles_render_as_text_and_nothing_leaves_localhost(page, live_app, 
     assert page.locator("img[src=x]").count() == 0
     assert page.watch.errors == []
     assert page.watch.foreign_requests() == []
-
-
-def _open(page, url):
-    page.goto(url)
-    page.wait_for_selector(".folium-map[data-atlas-ready=true]", timeout=15000)
-
-
-def _after_render(page, action):
-    """Do ``action`` and wait until the map has drawn the answer it caused."""
-    before = int(page.locator(".folium-map").get_attribute("data-renders"))
-    action()
-    page.wait_for_function(
-        "n => { const m = document.querySelector('.folium-map');"
-        " return Number(m.dataset.renders) > n && m.dataset.loading === 'false'; }",
-        arg=before, timeout=15000)
-
-
-def _list_titles(page):
-    return sorted(page.locator("#atlas-list tbody tr[data-id] td:nth-child(2)").all_inner_texts())
 
 
 def _box(page, group, key):

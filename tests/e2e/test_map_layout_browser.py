@@ -7,23 +7,14 @@ import io
 import pytest
 from PIL import Image
 
-from app.auth.service import create_user
-from app.incidents import service
-from app.incidents.schema import parse_incident
+from tests.e2e.map_helpers import after_render as _after_render
+from tests.e2e.map_helpers import list_titles as _list_titles
+from tests.e2e.map_helpers import make_editor as _editor
+from tests.e2e.map_helpers import open_map as _open
+from tests.e2e.map_helpers import publish as _publish
 
 PHONE, DESKTOP = (390, 844), (1366, 900)
 PASSWORD = "correct horse battery"
-
-
-def _publish(user, **fields):
-    data = {"start_date": "2025-03-01", "vectors": ["information"], "actor": "Test Actor",
-            "confidence": 70, **fields}
-    return service.create_incident(data=parse_incident(data), author=user,
-                                   status="published")
-
-
-def _editor():
-    return create_user(email="ed@example.org", password=PASSWORD, role="editor")
 
 
 def _crafted_set():
@@ -37,6 +28,14 @@ def _crafted_set():
     _publish(editor, title="Warsaw cable", actor="Gamma", vectors=["sabotage"],
              countries=["POL"], wkt="POINT (21.0 52.2)")
     return editor
+
+
+def _crafted_map(browser, base, size, query):
+    """The crafted set published, and the map opened on it at ``size``."""
+    _crafted_set()
+    page = _page(browser, base, size)
+    _open(page, base + "/map" + query)
+    return page
 
 
 def _page(browser, base, size, lang="en", email=None):
@@ -55,24 +54,6 @@ def _page(browser, base, size, lang="en", email=None):
         page.wait_for_url(base + "/map")
     page.goto(f"{base}/lang/{lang}")
     return page
-
-
-def _open(page, url):
-    page.goto(url)
-    page.wait_for_selector(".folium-map[data-atlas-ready=true]", timeout=15000)
-
-
-def _after_render(page, action):
-    before = int(page.locator(".folium-map").get_attribute("data-renders"))
-    action()
-    page.wait_for_function(
-        "n => { const m = document.querySelector('.folium-map');"
-        " return Number(m.dataset.renders) > n && m.dataset.loading === 'false'; }",
-        arg=before, timeout=15000)
-
-
-def _list_titles(page):
-    return sorted(page.locator("#atlas-list tbody tr[data-id] td:nth-child(2)").all_inner_texts())
 
 
 # The site header is shared by every page (and collapses into a menu on phones once
@@ -110,9 +91,7 @@ def test_map_and_barometer_fit_the_screen_in_both_languages_signed_in_or_out(
 
 def test_layers_panel_starts_folded_on_a_phone_and_a_popup_is_never_under_it(
         browser, live_app, live_server):
-    _crafted_set()
-    phone = _page(browser, live_server.url, PHONE)
-    _open(phone, live_server.url + "/map?at=50,8,4")
+    phone = _crafted_map(browser, live_server.url, PHONE, "?at=50,8,4")
     fold = phone.locator(".atlas-control .atlas-fold")
     assert fold.get_attribute("aria-expanded") == "false"
     assert not phone.locator(".atlas-control-body").is_visible()
@@ -151,9 +130,7 @@ def test_layers_panel_starts_folded_on_a_phone_and_a_popup_is_never_under_it(
 
 def test_only_all_none_and_pickers_each_make_one_request_and_stay_in_the_url(
         browser, live_app, live_server):
-    _crafted_set()
-    page = _page(browser, live_server.url, DESKTOP)
-    _open(page, live_server.url + "/map?at=49,11,5")
+    page = _crafted_map(browser, live_server.url, DESKTOP, "?at=49,11,5")
     assert len(_list_titles(page)) == 4
 
     def one_request(action):
@@ -225,9 +202,8 @@ def test_only_all_none_and_pickers_each_make_one_request_and_stay_in_the_url(
 
 
 def test_group_search_hides_rows_without_a_request(browser, live_app, live_server):
-    _crafted_set()
-    page = _page(browser, live_server.url, DESKTOP)
-    _open(page, live_server.url + "/map?at=49,11,5&country=FRA,DEU,POL,ITA,ESP,BEL,NLD,AUT,CHE")
+    page = _crafted_map(browser, live_server.url, DESKTOP,
+                        "?at=49,11,5&country=FRA,DEU,POL,ITA,ESP,BEL,NLD,AUT,CHE")
     search = page.locator(".atlas-control fieldset[data-group=country] input.group-search")
     sent = len(page.map_requests)
     search.fill("ger")
