@@ -10,7 +10,7 @@ import re
 
 from babel.dates import format_skeleton
 from flask import g, request
-from flask_babel import format_date, get_locale, gettext
+from flask_babel import format_date, get_locale, gettext, ngettext
 
 from app.messages import N_  # noqa: F401  (re-exported: many modules mark messages with it)
 
@@ -145,6 +145,26 @@ def format_quarter(quarter):
     return gettext("%(year)s-Q%(n)s", year=year, n=n)
 
 
+def _plural_labels():
+    """Counted phrases as ``{plural category: text with {n}}`` for the page's language.
+
+    The browser picks the form with ``Intl.PluralRules``; gettext gives the
+    singular for 1 and the plural for 2 (French puts 0 and 1 in the singular, as
+    ``Intl.PluralRules('fr')`` does)."""
+    def forms(phrase):
+        return {"one": phrase(1), "other": phrase(2)}
+    return {
+        "inViewCount": forms(lambda n: ngettext(
+            "{n} incident in view", "{n} incidents in view", n)),
+        "clusterCount": forms(lambda n: ngettext("{n} cluster", "{n} clusters", n)),
+        "singleCount": forms(lambda n: ngettext(
+            "{n} shown one by one", "{n} shown one by one", n)),
+        "clusterOf": forms(lambda n: ngettext(
+            "Cluster of {n} incident", "Cluster of {n} incidents", n)),
+        "incidentCount": forms(lambda n: ngettext("{n} incident", "{n} incidents", n)),
+    }
+
+
 def interface_labels():
     """Every string the browser scripts show, in the page's language.
 
@@ -158,9 +178,7 @@ def interface_labels():
         "countries": _("Countries"),
         "rule": _("An incident is shown when its actor is ticked, and at least one of its "
                   "vectors, and at least one of its countries."),
-        "loading": _("Loading…"), "inView": _("incidents in view"),
-        "clusters": _("clusters"), "single": _("shown one by one"),
-        "cluster": _("Cluster of"), "incidents": _("incidents"), "zoomIn": _("Zoom in"),
+        "loading": _("Loading…"), "zoomIn": _("Zoom in"),
         "open": _("Open the incident"), "actor": _("Actor"),
         "attribution": _("Attribution"), "confidence": _("confidence"),
         "vectorsLabel": _("Vectors"), "countriesLabel": _("Countries"),
@@ -178,6 +196,12 @@ def interface_labels():
         "frozenCluster": _("Open the full map to see them one by one"),
         "previewUnavailable": _("Preview unavailable"),
         "field": _("{label}: {value}"),
+        # The map page's layer panel, filter bar and counts (atlas-map.js).
+        "all": _("All"), "none": _("None"), "only": _("only"),
+        "onlyThis": _("Show only {name}"), "search": _("Search"),
+        "searchIn": _("Search in {group}"),
+        "noMatch": _("Nothing matches “{value}”: choose a name from the list."),
+        **_plural_labels(),
         "actorTypes": {k: _(v) for k, v in CODE_LABELS["actor_type"].items()},
         "attributions": {k: _(v) for k, v in CODE_LABELS["attribution"].items()},
     }

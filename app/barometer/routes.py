@@ -9,6 +9,7 @@ from app.barometer.forms import PicksForm, SectionForm
 from app.barometer.models import SECTION_SLUGS
 from app.i18n import format_quarter
 from app.incidents.filters import url_args
+from app.geo.gazetteer import fold
 from app.incidents.taxonomy import country_names
 from app.main.routes import parse_request_filters
 from app.inputs import INT64, whole_number
@@ -61,6 +62,7 @@ def barometer_page():
     return render_template(
         "barometer/barometer.html", b=b, filters=filters, svg=svg, downloads=downloads,
         countries=country_names(lang), vectors=service.vector_labels(lang),
+        country_choices=sorted(country_names(lang).items(), key=lambda kv: fold(kv[1])),
         charts=charts(b, service.vector_labels(lang)),
         legend=legend(class_breaks([f.index for f in b.countries])),
         quarter_label=idx.quarter_label, bar_width=idx.bar_width, formula=FORMULA,
@@ -122,6 +124,7 @@ def report_page(key):
         svg=index_map(b.countries, lang, _("Index by country")),
         legend=legend(class_breaks([f.index for f in b.countries])),
         countries=country_names(lang), vectors=service.vector_labels(lang),
+        country_choices=sorted(country_names(lang).items(), key=lambda kv: fold(kv[1])),
         charts=charts(b, service.vector_labels(lang)), bar_width=idx.bar_width,
         sections=sections, slugs=SECTION_SLUGS, picks=reports.picked_incidents(quarter),
         forms=forms, picks_form=picks_form, period=idx.quarter_bounds(quarter))

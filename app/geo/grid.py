@@ -40,7 +40,9 @@ class Cells:
 
     ``single`` holds, for cells of one member, that member's position in the
     input arrays (``-1`` for other cells); ``bbox`` is each cell's
-    ``(west, south, east, north)`` in degrees, shape ``(k, 4)``.
+    ``(west, south, east, north)`` in degrees, shape ``(k, 4)``; ``kinds``, when
+    the members had a kind (see :func:`aggregate`), counts each cell's members
+    per kind, shape ``(k, kinds)``.
     """
 
     count: np.ndarray
@@ -49,6 +51,7 @@ class Cells:
     same_place: np.ndarray
     single: np.ndarray
     bbox: np.ndarray
+    kinds: np.ndarray | None = None
 
     def __len__(self):
         return len(self.count)
@@ -56,7 +59,8 @@ class Cells:
     def take(self, which):
         """The cells selected by ``which`` (a boolean mask or positions)."""
         return Cells(self.count[which], self.lon[which], self.lat[which],
-                     self.same_place[which], self.single[which], self.bbox[which])
+                     self.same_place[which], self.single[which], self.bbox[which],
+                     None if self.kinds is None else self.kinds[which])
 
     def meeting(self, parts):
         """Boolean mask of the cells whose area meets any of the ``(W, S, E, N)`` parts."""
@@ -68,7 +72,7 @@ class Cells:
         return out
 
 
-def aggregate(lon, lat, x, y, zoom, *, cell_px=64):
+def aggregate(lon, lat, x, y, zoom, *, cell_px=64, kind=None, kinds=0):
     """Group points into grid cells of ``cell_px`` pixels at ``zoom``.
 
     Parameters
@@ -80,6 +84,11 @@ def aggregate(lon, lat, x, y, zoom, *, cell_px=64):
         that aggregate often).
     zoom : int
         Leaflet zoom level.
+    kind : ndarray of int, optional
+        A code per point in ``0 .. kinds - 1`` (``-1``: none), e.g. its first
+        vector; each cell then counts its members per code (``Cells.kinds``).
+    kinds : int
+        How many codes ``kind`` may take.
 
     Returns
     -------
@@ -90,7 +99,8 @@ def aggregate(lon, lat, x, y, zoom, *, cell_px=64):
     if n == 0:
         empty = np.zeros(0)
         return Cells(empty.astype(np.int64), empty, empty, empty.astype(bool),
-                     empty.astype(np.int64), np.zeros((0, 4)))
+                     empty.astype(np.int64), np.zeros((0, 4)),
+                     None if kind is None else np.zeros((0, kinds), dtype=np.int64))
     scale = cells_per_unit(zoom, cell_px)
     cell_x = np.floor(np.asarray(x) * scale)
     cell_y = np.floor(np.asarray(y) * scale)
@@ -121,7 +131,84 @@ def aggregate(lon, lat, x, y, zoom, *, cell_px=64):
     east, south = unit_to_lonlat((col + 1) / scale, (row + 1) / scale)
     # Variance below ~(3 m)² counts as one spot: well above float rounding error.
     return Cells(count, mlon, mlat, spread < SAME_PLACE_DEG2, single,
-                 np.column_stack([west, south, east, north]))
+                 np.column_stack([west, south, east, north]),
+                 None if kind is None else _kind_counts(counts, key, kind, kinds))
+
+
+def _kind_counts(counts, key, kind, kinds):
+    """``(occupied cells, kinds)`` member counts per kind; ``key`` indexes ``counts``."""
+    rank = np.cumsum(counts > 0) - 1   # a key's position among the occupied cells
+    has = kind >= 0
+    flat = np.bincount(rank[key[has]] * kinds + kind[has],
+                       minlength=int(rank[-1] + 1) * kinds)
+    return flat.reshape(-1, kinds)
+
+
+def separate(cells, zoom, icon_px, *, rounds=4):
+    """Merge cells whose icons would overlap on screen at ``zoom``.
+
+    ``icon_px(count)`` is the diameter (px) of the icon drawn for a cell of
+    ``count`` members. The most populous cells are placed first; a cell whose
+    icon meets a placed one joins it (counts, kinds and bboxes add up, the
+    position is the members' mean). Merging moves and grows icons, so this
+    repeats until nothing meets (at most ``rounds`` times).
+    """
+    for _ in range(rounds):
+        owner = _overlaps(cells, zoom, icon_px)
+        if owner is None:
+            break
+        cells = _merged(cells, owner)
+    return cells
+
+
+def _overlaps(cells, zoom, icon_px):
+    """``owner[i]``: the placed cell that cell ``i`` joins (itself if none); None
+    when no icons meet."""
+    n = len(cells)
+    if n < 2:
+        return None
+    x, y = lonlat_to_unit(cells.lon, cells.lat)
+    px, py = (x * TILE_PX * 2.0 ** zoom).tolist(), (y * TILE_PX * 2.0 ** zoom).tolist()
+    radius = (np.asarray(icon_px(cells.count), dtype=np.float64) / 2).tolist()
+    size = 2 * max(radius)
+    owner, placed, moved = list(range(n)), {}, False
+    for i in np.argsort(-cells.count, kind="stable").tolist():
+        bx, by = int(px[i] // size), int(py[i] // size)
+        hit = next((j for dx in (-1, 0, 1) for dy in (-1, 0, 1)
+                    for j in placed.get((bx + dx, by + dy), ())
+                    if (px[i] - px[j]) ** 2 + (py[i] - py[j]) ** 2
+                    < (radius[i] + radius[j]) ** 2), None)
+        if hit is None:
+            placed.setdefault((bx, by), []).append(i)
+        else:
+            owner[i], moved = hit, True
+    return np.asarray(owner) if moved else None
+
+
+def _merged(cells, owner):
+    """Cells grouped by ``owner`` (see :func:`_overlaps`)."""
+    groups, group = np.unique(owner, return_inverse=True)
+    count = np.bincount(group, weights=cells.count).astype(np.int64)
+
+    def mean(values):
+        return np.bincount(group, weights=values * cells.count) / count
+
+    members = np.bincount(group)
+    b = cells.bbox
+    bbox = np.column_stack([np.full(len(groups), np.inf), np.full(len(groups), np.inf),
+                            np.full(len(groups), -np.inf), np.full(len(groups), -np.inf)])
+    np.minimum.at(bbox[:, 0], group, b[:, 0])
+    np.minimum.at(bbox[:, 1], group, b[:, 1])
+    np.maximum.at(bbox[:, 2], group, b[:, 2])
+    np.maximum.at(bbox[:, 3], group, b[:, 3])
+    kinds = None
+    if cells.kinds is not None:
+        kinds = np.zeros((len(groups), cells.kinds.shape[1]), dtype=np.int64)
+        np.add.at(kinds, group, cells.kinds)
+    alone = members == 1
+    return Cells(count, mean(cells.lon), mean(cells.lat),
+                 np.where(alone, cells.same_place[groups], False),
+                 np.where(alone, cells.single[groups], -1), bbox, kinds)
 
 
 def quantile_breaks(values, classes=5):

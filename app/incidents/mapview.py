@@ -47,12 +47,34 @@ def _summary(index, filters):
     }
 
 
+def icon_px(count):
+    """Diameter (px) of the icon the map draws for a cell of ``count`` incidents:
+    a pin for one, a ring growing with the count for more (atlas-map.js's
+    ``clusterSize`` draws the same sizes)."""
+    count = np.asarray(count)
+    return np.where(count > 1, np.round(30 + 8 * np.log10(np.maximum(count, 1))), 22)
+
+
+def _first_vectors(index):
+    """Each row's first vector code (``-1``: none), for the clusters' vector rings."""
+    return index.vectors.split(len(index))[0].astype(np.int64) - 2
+
+
+def _cells(index, rows, zoom, cell_px):
+    kind = _first_vectors(index)
+    if len(rows) == len(index):  # no filter: the columns themselves, no copies
+        return grid.aggregate(index.lon, index.lat, index.x, index.y, zoom, cell_px=cell_px,
+                              kind=kind, kinds=len(index.vectors.labels))
+    return grid.aggregate(index.lon[rows], index.lat[rows], index.x[rows], index.y[rows],
+                          zoom, cell_px=cell_px, kind=kind[rows],
+                          kinds=len(index.vectors.labels))
+
+
 def _aggregate(index, rows, zoom):
     """Cells at ``zoom``, coarsened until at most ``MAX_ITEMS`` are occupied."""
     cell_px = CELL_PX
     while True:
-        cells = grid.aggregate(index.lon[rows], index.lat[rows], index.x[rows],
-                               index.y[rows], zoom, cell_px=cell_px)
+        cells = _cells(index, rows, zoom, cell_px)
         if len(cells) <= MAX_ITEMS:
             return cells
         cell_px *= 2
@@ -61,11 +83,7 @@ def _aggregate(index, rows, zoom):
 def _world_cells(index, mask, zoom):
     """Every row of ``mask`` and its cells at ``zoom``, over the whole world."""
     rows = np.flatnonzero(mask)
-    if len(rows) == len(index):  # no filter: the columns themselves, no copies
-        return rows, grid.aggregate(index.lon, index.lat, index.x, index.y, zoom,
-                                    cell_px=CELL_PX)
-    return rows, grid.aggregate(index.lon[rows], index.lat[rows], index.x[rows],
-                                index.y[rows], zoom, cell_px=CELL_PX)
+    return rows, _cells(index, rows, zoom, CELL_PX)
 
 
 def _view_cells(holder, key, index, mask, bbox, zoom):
@@ -87,11 +105,14 @@ def _view_cells(holder, key, index, mask, bbox, zoom):
     return rows, _aggregate(index, rows, zoom)
 
 
-def _clusters(cells):
+def _clusters(cells, vector_labels):
+    """Clusters with their incidents per first vector (``vectors``: the ring's shares)."""
     many = np.flatnonzero(cells.count > 1)
     return [{"lon": round(float(cells.lon[i]), 6), "lat": round(float(cells.lat[i]), 6),
              "count": int(cells.count[i]), "same_place": bool(cells.same_place[i]),
-             "bbox": [round(float(v), 6) for v in cells.bbox[i]]} for i in many]
+             "bbox": [round(float(v), 6) for v in cells.bbox[i]],
+             "vectors": {vector_labels[k]: int(cells.kinds[i, k])
+                         for k in np.flatnonzero(cells.kinds[i])}} for i in many]
 
 
 def _read_features(index, rows, zoom):
@@ -185,8 +206,9 @@ def view_body(index, filters, zoom):
 def map_view(filters, zoom, *, index=None):
     """The JSON-ready data of the map for ``filters`` (with bbox) at ``zoom``.
 
-    Returns clusters (two incidents or more, with their count, mean position
-    and cell bbox), single incidents, the total drawn (= the clusters' counts
+    Returns clusters (two incidents or more, with their count, mean position,
+    cell bbox and incidents per first vector; cells whose icons would overlap
+    at ``zoom`` are merged), single incidents, the total drawn (= the clusters' counts
     plus the incidents: every incident of the cells meeting the bbox), layer
     facets, the barometer (incidents per target country for the filters,
     anywhere) and the period covered.
@@ -197,13 +219,15 @@ def map_view(filters, zoom, *, index=None):
     summary = holder.cached(key, lambda: _summary(index, filters))
     rows, cells = _view_cells(holder, key, index, summary["mask"], filters.bbox or WORLD,
                               zoom)
+    # Icons that would overlap on screen are merged: clusters never cover each other.
+    cells = grid.separate(cells, zoom, icon_px)
     singles = rows[cells.single[cells.single >= 0]]
     facets = summary["facets"]
     names = _actor_names(facets["actors"])
     return {
         "zoom": zoom,
         "total": int(cells.count.sum()),
-        "clusters": _clusters(cells),
+        "clusters": _clusters(cells, index.vectors.labels),
         "features": _features(index, singles, zoom),
         "facets": {
             # "none" (no actor) comes last, with no name: the page labels it.

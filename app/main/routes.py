@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.extensions import db
+from app.geo.gazetteer import country_view_bounds, map_places
 from app.i18n import interface_labels
 from app.incidents import taxonomy
 from app.incidents.filters import parse_filters, url_args
@@ -39,12 +40,19 @@ def map_page():
     """The threat map shell for the filters in the URL; data comes from ``/api/v1/map``."""
     filters = parse_request_filters()
     lang = str(get_locale())
+    # The builder is for editors; others get no "Embed this view".
+    embed_url = (url_for("embeds.new") if current_user.is_authenticated
+                 and current_user.is_editor else None)
     config = {
         "dataUrl": url_for("api.map_data", **url_args(replace(filters, statuses=()))),
         "incidentsApiUrl": url_for("api.list_incidents"),
         "incidentApiUrl": url_for("api.get_incident", incident_id=0).rsplit("0", 1)[0],
         "incidentUrl": url_for("incidents.show", incident_id=0).rsplit("0", 1)[0],
         "basemapUrl": url_for("main.basemap"),
+        "basemapFineUrl": url_for("main.basemap_fine"),
+        "placesUrl": url_for("main.places", lang=lang),
+        "countryBounds": country_view_bounds(),
+        "embedUrl": embed_url,
         "vectors": taxonomy.vector_styles(lang),
         "countries": taxonomy.country_names(lang),
         "labels": interface_labels(),
@@ -56,7 +64,7 @@ def map_page():
         tiles_attribution=current_app.config["ATLAS_TILES_ATTRIBUTION"],
         static_url=lambda filename: url_for("static", filename=filename), **where)
     return render_template("map.html", parts=page_parts(m, g.csp_nonce),
-                           filters=filters, user=current_user,
+                           filters=filters, user=current_user, embed_url=embed_url,
                            feed_url=url_for("feeds.incidents_atom", **url_args(filters)))
 
 
@@ -65,6 +73,25 @@ def basemap():
     """The offline basemap: Natural Earth 1:110m countries, served by the app itself."""
     response = send_from_directory(BASE_DIR / "geodata", "countries-110m.geojson",
                                    mimetype="application/geo+json", max_age=86400)
+    return response
+
+
+@bp.route("/geodata/basemap-50m.geojson")
+def basemap_fine():
+    """The offline basemap from zoom 5: Natural Earth 1:50m countries, simplified."""
+    return send_from_directory(BASE_DIR / "geodata", "basemap-50m.geojson",
+                               mimetype="application/geo+json", max_age=86400)
+
+
+@bp.route("/geodata/places-<lang>.json")
+def places(lang):
+    """The offline basemap's place names (capitals, large cities) in ``lang``."""
+    from app.i18n import LANGUAGES
+    if lang not in LANGUAGES:
+        abort(404)
+    response = jsonify(places=map_places(lang))
+    response.cache_control.max_age = 86400
+    response.cache_control.public = True
     return response
 
 

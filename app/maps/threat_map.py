@@ -92,6 +92,9 @@ def build_threat_map(*, config, tiles, tiles_attribution, static_url,
 
 
 _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)>")
+# folium's own viewport tag forbids zooming (``user-scalable=no``, WCAG 1.4.4); the
+# pages set theirs.
+_FOLIUM_VIEWPORT = re.compile(r"<meta name=\"viewport\"[^>]*>\s*")
 
 
 def page_parts(folium_map, nonce):
@@ -101,6 +104,7 @@ def page_parts(folium_map, nonce):
     """
     root = folium_map.get_root()
     root.render()
-    header = _INLINE_SCRIPT.sub(f'<script nonce="{nonce}">', root.header.render())
+    header = _INLINE_SCRIPT.sub(f'<script nonce="{nonce}">',
+                                _FOLIUM_VIEWPORT.sub("", root.header.render()))
     return {"header": header, "html": root.html.render(),
             "script": root.script.render()}

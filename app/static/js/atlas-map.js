@@ -32,22 +32,18 @@
   // A value that matches nothing, for a group whose layers are all off.
   var NOTHING = { actor: '0', vector: '0', country: 'XXX' };
   var NONE = 'none';  // the layer of incidents with no actor / vector / country
-  var DEFAULT_LABELS = {
-    actors: 'Actors', vectors: 'Vectors', countries: 'Countries',
-    rule: 'An incident is shown when its actor is ticked, and at least one of its ' +
-      'vectors, and at least one of its countries.',
-    loading: 'Loading…', inView: 'incidents in view', clusters: 'clusters',
-    single: 'shown one by one', cluster: 'Cluster of', incidents: 'incidents',
-    zoomIn: 'Zoom in', open: 'Open the incident', actor: 'Actor', attribution: 'Attribution',
-    confidence: 'confidence', vectorsLabel: 'Vectors', countriesLabel: 'Countries',
-    location: 'Location', unknownActor: 'Unknown actor', error: 'Could not load the map data',
-    noActor: 'No actor', noVector: 'No vector', noCountry: 'No country',
-    noneRule: 'Incidents without an actor, a vector or a country are under "No actor", ' +
-      '"No vector" and "No country".',
-    barometer: 'Incidents per target country', play: 'Play', pause: 'Pause',
-    exact: 'exact', city: 'city-level', region: 'region-level', country: 'country-level',
-    near: 'Incidents here', more: 'more — zoom in or narrow the filters'
-  };
+  // A group with more layers than this gets a search box over its list.
+  var SEARCH_FROM = 9;
+  // Ticks on the layer control within this many ms make one request and one redraw.
+  var TICK_BATCH_MS = 350;
+  // Below this map width (px) the layers panel starts folded (a phone).
+  var FOLD_PANEL_BELOW = 600;
+  // From this zoom the offline basemap draws the 1:50m countries.
+  var FINE_BASEMAP_ZOOM = 5;
+  // Place names on the offline basemap: from which zoom a city of this population
+  // (or a capital) is named. Ordered most to least populous.
+  var PLACE_ZOOMS = [[5000000, 4], [1000000, 5], [300000, 6]];
+  var CAPITAL_ZOOM = 4, MAX_PLACES = 120;
 
   var el = window.AtlasCommon.el;
   // Embed mode: a frame narrower or lower than this (px) starts with its legend folded
@@ -74,6 +70,11 @@
     return params;
   }
 
+  /* Lower case without accents, as the server's gazetteer folds names. */
+  function fold(text) {
+    return (text || '').normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().trim();
+  }
+
   function monthStart(ym) { return ym + '-01'; }
   function monthEnd(ym) {
     var parts = ym.split('-').map(Number);
@@ -95,7 +96,11 @@
   function Atlas(map, cfg) {
     this.map = map;
     this.cfg = cfg;
-    this.labels = Object.assign({}, DEFAULT_LABELS, cfg.labels || {});
+    this.labels = cfg.labels;
+    this.lang = document.documentElement.lang || 'en';
+    this.plurals = new Intl.PluralRules(this.lang);
+    this.numbers = new Intl.NumberFormat(this.lang);
+    this.groupQuery = {};
     this.vectorInfo = {};
     (cfg.vectors || []).forEach(function (v) { this.vectorInfo[v.slug] = v; }, this);
     this.countryNames = cfg.countries || {};
@@ -124,6 +129,14 @@
     return this.vectorInfo[slug] || { slug: slug, label: slug, symbol: '•', color: '#555' };
   };
 
+  /* ``n`` with its noun in the page's language: labels[key] holds the plural forms
+   * ({one, other, …} with {n}) as gettext's ngettext gave them. */
+  Atlas.prototype.count = function (key, n) {
+    var forms = this.labels[key];
+    var form = forms[this.plurals.select(n)] || forms.other;
+    return form.replace('{n}', this.numbers.format(n));
+  };
+
   Atlas.prototype.setStatus = function (text) {
     if (this.status) { this.status.textContent = text; }
   };
@@ -132,20 +145,105 @@
 
   Atlas.prototype.load = function () {
     var self = this;
+    // Own panes, so the barometer shading lies ABOVE the offline basemap (and under
+    // the incidents), and place names above the shading: visible on every basemap.
+    [['atlas-basemap', 250], ['atlas-barometer', 350], ['atlas-places', 390]]
+      .forEach(function (p) { self.map.createPane(p[0]).style.zIndex = String(p[1]); });
+    this.map.getPane('atlas-places').style.pointerEvents = 'none';
     this.basemap = fetch(this.cfg.basemapUrl).then(function (r) { return r.json(); });
-    if (this.cfg.offline) {
-      this.container.style.background = '#dfe9f3';
-      this.basemap.then(function (geo) {
-        L.geoJSON(geo, { interactive: false, style: { color: '#9aa5b1', weight: 0.6,
-          fillColor: '#fbfbf8', fillOpacity: 1 } }).addTo(self.map).bringToBack();
-      });
-    }
+    if (this.cfg.offline) { this.drawOfflineBasemap(); }
     if (!this.embed || this.embed.legend !== 'hidden') { this.buildControl(); }
     this.buildLegend();
     this.wireForm();
     if (this.embed && this.embed.fitBounds) { this.fitToData(this.embed.fitBounds); }
     this.map.on('moveend', function () { self.refresh(); });
+    this.map.on('popupopen', function (e) { self.clearPopup(e.popup); });
     this.refresh(0);
+  };
+
+  /* The offline basemap: 1:110m countries, 1:50m from FINE_BASEMAP_ZOOM (fetched
+   * the first time it is needed), and the names of capitals and large cities. */
+  Atlas.prototype.drawOfflineBasemap = function () {
+    var self = this, style = { color: '#8d99a6', weight: 0.7, fillColor: '#fbfbf8',
+      fillOpacity: 1 };
+    this.container.style.background = '#dfe9f3';
+    function layerOf(geo) {
+      return L.geoJSON(geo, { interactive: false, pane: 'atlas-basemap', style: style });
+    }
+    var coarse = this.basemap.then(layerOf), fine = null, shown = null;
+    function show(layer) {
+      if (layer === shown) { return; }
+      if (shown) { self.map.removeLayer(shown); }
+      shown = layer.addTo(self.map);
+    }
+    function update() {
+      if (self.map.getZoom() >= FINE_BASEMAP_ZOOM && self.cfg.basemapFineUrl) {
+        fine = fine || fetch(self.cfg.basemapFineUrl).then(function (r) { return r.json(); })
+          .then(layerOf);
+        fine.then(function (layer) {
+          if (self.map.getZoom() >= FINE_BASEMAP_ZOOM) { show(layer); }
+        });
+      } else {
+        coarse.then(show);
+      }
+    }
+    this.map.on('zoomend', update);
+    update();
+    if (this.cfg.placesUrl) {
+      // Names come after the data: they must not delay the first drawing on a phone.
+      this.placeLayer = L.layerGroup().addTo(this.map);
+      this.places = new Promise(function (resolve) { self.afterFirstRender = resolve; })
+        .then(function () { return fetch(self.cfg.placesUrl); })
+        .then(function (r) { return r.json(); })
+        .then(function (body) { return body.places; });
+      this.map.on('moveend', function () { self.drawPlaces(); });
+      this.drawPlaces();
+    }
+  };
+
+  /* Names of the capitals and cities worth naming at this zoom, in view, most
+   * populous first, skipping any whose label would overlap one already placed. */
+  Atlas.prototype.drawPlaces = function () {
+    var self = this, zoom = this.map.getZoom();
+    this.places.then(function (places) {
+      if (self.map.getZoom() !== zoom) { return; }
+      var bounds = self.map.getBounds().pad(0.1), taken = [], names = [];
+      for (var i = 0; i < places.length && names.length < MAX_PLACES; i++) {
+        var p = places[i];
+        if (!(p[4] && zoom >= CAPITAL_ZOOM) && zoom < self.placeZoom(p[3])) { continue; }
+        var at = L.latLng(p[2], p[1]);
+        if (!bounds.contains(at)) { continue; }
+        var pt = self.map.latLngToLayerPoint(at), w = 7 * p[0].length + 10;
+        var box = [pt.x - 4, pt.y - 8, pt.x + w, pt.y + 8];
+        if (taken.some(function (b) {
+          return box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3];
+        })) { continue; }
+        taken.push(box);
+        names.push(L.marker(at, { pane: 'atlas-places', interactive: false, keyboard: false,
+          icon: L.divIcon({ className: p[4] ? 'atlas-place capital' : 'atlas-place',
+            html: el('span', { text: p[0] }), iconSize: null, iconAnchor: [3, 8] }) }));
+      }
+      self.placeLayer.clearLayers();
+      names.forEach(function (m) { self.placeLayer.addLayer(m); });
+      self.container.setAttribute('data-places', String(names.length));
+    });
+  };
+
+  Atlas.prototype.placeZoom = function (population) {
+    for (var i = 0; i < PLACE_ZOOMS.length; i++) {
+      if (population >= PLACE_ZOOMS[i][0]) { return PLACE_ZOOMS[i][1]; }
+    }
+    return 99;
+  };
+
+  /* A popup is never hidden under the layers panel: if they meet, the panel folds. */
+  Atlas.prototype.clearPopup = function (popup) {
+    var body = this.controlBody, el2 = popup.getElement();
+    if (!body || body.hidden || !el2) { return; }
+    var a = body.getBoundingClientRect(), b = el2.getBoundingClientRect();
+    if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) {
+      this.foldPanel(true);
+    }
   };
 
   /* Fit the embed's data [W, S, E, N], clear of an open corner legend. */
@@ -253,26 +351,50 @@
     this.renderList();
     this.updateTimeline();
     this.syncUrl();
-    this.setStatus(data.total + ' ' + this.labels.inView + ' (' + data.clusters.length + ' ' +
-      this.labels.clusters + ', ' + data.features.length + ' ' + this.labels.single + ')');
+    this.setStatus(this.count('inViewCount', data.total) + ' (' +
+      this.count('clusterCount', data.clusters.length) + ', ' +
+      this.count('singleCount', data.features.length) + ')');
+    this.fillPickers();
     var c = this.container;
     c.setAttribute('data-shown', String(data.total));
     c.setAttribute('data-renders', String(this.renders));
     c.setAttribute('data-loading', 'false');
     c.setAttribute('data-atlas-ready', 'true');
+    if (this.afterFirstRender) { this.afterFirstRender(); }
   };
 
+  /* A cluster: its count in a disc ringed by the share of each vector among what
+   * it holds (c.vectors: {slug: incidents}); the ring's text alternative names them. */
   Atlas.prototype.clusterMarker = function (c) {
-    var self = this;
-    var size = Math.round(26 + 8 * Math.log10(c.count));
-    var icon = el('div', { 'class': 'atlas-cluster-icon', text: String(c.count) });
-    icon.style.width = icon.style.height = icon.style.lineHeight = size + 'px';
+    var self = this, size = this.clusterSize(c.count), shares = c.vectors || {};
+    var slugs = Object.keys(shares).sort(function (a, b) { return shares[b] - shares[a]; });
+    var total = slugs.reduce(function (sum, k) { return sum + shares[k]; }, 0), at = 0;
+    var stops = slugs.map(function (k) {
+      var from = at; at += 360 * shares[k] / total;
+      return [self.vector(k).color, from.toFixed(1) + 'deg', at.toFixed(1) + 'deg'].join(' ');
+    });
+    var text = this.count('clusterOf', c.count) + (slugs.length ? ': ' + slugs.map(function (k) {
+      return self.vector(k).label + ' ' + self.numbers.format(shares[k]);
+    }).join(', ') : '');
+    var icon = el('div', { 'class': 'atlas-cluster-icon', text: this.numbers.format(c.count) });
+    icon.style.width = icon.style.height = icon.style.lineHeight = (size - 8) + 'px';
+    var ring = el('div', { 'class': 'atlas-cluster-ring' }, [icon]);
+    ring.style.width = ring.style.height = size + 'px';
+    ring.style.borderRadius = '50%';  // inline: embeds draw clusters without atlas-map.css
+    ring.style.display = 'flex';
+    ring.style.alignItems = ring.style.justifyContent = 'center';
+    ring.style.background = stops.length ? 'conic-gradient(' + stops.join(', ') + ')' : '#10243a';
     var marker = L.marker([c.lat, c.lon], {
-      icon: L.divIcon({ html: icon, className: 'atlas-cluster', iconSize: [size, size] }),
-      keyboard: true, title: this.labels.cluster + ' ' + c.count + ' ' + this.labels.incidents
+      icon: L.divIcon({ html: ring, className: 'atlas-cluster', iconSize: [size, size] }),
+      keyboard: true, title: text, alt: text
     });
     marker.on('click', function () { self.openCluster(c); });
     return marker;
+  };
+
+  /* Diameter (px) of a cluster's icon; the server keeps icons of this size apart. */
+  Atlas.prototype.clusterSize = function (count) {
+    return Math.round(30 + 8 * Math.log10(count));
   };
 
   Atlas.prototype.openCluster = function (c) {
@@ -280,7 +402,7 @@
     if (zooms && (c.same_place || this.map.getZoom() >= zooms[zooms.length - 1])) {
       // The reader is at the deepest level kept: its clusters stay whole.
       L.popup().setLatLng([c.lat, c.lon]).setContent(el('div', { 'class': 'atlas-popup' }, [
-        el('h3', { text: this.labels.cluster + ' ' + c.count + ' ' + this.labels.incidents }),
+        el('h3', { text: this.count('clusterOf', c.count) }),
         el('p', {}, [el('a', { href: this.embed.fullMapUrl, text: this.labels.frozenCluster })])
       ])).openOn(this.map);
     } else if (c.same_place || this.map.getZoom() >= this.map.getMaxZoom()) {
@@ -327,8 +449,9 @@
     var self = this, color = this.actorColor(f.actor_id), group = L.featureGroup();
     var latlng = L.latLng(f.lat, f.lon), main;
     if (f.geometry) {
-      main = L.geoJSON(f.geometry, { style: { color: color, weight: 3, fillOpacity: 0.2,
-        dashArray: f.geo_precision === 'exact' ? null : '6 4' } });
+      // Outline-led, light fill: overlapping areas stay readable as outlines.
+      main = L.geoJSON(f.geometry, { style: { color: color, weight: 2, opacity: 0.9,
+        fillOpacity: 0.06, dashArray: f.geo_precision === 'exact' ? null : '6 4' } });
     } else {
       var coarse = f.geo_precision === 'region' || f.geo_precision === 'country';
       main = L.marker(latlng, { keyboard: true, title: f.title, icon: L.divIcon({
@@ -336,8 +459,11 @@
         iconSize: coarse ? [110, 22] : [22, 22], iconAnchor: [11, 11] }) });
       if (f.geo_precision !== 'exact' && f.precision_m) {
         // The soft circle says "somewhere around here", at the stated precision.
-        group.addLayer(L.circle(latlng, { radius: f.precision_m, stroke: false,
-          fillColor: color, fillOpacity: 0.12, interactive: false }));
+        // "Somewhere around here", at the stated precision: a thin dashed outline and
+        // a faint fill, so a dozen overlapping circles read as circles, not a wash.
+        group.addLayer(L.circle(latlng, { radius: f.precision_m, color: color, weight: 1,
+          opacity: 0.55, dashArray: '3 4', fillColor: color, fillOpacity: 0.04,
+          interactive: false }));
       }
     }
     main.bindTooltip(el('span', { text: f.title }));
@@ -368,6 +494,8 @@
 
   /* --- layer control (cross-filtering) ------------------------------------- */
 
+  /* The layers panel. On the map page it has a header button that folds it
+   * (folded at first on a narrow map); an embed's legend is folded by atlas-embed.js. */
   Atlas.prototype.buildControl = function () {
     var self = this;
     var corner = this.embed && this.embed.legend !== 'below' ? this.embed.legend : 'topright';
@@ -378,15 +506,35 @@
           'aria-label': self.labels.layers });
         L.DomEvent.disableClickPropagation(box);
         L.DomEvent.disableScrollPropagation(box);
-        if (self.embed && self.embed.legend !== 'below') {
-          var size = self.map.getSize();
-          box.hidden = size.x < FOLD_BELOW.width || size.y < FOLD_BELOW.height;
+        var size = self.map.getSize();
+        if (self.embed) {
+          if (self.embed.legend !== 'below') {
+            box.hidden = size.x < FOLD_BELOW.width || size.y < FOLD_BELOW.height;
+          }
+          self.controlBox = self.controlBody = box;
+          return box;
         }
+        var body = el('div', { 'class': 'atlas-control-body', id: 'atlas-layers' });
+        var fold = el('button', { type: 'button', 'class': 'atlas-fold',
+          'aria-controls': 'atlas-layers', text: self.labels.layers });
+        fold.addEventListener('click', function () { self.foldPanel(!body.hidden); });
+        box.appendChild(fold);
+        box.appendChild(body);
         self.controlBox = box;
+        self.controlBody = body;
+        self.foldButton = fold;
+        self.foldPanel(size.x < FOLD_PANEL_BELOW);
         return box;
       }
     });
     new Control().addTo(this.map);
+  };
+
+  Atlas.prototype.foldPanel = function (folded) {
+    if (!this.foldButton) { return; }
+    this.controlBody.hidden = folded;
+    this.foldButton.setAttribute('aria-expanded', String(!folded));
+    this.controlBox.classList.toggle('folded', folded);
   };
 
   Atlas.prototype.noneItem = function (group, count) {
@@ -442,19 +590,56 @@
     if (checked) { on.push(key); }
     if (on.length === items.length) { on = []; } else if (!on.length) { on = [NOTHING[group]]; }
     this.state[group] = on;
+    // Ticks in quick succession are one change: one request, one redraw.
+    this.refresh(TICK_BATCH_MS);
+  };
+
+  /* "Only this", "All", "None" and the filter bar's pickers: the group's layers
+   * that are on become exactly ``keys`` ([]: all). One request, at once. */
+  Atlas.prototype.setGroup = function (group, keys) {
+    if (this.state[group].join('\n') === keys.join('\n')) { return; }  // no change
+    this.state[group] = keys;
     this.refresh(0);
   };
 
   Atlas.prototype.fillControl = function () {
-    var self = this, t = this.labels, box = this.controlBox;
+    var self = this, t = this.labels, box = this.controlBody;
     if (!box) { return; }
     var focused = document.activeElement;
-    var focusKey = focused && focused.getAttribute && focused.getAttribute('data-key');
-    var focusGroup = focusKey && focused.closest('fieldset').getAttribute('data-group');
+    var focusKey = focused && focused.getAttribute && (focused.getAttribute('data-key') ||
+      focused.getAttribute('data-action'));
+    var focusGroup = focusKey && focused.closest('fieldset') &&
+      focused.closest('fieldset').getAttribute('data-group');
+    var focusSelector = focused && focused.getAttribute && (focused.getAttribute('data-key')
+      ? 'input[data-key="' : '[data-action="');
     var titles = { actor: t.actors, vector: t.vectors, country: t.countries };
+    var tools = !this.embed;  // an embed's legend stays a compact legend
     var parts = this.groups.map(function (group) {
-      var fs = el('fieldset', { 'data-group': group }, [el('legend', { text: titles[group] })]);
-      self.groupItems(group).forEach(function (item) {
+      var items = self.groupItems(group), legendId = 'atlas-legend-' + group;
+      var legend = el('legend', { id: legendId, text: titles[group] });
+      var fs = el('fieldset', { 'data-group': group }, [legend]);
+      if (tools) {
+        var actions = el('span', { 'class': 'group-actions' });
+        [['all', t.all, []], ['none', t.none, [NOTHING[group]]]].forEach(function (a) {
+          var b = el('button', { type: 'button', 'class': 'link', 'data-action': a[0],
+            'aria-describedby': legendId, text: a[1] });
+          b.addEventListener('click', function () { self.setGroup(group, a[2]); });
+          actions.appendChild(b);
+        });
+        fs.appendChild(actions);
+      }
+      var list = el('div', { 'class': 'group-items' });
+      if (tools && items.length >= SEARCH_FROM) {
+        var search = el('input', { type: 'search', 'class': 'group-search', 'data-action': 'search',
+          'aria-label': t.searchIn.replace('{group}', titles[group]), placeholder: t.search });
+        search.value = self.groupQuery[group] || '';
+        search.addEventListener('input', function () {
+          self.groupQuery[group] = search.value;
+          self.filterGroupItems(list, search.value);
+        });
+        fs.appendChild(search);
+      }
+      items.forEach(function (item) {
         var input = el('input', { type: 'checkbox', 'data-key': item.key });
         input.checked = self.isOn(group, item);
         input.disabled = Boolean(self.frozen);  // a frozen embed's layers are as published
@@ -463,19 +648,105 @@
           'aria-hidden': 'true', text: item.symbol || '' });
         if (group === 'actor') { mark.style.background = item.color; }
         if (group === 'vector') { mark.style.color = item.color; }
-        fs.appendChild(el('label', {}, [input, group === 'country' ? '' : mark,
-          el('span', { text: item.label }),
-          el('span', { 'class': 'count', text: String(item.count) })]));
+        var row = el('div', { 'class': 'layer-row', 'data-label': item.label }, [
+          el('label', {}, [input, group === 'country' ? '' : mark,
+            el('span', { 'class': 'name', text: item.label }),
+            el('span', { 'class': 'count', text: self.numbers.format(item.count) })])]);
+        if (tools) {
+          var only = el('button', { type: 'button', 'class': 'only', 'data-action': 'only-' + item.key,
+            'aria-label': t.onlyThis.replace('{name}', item.label), text: t.only });
+          only.addEventListener('click', function () { self.setGroup(group, [item.key]); });
+          row.appendChild(only);
+        }
+        list.appendChild(row);
       });
+      fs.appendChild(list);
+      if (self.groupQuery[group]) { self.filterGroupItems(list, self.groupQuery[group]); }
       return fs;
     });
     parts.push(el('p', { 'class': 'help', text: t.rule + ' ' + t.noneRule }));
     box.replaceChildren.apply(box, parts);
-    if (focusKey) {
-      var again = box.querySelector('fieldset[data-group="' + focusGroup + '"] input[data-key="' +
-        CSS.escape(focusKey) + '"]');
+    if (focusKey && focusGroup) {
+      var again = box.querySelector('fieldset[data-group="' + focusGroup + '"] ' +
+        focusSelector + CSS.escape(focusKey) + '"]');
       if (again) { again.focus(); }
     }
+  };
+
+  /* Hide the rows of a group whose name does not contain ``query`` (accents and
+   * case ignored); nothing is asked of the server. */
+  Atlas.prototype.filterGroupItems = function (list, query) {
+    var key = fold(query);
+    list.querySelectorAll('.layer-row').forEach(function (row) {
+      row.hidden = Boolean(key) && fold(row.getAttribute('data-label')).indexOf(key) < 0;
+    });
+  };
+
+  /* --- filter bar pickers (actor, vector, country with type-ahead) ------------- */
+
+  /* The choices of a picker: [{key, label}], every country and vector, the actors
+   * the data names (with any kept in the URL). */
+  Atlas.prototype.pickerChoices = function (group) {
+    var self = this;
+    if (group === 'country') {
+      return Object.keys(this.countryNames).map(function (k) {
+        return { key: k, label: self.countryNames[k] };
+      });
+    }
+    if (group === 'vector') {
+      return (this.cfg.vectors || []).map(function (v) { return { key: v.slug, label: v.label }; });
+    }
+    return this.data ? this.groupItems('actor').filter(function (it) { return !it.none; }) : [];
+  };
+
+  Atlas.prototype.fillPickers = function () {
+    var self = this;
+    document.querySelectorAll('input[data-pick]').forEach(function (input) {
+      var group = input.getAttribute('data-pick'), choices = self.pickerChoices(group);
+      var list = document.getElementById(input.getAttribute('list'));
+      if (list && (group === 'actor' || !list.children.length)) {
+        list.replaceChildren.apply(list, choices.sort(function (a, b) {
+          return a.label.localeCompare(b.label);
+        }).map(function (c) { return el('option', { value: c.label }); }));
+      }
+      if (document.activeElement === input) { return; }
+      var on = self.state[group], one = on.length === 1 && choices.filter(function (c) {
+        return c.key === on[0] || c.label === on[0];
+      })[0];
+      input.value = one ? one.label : '';
+    });
+  };
+
+  /* A picker's value chosen or typed: that layer only (empty: all); a country is
+   * brought into view. Text matching no choice changes nothing and says so. */
+  Atlas.prototype.pick = function (input) {
+    var group = input.getAttribute('data-pick'), value = fold(input.value);
+    input.setCustomValidity('');
+    input.removeAttribute('aria-invalid');
+    if (!value) { this.setGroup(group, []); return; }
+    var match = this.pickerChoices(group).filter(function (c) {
+      return fold(c.label) === value || fold(c.key) === value;
+    })[0];
+    var problem = match ? '' : this.labels.noMatch.replace('{value}', input.value.trim());
+    input.setCustomValidity(problem);
+    input.setAttribute('aria-invalid', String(!match));
+    if (!match) {
+      input.reportValidity();
+      this.setStatus(problem);
+      return;
+    }
+    input.value = match.label;
+    if (this.state[group].join('\n') === match.key) { return; }  // already so (Enter, then blur)
+    if (group === 'country') { this.fitCountry(match.key); }
+    this.setGroup(group, [match.key]);
+  };
+
+  /* Fit a country's main territory (bbox from the app's geodata, cfg.countryBounds). */
+  Atlas.prototype.fitCountry = function (iso) {
+    var b = (this.cfg.countryBounds || {})[iso];
+    if (!b) { return; }
+    this.map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { padding: [16, 16], maxZoom: 8,
+      animate: false });
   };
 
   /* --- barometer ----------------------------------------------------------- */
@@ -518,6 +789,7 @@
     this.basemap.then(function (geo) {
       if (token !== self.renders || !self.state.barometer) { return; }
       self.barometerLayer = L.geoJSON(geo, {
+        pane: 'atlas-barometer',
         filter: function (f) { return baro.counts[f.properties.iso_a3] > 0; },
         style: function (f) {
           return { color: '#7a1f1f', weight: 0.5, fillOpacity: 0.7,
@@ -525,11 +797,11 @@
         },
         onEachFeature: function (f, layer) {
           var iso = f.properties.iso_a3;
-          layer.bindTooltip(el('span', { text: (self.countryNames[iso] || iso) + ': ' +
-            baro.counts[iso] + ' ' + self.labels.incidents }), { sticky: true });
+          layer.bindTooltip(el('span', { text: self.labels.field.replace('{label}',
+            self.countryNames[iso] || iso).replace('{value}',
+            self.count('incidentCount', baro.counts[iso])) }), { sticky: true });
         }
       }).addTo(self.map);
-      self.barometerLayer.bringToBack();
       self.container.setAttribute('data-barometer', String(self.barometerLayer.getLayers().length));
     });
     var rows = baro.breaks.map(function (upper, i) {
@@ -555,14 +827,16 @@
       var actor = f.actor_id === null ? t.unknownActor
         : (self.actorNames[String(f.actor_id)] || String(f.actor_id));
       rows.appendChild(el('tr', { 'data-id': String(f.id) }, [
-        el('td', { text: f.start_date }),
+        el('td', { 'class': 'date', text: f.start_date }),
         el('td', {}, [el('a', { href: self.cfg.incidentUrl + f.id, text: f.title })]),
+        el('td', { 'class': 'precision', text: t[f.geo_precision] || f.geo_precision }),
         el('td', {}, [swatch, ' ', actor]),
         el('td', { text: f.vectors.map(function (v) {
           return self.vector(v).symbol + ' ' + self.vector(v).label;
         }).join(', ') }),
-        el('td', { text: f.countries.join(', ') }),
-        el('td', { text: t[f.geo_precision] || f.geo_precision })
+        el('td', { text: f.countries.map(function (c) {
+          return self.countryNames[c] || c;
+        }).join(', ') })
       ]));
     });
     this.data.clusters.forEach(function (c) {
@@ -570,11 +844,14 @@
       button.addEventListener('click', function () { self.openCluster(c); });
       rows.appendChild(el('tr', { 'class': 'cluster-row' }, [
         el('td', { text: '' }),
-        el('td', { text: t.cluster + ' ' + c.count + ' ' + t.incidents }),
+        el('td', { text: self.count('clusterOf', c.count) }),
         el('td', { colspan: '4' }, [button])
       ]));
     });
     body.replaceChildren(rows);
+    var toggle = document.getElementById('atlas-list-count');
+    if (toggle) { toggle.textContent = this.numbers.format(this.data.features.length +
+      this.data.clusters.length); }
   };
 
   /* --- filters form, time slider, URL ---------------------------------------- */
@@ -604,6 +881,38 @@
     });
     var play = document.getElementById('atlas-play');
     if (play) { play.addEventListener('click', function () { self.togglePlayback(); }); }
+    form.querySelectorAll('input[data-pick]').forEach(function (input) {
+      input.addEventListener('change', function () { self.pick(input); });
+      input.addEventListener('keydown', function (e) {
+        if (e.key === 'Enter') { e.preventDefault(); self.pick(input); }
+      });
+    });
+    this.wireDrawers(form);
+  };
+
+  /* Narrow screens: the filter fields and the incident list fold behind buttons
+   * (the list becomes a drawer over the map). */
+  Atlas.prototype.wireDrawers = function (form) {
+    var self = this, layout = form.closest('.map-layout');
+    var filters = document.getElementById('atlas-filters-toggle');
+    if (filters) {
+      form.classList.add('folds');
+      this.map.invalidateSize();  // folding the fields on a phone made the map taller
+      filters.addEventListener('click', function () {
+        var open = !form.classList.contains('open');
+        form.classList.toggle('open', open);
+        filters.setAttribute('aria-expanded', String(open));
+        self.map.invalidateSize();
+      });
+    }
+    var list = document.getElementById('atlas-list-toggle');
+    if (list && layout) {
+      list.addEventListener('click', function () {
+        var open = layout.getAttribute('data-view') !== 'list';
+        layout.setAttribute('data-view', open ? 'list' : 'map');
+        list.setAttribute('aria-expanded', String(open));
+      });
+    }
   };
 
   /* The one time mechanism: the slider, playback and the date fields all set from/to. */
@@ -639,12 +948,15 @@
     if (out) { out.textContent = text; }
   };
 
+  /* Play steps month by month; Pause (or the end) puts back the period chosen
+   * before Play, so no one-month period stays silently in the URL. */
   Atlas.prototype.togglePlayback = function () {
-    if (this.playing) { this.stopPlayback(); return; }
+    if (this.playing) { this.stopPlayback(true); return; }
     var self = this, from = document.getElementById('atlas-slider-from');
     var i = Number(from.value);
+    this.beforePlay = { from: this.state.from, to: this.state.to };
     this.playing = setInterval(function () {
-      if (!self.months || i >= self.months.length) { self.stopPlayback(); return; }
+      if (!self.months || i >= self.months.length) { self.stopPlayback(true); return; }
       self.setPeriod(self.months[i], self.months[i]);
       i += 1;
     }, this.cfg.playbackMs || 1200);
@@ -652,12 +964,24 @@
     if (play) { play.textContent = this.labels.pause; play.setAttribute('aria-pressed', 'true'); }
   };
 
-  Atlas.prototype.stopPlayback = function () {
+  /* Stop playback; ``restore``: back to the period before Play (else the reader
+   * chose a new one, which stays). */
+  Atlas.prototype.stopPlayback = function (restore) {
     if (!this.playing) { return; }
     clearInterval(this.playing);
     this.playing = null;
     var play = document.getElementById('atlas-play');
     if (play) { play.textContent = this.labels.play; play.setAttribute('aria-pressed', 'false'); }
+    if (restore && this.beforePlay) {
+      this.state.from = this.beforePlay.from;
+      this.state.to = this.beforePlay.to;
+      var form = document.querySelector('form.filters');
+      if (form) {
+        form.querySelector('[name="from"]').value = this.state.from;
+        form.querySelector('[name="to"]').value = this.state.to;
+      }
+      this.refresh(0);
+    }
   };
 
   Atlas.prototype.syncUrl = function () {
@@ -673,6 +997,8 @@
     params.set('at', at);
     if (this.state.barometer) { params.set('barometer', '1'); }
     window.history.replaceState(null, '', window.location.pathname + '?' + params.toString());
+    var embed = document.getElementById('atlas-embed-view');
+    if (embed) { embed.href = this.cfg.embedUrl + '?' + params.toString(); }
   };
 
   window.AtlasMap = window.AtlasCommon.registry(Atlas);

@@ -99,8 +99,15 @@
       timer = setTimeout(function () {
         var q = input.value.trim();
         if (q.length < 2) { list.replaceChildren(); return; }
+        // Busy until the answer is shown (the first search may wait for the server).
+        var busy = document.createElement("li");
+        busy.className = "muted";
+        busy.textContent = labels.loading;
+        list.replaceChildren(busy);
+        list.setAttribute("aria-busy", "true");
         fetch(url + "?q=" + encodeURIComponent(q), { credentials: "same-origin" })
           .then(function (r) { return r.json(); }).then(function (body) {
+            list.removeAttribute("aria-busy");
             list.replaceChildren.apply(list, body[key].map(function (item) {
               var li = document.createElement("li");
               var button = document.createElement("button");
