@@ -24,7 +24,7 @@ from app.incidents.urls import normalise_url
 from app.tips.schema import url_key
 
 revision = '0012_eco_urls'
-down_revision = '0011_map_published'
+down_revision = '0012_trust'
 branch_labels = None
 depends_on = None
 
