@@ -177,6 +177,10 @@ def interface_labels():
         "fullScreen": _("Full screen"), "exitFullScreen": _("Exit full screen"),
         "frozenCluster": _("Open the full map to see them one by one"),
         "previewUnavailable": _("Preview unavailable"),
+        "precisionFromZoom": _("Set from the map's zoom when the point was placed: "
+                               "zoom in further for a finer precision."),
+        "precisionFromPlace": _("Set from the kind of place found."),
+        "precisionTyped": _("Typed coordinates: choose “exact” only if they are."),
         "field": _("{label}: {value}"),
         "actorTypes": {k: _(v) for k, v in CODE_LABELS["actor_type"].items()},
         "attributions": {k: _(v) for k, v in CODE_LABELS["attribution"].items()},

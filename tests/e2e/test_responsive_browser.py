@@ -24,7 +24,7 @@ PUBLIC = ["/barometer", "/reports", "/reports/2025-Q2", "/tips/new",
           "/tips/status", "/tips/privacy", "/incidents/{published}",
           "/incidents/{published}/history", "/api/v1/docs"]
 SIGNED_IN = ["/account/password"]
-CONTRIBUTOR = ["/incidents/new", "/incidents/mine", "/incidents/{submitted}/edit", "/import"]
+CONTRIBUTOR = ["/incidents/new", "/incidents/mine", "/incidents/{draft}/edit", "/import"]
 EDITOR = ["/incidents/review", "/incidents/{submitted}/review", "/tips/triage",
           "/tips/triage/{tip}", "/taxonomy/actors", "/taxonomy/vectors", "/embeds",
           "/embeds/new", "/embeds/{embed}/edit"]
@@ -62,11 +62,15 @@ def site(live_app):
     submitted = incidents.create_incident(data=parse_incident(
         {**fields, "title": "Submitted " + long_title}), author=users["contributor"],
         status="submitted")
+    draft = incidents.create_incident(data=parse_incident(
+        {**fields, "title": "Draft " + long_title}), author=users["contributor"],
+        status="draft")
     tips.submit_tip(data=parse_tip({"description": "Fake letter " * 30, "lang": "en"}))
     tip_id = db.session.scalars(sa.select(Tip.id)).one()
     embed = embeds.create(data={**DEFAULTS, "title": long_title[:120]},
                           author=users["editor"])
-    ids = {"published": published.id, "submitted": submitted.id, "tip": tip_id,
+    ids = {"published": published.id, "submitted": submitted.id, "draft": draft.id,
+           "tip": tip_id,
            "embed": embed.id}
     emails = {role: user.email for role, user in users.items()}
     # End the fixture's transaction: the live server writes (sessions, audit) too.
