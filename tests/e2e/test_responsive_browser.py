@@ -13,6 +13,7 @@ from app.incidents.schema import parse_incident
 from app.tips import service as tips
 from app.tips.models import Tip
 from app.tips.schema import parse_tip
+from tests.e2e.test_editor_browser import _sign_in
 from tests.embeds.conftest import DEFAULTS
 
 PASSWORD = "correct horse battery"
@@ -91,14 +92,6 @@ def _overflow(page):
         .slice(0, 5).map(e => e.tagName.toLowerCase() + '.' + (e.getAttribute('class') || ''));
       return [over, culprits];
     }""")
-
-
-def _sign_in(page, base, email):
-    page.goto(base + "/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/map")
 
 
 @pytest.mark.parametrize("role", (None,) + ROLES)
