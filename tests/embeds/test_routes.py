@@ -327,5 +327,6 @@ def test_builder_starts_from_the_map_view_it_was_opened_from(app, client, auth, 
     assert not re.search(r'id="fit_to_data"[^>]*checked', page)
     assert re.search(r'value="vector"[^>]*checked|checked[^>]*value="vector"', page)
     assert not re.search(r'value="actor"[^>]*checked|checked[^>]*value="actor"', page)
-    # With no restriction, the builder says plainly that any site may show it.
-    assert "Any website can show this embed" in page
+    # With no restriction, the builder says plainly that any site may show it (the
+    # map's lang=fr is the page's language, not a filter).
+    assert "Tout site peut afficher cette intégration" in page
