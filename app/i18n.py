@@ -195,6 +195,10 @@ def interface_labels():
         "fullScreen": _("Full screen"), "exitFullScreen": _("Exit full screen"),
         "frozenCluster": _("Open the full map to see them one by one"),
         "previewUnavailable": _("Preview unavailable"),
+        "precisionFromZoom": _("Set from the map's zoom when the point was placed: "
+                               "zoom in further for a finer precision."),
+        "precisionFromPlace": _("Set from the kind of place found."),
+        "precisionTyped": _("Typed coordinates: choose “exact” only if they are."),
         "field": _("{label}: {value}"),
         # The map page's layer panel, filter bar and counts (atlas-map.js).
         "all": _("All"), "none": _("None"), "only": _("only"),

@@ -33,7 +33,7 @@ class EmbedForm(FlaskForm):
     frozen = BooleanField(_l("Frozen: keep showing what is published now"))
     refreeze = BooleanField(_l("Freeze again now"))
     allowed_hosts = TextAreaField(
-        _l("Sites allowed to show it (one per line; empty: the site-wide list)"),
+        _l("Only these sites may show it (one per line; empty: any site)"),
         validators=[Length(max=4000)])
 
     def embed_data(self, hosts):
@@ -44,6 +44,15 @@ class EmbedForm(FlaskForm):
         data["caption"] = data["caption"] or ""
         data["allowed_hosts"] = hosts
         return data
+
+    def prefill(self, start):
+        """A new embed's settings from ``service.prefill_from_map``."""
+        self.filters.data = start["filters"]
+        if start["view"]:
+            (self.center_lat.data, self.center_lon.data), self.zoom.data = start["view"]
+            self.fit_to_data.data = False
+        if start["layers"]:
+            self.layers.data = start["layers"]
 
     def fill(self, embed):
         """Show an existing embed's settings (GET of the edit page)."""

@@ -312,15 +312,19 @@ def _save(form, embed=None):
 @bp.route("/embeds/new", methods=["GET", "POST"])
 @editor_required
 def new():
-    """Build a new embed."""
+    """Build a new embed, starting from the map view in the query (filters, ``at``,
+    ``layers``) when the map's "Embed this view" link sent one."""
     form = EmbedForm()
+    if request.method == "GET":
+        form.prefill(service.prefill_from_map(request.args))
     if form.validate_on_submit():
         embed, error = _save(form)
         if error is None:
             flash(_("Embed created."))
             return redirect(url_for("embeds.edit", embed_id=embed.id))
         flash(error, "error")
-    return render_template("embeds/edit.html", form=form, embed=None), (
+    return render_template("embeds/edit.html", form=form, embed=None,
+                           framing_hosts=service.framing_hosts(None)), (
         400 if request.method == "POST" else 200)
 
 
@@ -344,6 +348,7 @@ def edit(embed_id):
         status = 400
     src = url_for("embeds.show", key=embed.key, _external=True)
     return render_template("embeds/edit.html", form=form, embed=embed, src=src,
+                           framing_hosts=service.framing_hosts(embed),
                            snippet=responsive_snippet(src, title=embed.title)), status
 
 

@@ -55,15 +55,42 @@ def normalise_filters(query):
     return urlencode(to_query(filters)), filters
 
 
+MAP_VIEW_KEYS = ("at", "layers", "lang")
+"""Query keys of a /map link that are not filters: the view, the legend's layers and
+the language."""
+
+
+def prefill_from_map(args):
+    """The builder's starting settings from a ``/map`` query (its "Embed this view"
+    link): ``filters`` (a query string), ``view`` ((lat, lon), zoom) or ``None``, and
+    ``layers`` (known groups only, ``None`` when the link names none)."""
+    from app.main.routes import parse_view  # the map's own reading of ``at=``
+    filters = urlencode([(k, v) for k, v in args.items(multi=True)
+                         if k not in MAP_VIEW_KEYS and v])
+    layers = [g for g in args.get("layers", "").split(",") if g in LAYER_GROUPS]
+    return {"filters": filters, "view": parse_view(args.get("at")),
+            "layers": layers or None}
+
+
 def filters_of(embed):
     """The ``IncidentFilters`` of ``embed`` (published incidents only)."""
     return normalise_filters(embed.filters)[1]
 
 
+ANY_SITE = "*"
+
+
+def framing_hosts(embed=None):
+    """The sites that may frame ``embed`` (``None``: a new one): its own hosts, else the
+    site-wide list, else ``[ANY_SITE]`` — an embed shows published data only, so by
+    default a journalist can paste it into any site without asking anyone."""
+    own = embed.allowed_hosts if embed is not None else []
+    return own or current_app.config["ATLAS_EMBED_HOSTS"] or [ANY_SITE]
+
+
 def frame_ancestors(embed):
-    """CSP ``frame-ancestors`` sources: the embed's hosts, else the site-wide list."""
-    hosts = embed.allowed_hosts or current_app.config["ATLAS_EMBED_HOSTS"]
-    return " ".join(["'self'", *hosts])
+    """CSP ``frame-ancestors`` sources: this site and ``framing_hosts(embed)``."""
+    return " ".join(["'self'", *framing_hosts(embed)])
 
 
 def view(embed):

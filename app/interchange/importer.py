@@ -151,9 +151,9 @@ class _Reader:
     """The half of an import that needs no database: validate and prepare rows.
 
     ``chunks`` yields a ``_Chunk`` per ``CHUNK`` rows. Once a row is invalid
-    nothing more is prepared (the import will be refused), but every row is
-    still validated for the report. Pure, so that a worker process can run it
-    (``app.bulk.Loader.chunks``).
+    nothing more is prepared for insertion (the import will be refused), but every
+    row is still validated and its references checked, for the report. Pure, so
+    that a worker process can run it (``app.bulk.Loader.chunks``).
     """
 
     def __init__(self, refs, status, dialect):
@@ -190,9 +190,11 @@ class _Reader:
             if not repeated:
                 self.seen.add(key)
                 unseen.append((position, data))
-        if unseen and not self.invalid:
+        if unseen:
+            # References are checked even once the file is refused, so that one
+            # upload reports every problem of every row, not the first stage's only.
             rows, chunk.problems = prepare_bulk_rows(unseen, self.refs)
-            if rows:
+            if rows and not self.invalid:
                 chunk.positions = [position for position, _ in rows]
                 chunk.columns = bulk_columns([row for _, row in rows], status=self.status,
                                              dialect=self.dialect)
@@ -234,10 +236,10 @@ class _Run:
         self.result.errors += chunk.errors
         self.result.duplicates += [(position, title) for position, title, key, repeated
                                    in chunk.rows if repeated or key in stored]
-        if self.result.errors:
-            return  # keep validating for the report, but insert nothing more
         skipped = {position for position, _, key in fresh if key in stored}
         self.result.errors += [p for p in chunk.problems if p[0] not in skipped]
+        # Reported in file order, whichever stage found them.
+        self.result.errors.sort(key=lambda problem: problem[0])
         if self.result.errors or chunk.columns is None:
             return
         columns = chunk.columns

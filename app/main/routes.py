@@ -95,6 +95,13 @@ def places(lang):
     return response
 
 
+@bp.route("/favicon.ico")
+def favicon():
+    """The icon browsers and feed readers fetch from the root without asking the page."""
+    return send_from_directory(BASE_DIR / "app" / "static", "favicon.ico",
+                               mimetype="image/vnd.microsoft.icon", max_age=86400)
+
+
 @bp.route("/healthz")
 def healthz():
     """Liveness and database check, for load balancers and ``make run``."""

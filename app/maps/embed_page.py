@@ -63,16 +63,23 @@ def _style_text(text):
 
 
 def iframe_html(src, *, title, width, height):
-    """The ``<iframe>`` element of an embed (attributes escaped)."""
+    """The ``<iframe>`` element of an embed (attributes escaped). ``allow="fullscreen"``
+    alone: beside it, the legacy ``allowfullscreen`` only draws a console warning."""
     return (f'<iframe src="{html.escape(src)}" width="{width}" height="{height}" '
             f'title="{html.escape(title)}" style="border:0;max-width:100%" '
-            'allow="fullscreen" allowfullscreen loading="lazy"></iframe>')
+            'allow="fullscreen" loading="lazy"></iframe>')
+
+
+SNIPPET_MIN_HEIGHT_PX = 360
+"""The snippet's floor: at 3:2 a 350 px article column would leave the map ~230 px
+under the embed's title and controls; it keeps this height instead."""
 
 
 def responsive_snippet(src, *, title, ratio=(3, 2)):
-    """An iframe that fills its column's width at a fixed aspect ratio."""
-    pct = round(100 * ratio[1] / ratio[0], 3)
-    return (f'<div style="position:relative;width:100%;padding-top:{pct}%">'
+    """An iframe that fills its column's width at ``ratio`` on wide columns and keeps
+    ``SNIPPET_MIN_HEIGHT_PX`` on narrow ones (phones, 320–400 px columns)."""
+    return (f'<div style="position:relative;width:100%;aspect-ratio:{ratio[0]}/{ratio[1]};'
+            f'min-height:{SNIPPET_MIN_HEIGHT_PX}px">'
             f'<iframe src="{html.escape(src)}" title="{html.escape(title)}" '
             'style="position:absolute;inset:0;width:100%;height:100%;border:0" '
-            'allow="fullscreen" allowfullscreen loading="lazy"></iframe></div>')
+            'allow="fullscreen" loading="lazy"></iframe></div>')

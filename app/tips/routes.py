@@ -1,6 +1,6 @@
 """Tip pages: the public form, the receipt status, the privacy notice, editors' triage."""
 from flask import (abort, current_app, flash, make_response, redirect, render_template,
-                   request, url_for)
+                   request, session, url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -49,6 +49,18 @@ def _country_choices(blank):
 
 
 def _received(receipt):
+    """Post/redirect/get: the receipt waits in the (signed) session for the page that
+    shows it, so reloading that page shows it again instead of sending the tip twice."""
+    session["tip_receipt"] = receipt
+    return redirect(url_for("tips.received"), code=303)
+
+
+@bp.route("/received")
+def received():
+    """The receipt of the tip this browser just sent; without one, the form again."""
+    receipt = session.get("tip_receipt")
+    if not receipt:
+        return redirect(url_for("tips.new"))
     return render_template("tips/received.html", receipt=receipt)
 
 

@@ -31,9 +31,27 @@ class TipStateError(MessageError):
 
 # --- the reporter ------------------------------------------------------------
 
+RECEIPT_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+"""Digits and lower-case letters without the look-alikes 0/o, 1/l/i: a receipt is
+copied by hand from a screen or a sheet of paper."""
+RECEIPT_GROUPS, RECEIPT_GROUP = 7, 4
+
+
 def new_receipt():
-    """A receipt code: 128 random bits, URL-safe (22 characters)."""
-    return secrets.token_urlsafe(16)
+    """A receipt code: 28 characters of ``RECEIPT_ALPHABET`` (over 138 random bits) in
+    groups of four, ``7hkq-…``, so it reads back and types like a phone number."""
+    chars = "".join(secrets.choice(RECEIPT_ALPHABET)
+                    for _ in range(RECEIPT_GROUPS * RECEIPT_GROUP))
+    return "-".join(chars[i:i + RECEIPT_GROUP] for i in range(0, len(chars), RECEIPT_GROUP))
+
+
+def normalise_receipt(text):
+    """A receipt as typed (spaces, capitals, missing dashes) in its issued form, or the
+    text unchanged when it is not one of ours (older, URL-safe receipts are exact)."""
+    chars = "".join(text.split()).replace("-", "").lower()
+    if len(chars) != RECEIPT_GROUPS * RECEIPT_GROUP or set(chars) - set(RECEIPT_ALPHABET):
+        return text
+    return "-".join(chars[i:i + RECEIPT_GROUP] for i in range(0, len(chars), RECEIPT_GROUP))
 
 
 def submit_tip(*, data):
@@ -62,6 +80,7 @@ def status_for_receipt(receipt):
     """
     if not receipt or len(receipt) > 64:
         return None
+    receipt = normalise_receipt(receipt)
     tip = db.session.scalar(sa.select(Tip).where(Tip.receipt_hash == receipt_hash(receipt)))
     for _ in range(MAX_MERGE_CHAIN):
         if tip is None or tip.merged_into_id is None:

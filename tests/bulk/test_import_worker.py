@@ -96,7 +96,9 @@ def test_a_refusal_from_the_worker_reports_every_row_and_stores_nothing(app, bac
             "Unknown,2025-01-06,,no-such-vector,,POINT (2 2)"]
     result = _import(rows, editor)
     assert worker and not result.ok
-    assert [(line, field) for line, field, _ in result.errors] == [(4, "start_date")]
+    # Both stages report: the bad date and, further down, the unknown vector.
+    assert [(line, field) for line, field, _ in result.errors] == [
+        (4, "start_date"), (7, "vectors")]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Incident)) == 0
     assert _indexes(backend) == indexes
     _assert_rtree_mirrors_incidents(backend)

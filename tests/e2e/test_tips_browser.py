@@ -28,6 +28,10 @@ def test_anonymous_report_end_to_end(page, live_app, live_server):
     page.wait_for_selector("#receipt")
     receipt = page.locator("#receipt").inner_text()
     assert len(receipt) >= 22
+    # Reloading the receipt page shows the same receipt and sends nothing again.
+    assert page.url.endswith("/tips/received")
+    page.reload()
+    assert page.locator("#receipt").inner_text() == receipt
 
     with live_app.app_context():
         tip = db.session.scalars(sa.select(Tip)).one()

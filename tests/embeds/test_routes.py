@@ -265,7 +265,10 @@ def test_builder_creates_previews_edits_and_revokes(app, client, auth, make_user
     page = client.get(f"/embeds/{embed.id}/edit").get_data(as_text=True)
     assert 'class="preview-phone"' in page and 'width="360"' in page
     assert 'class="preview-desktop"' in page
-    assert "padding-top:66.667%" in page  # the responsive snippet
+    # The responsive snippet: 3:2, but never shorter than a phone's map needs.
+    snippet = re.search(r'class="snippet"[^>]*>([^<]*)<', page).group(1)
+    assert "aspect-ratio:3/2;min-height:360px" in snippet
+    assert "allowfullscreen" not in snippet and "loading=&#34;lazy&#34;" in snippet
     bad = client.post(f"/embeds/{embed.id}/edit", data=_form(allowed_hosts="x;y"))
     assert bad.status_code == 400 and "allowed hosts" in bad.get_data(as_text=True)
     client.post(f"/embeds/{embed.id}/edit", data=_form(title="Renamed", frozen="y"))
@@ -312,3 +315,18 @@ def test_oembed_keeps_a_pinned_language_in_the_iframe(client, make_embed):
     reader = client.get("/oembed", query_string={
         "url": f"http://localhost/embed/{embed.key}?lang=de"}).json["html"]
     assert f'src="http://localhost/embed/{embed.key}"' in reader  # the reader's language
+
+
+def test_builder_starts_from_the_map_view_it_was_opened_from(app, client, auth, make_user):
+    auth.login(make_user("editor").email)
+    page = client.get("/embeds/new?vector=cyber&country=FRA&at=48.5,2.5,6"
+                      "&layers=vector,country&lang=fr").get_data(as_text=True)
+    assert 'id="filters"' in page and 'value="vector=cyber&amp;country=FRA"' in page
+    assert 'id="center_lat"' in page and 'value="48.5"' in page and 'value="2.5"' in page
+    assert re.search(r'id="zoom"[^>]*value="6"', page)
+    assert not re.search(r'id="fit_to_data"[^>]*checked', page)
+    assert re.search(r'value="vector"[^>]*checked|checked[^>]*value="vector"', page)
+    assert not re.search(r'value="actor"[^>]*checked|checked[^>]*value="actor"', page)
+    # With no restriction, the builder says plainly that any site may show it (the
+    # map's lang=fr is the page's language, not a filter).
+    assert "Tout site peut afficher cette intégration" in page

@@ -40,6 +40,13 @@ def test_hosts_are_checked():
             service.parse_hosts(bad)
 
 
+def test_embed_may_be_framed_by_any_site_unless_restricted(app, make_embed):
+    app.config["ATLAS_EMBED_HOSTS"] = []
+    assert service.frame_ancestors(make_embed()) == "'self' *"
+    assert service.frame_ancestors(make_embed(allowed_hosts=["own.example"])) == (
+        "'self' own.example")
+
+
 def test_frame_ancestors_fall_back_to_site_hosts(app, make_embed):
     app.config["ATLAS_EMBED_HOSTS"] = ["site.example"]
     assert service.frame_ancestors(make_embed()) == "'self' site.example"

@@ -215,7 +215,7 @@ def test_template_scan_finds_text_and_attributes():
 SCRIPTS = APP / "static" / "js"
 LITERAL = re.compile(r"'((?:[^'\\\n]|\\.)*)'" + r'|"((?:[^"\\\n]|\\.)*)"')
 # Code, not text: the strict-mode pragma, CSS classes and selectors, DOM/HTTP names.
-TECHNICAL = {"use strict", "Point", "AbortError", "Content-Type", "Enter", "HTTP "}
+TECHNICAL = {"use strict", "Point", "AbortError", "Content-Type", "Enter", "Escape", "HTTP "}
 
 
 def _script_code(text):

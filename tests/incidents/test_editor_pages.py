@@ -173,6 +173,16 @@ def test_review_page_shows_the_diff_and_contributors_cannot_open_it(
     forget_cached_user()
     page = editor.get(f"/incidents/{incident.id}/review").get_data(as_text=True)
     assert 'data-field="title"' in page and "To review" in page
+    # Human labels, not field names or JSON.
+    assert re.search(r'data-field="start_date"><th scope="row">Start date<', page)
+    assert re.search(r'data-field="geometry">.*Point at 48\.8600, 2\.3500', page)
+    assert '"coordinates"' not in page and '"type"' not in page
+    # Publish is the primary action; Reject and Archive need a confirming step.
+    assert re.search(r'class="primary" data-status="published"', page)
+    for status in ("rejected", "archived"):
+        assert re.search(r'<details class="confirm"><summary[^>]*>[^<]+</summary>\s*<p>[^<]+'
+                         r'</p>\s*<button type="submit" class="danger" data-status="'
+                         + status, page)
 
 
 def test_history_lists_revisions_and_restores_one(app, client, auth, make_incident,

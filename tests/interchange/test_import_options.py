@@ -66,3 +66,16 @@ def test_incidents_created_after_an_import_get_fresh_ids(app, make_user, make_in
                            user=make_user("editor"))
     created = make_incident(title="Made afterwards")
     assert created.id > result.ids[0]
+
+
+def test_one_upload_reports_every_problem_of_every_row(app, make_user):
+    """A bad date in one row does not hide an unknown vector in another: the
+    reference check runs for the report even once the file is refused."""
+    result = import_stream(_csv("A,2025-13-01,X,cyber,POINT (2 48)",
+                                "B,2025-01-02,X,no-such-vector,POINT (3 48)",
+                                "C,2025-01-03,X,cyber,POINT (4 48)"),
+                           fmt="csv", user=make_user("editor"), dry_run=True)
+    assert not result.ok
+    assert [(line, field) for line, field, _ in result.errors] == [
+        (2, "start_date"), (3, "vectors")]
+    assert _count() == 0

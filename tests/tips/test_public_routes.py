@@ -51,7 +51,7 @@ def test_tip_text_appears_on_no_public_route(app, client, published, make_user, 
         for path in paths:
             for query in queries if path.startswith("/api/") else [""]:
                 with app.app_context():  # fresh ``g`` per request
-                    body = client.get(path + query).get_data(as_text=True)
+                    body = client.get(path + query).get_data().decode("utf-8", "replace")
                 # The language switch echoes the page's own query string: that
                 # is the request, not a tip.
                 body = re.sub(r'<span class="lang-switch">.*?</span>', "", body, flags=re.S)

@@ -67,10 +67,31 @@ def test_form_without_account_needs_csrf_and_returns_a_receipt(client):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Tip)) == 0
     response = client.post("/tips/new", data={**form,
                                               "csrf_token": csrf_token(client, "/tips/new")})
-    assert response.status_code == 200
-    receipt = re.search(r'id="receipt">([^<]+)<', response.get_data(as_text=True)).group(1)
+    # Post/redirect/get: the browser lands on the receipt page, and reloading it
+    # shows the same receipt without sending the tip again.
+    assert response.status_code == 303 and response.location.endswith("/tips/received")
+    page = client.get("/tips/received").get_data(as_text=True)
+    receipt = re.search(r'id="receipt">([^<]+)<', page).group(1)
+    assert client.get("/tips/received").get_data(as_text=True) == page
     assert only_tip().description == TIP["description"]
     assert "Received" in client.get(f"/tips/{receipt}").get_data(as_text=True)
+
+
+def test_receipts_avoid_look_alike_characters_and_forgive_how_they_are_typed(
+        client, send_tip):
+    from app.tips.service import RECEIPT_ALPHABET, new_receipt
+    assert not set("01lIoO") & set(RECEIPT_ALPHABET)
+    codes = [new_receipt() for _ in range(200)]
+    assert all(re.fullmatch(r"([2-9a-z]{4}-){6}[2-9a-z]{4}", c) for c in codes)
+    assert not set("".join(codes)) & set("01lio")
+    receipt = send_tip()
+    typed = receipt.replace("-", " ").upper()
+    assert "Received" in client.get(f"/tips/{typed}").get_data(as_text=True)
+
+
+def test_receipt_page_without_a_tip_sends_back_to_the_form(client):
+    response = client.get("/tips/received")
+    assert response.status_code == 302 and response.location.endswith("/tips/new")
 
 
 def test_form_shows_every_problem_and_stores_nothing(client):
@@ -110,7 +131,8 @@ def test_honeypot_looks_accepted_but_stores_nothing(client):
     form = client.post("/tips/new", data={
         "description": "buy now", "website": "http://spam.example",
         "csrf_token": csrf_token(client, "/tips/new")})
-    assert form.status_code == 200 and 'id="receipt"' in form.get_data(as_text=True)
+    assert form.status_code == 303
+    assert 'id="receipt"' in client.get(form.location).get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Tip)) == 0
     assert client.get("/tips/" + api.get_json()["receipt"]).status_code == 404
 

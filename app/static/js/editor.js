@@ -31,6 +31,9 @@
       .addTo(map).bringToBack();
   }).catch(function () { /* the editor works without a basemap */ });
 
+  /* The drawing tool's buttons and tooltips in the page's language. */
+  if (document.documentElement.lang === "fr") { map.pm.setLang("fr"); }
+
   var shown = L.featureGroup().addTo(map);
   map.pm.addControls({
     position: "topleft", drawMarker: true, drawPolyline: true, drawPolygon: true,
@@ -48,7 +51,10 @@
     shown.clearLayers();
     L.geoJSON(geometry, { pmIgnore: true }).eachLayer(function (l) { shown.addLayer(l); });
     var bounds = shown.getBounds();
-    if (bounds.isValid()) { map.fitBounds(bounds, { maxZoom: 9, padding: [20, 20] }); }
+    /* The offline basemap is country outlines only: closer than zoom 6 a point would
+       sit on a plain grey square with no coast or border to place it by. */
+    var closest = mapEl.dataset.tiles && mapEl.dataset.tiles !== "offline" ? 9 : 6;
+    if (bounds.isValid()) { map.fitBounds(bounds, { maxZoom: closest, padding: [20, 20] }); }
     mapEl.dataset.shown = String(shown.getLayers().length);
   }
 
@@ -80,13 +86,35 @@
     }).catch(function () { setStatus(labels.previewUnavailable, true); });
   }
 
+  /* Honest precision: how the location was given says how precise it is, and the
+     note beside the field says why the value was chosen. */
+  var precisionNote = document.getElementById("precision-note");
+  function setPrecision(value, note) {
+    field("geo_precision").value = value;
+    precisionNote.textContent = note;
+  }
+
+  /* A point clicked on a map showing a continent is not "exact": the zoom at the
+     click bounds what the contributor could see (≤5 country, ≤8 region, ≤12 city). */
+  function precisionForZoom(zoom) {
+    if (zoom <= 5) { return "country"; }
+    if (zoom <= 8) { return "region"; }
+    return zoom <= 12 ? "city" : "exact";
+  }
+
   map.on("pm:create", function (e) {
     var geometry = e.layer.toGeoJSON().geometry;
     map.removeLayer(e.layer);
     geometryField.value = JSON.stringify(geometry);
+    if (geometry.type === "Point") {
+      setPrecision(precisionForZoom(map.getZoom()), labels.precisionFromZoom);
+    }
     preview();
   });
-  geometryField.addEventListener("change", function () { preview(); });
+  geometryField.addEventListener("change", function () {
+    precisionNote.textContent = labels.precisionTyped;
+    preview();
+  });
   countriesField.addEventListener("input", function () { countriesTouched = true; });
 
   /* A list of buttons from a JSON search endpoint, labels as text. */
@@ -131,7 +159,8 @@
     function (p) { return p.name + " — " + p.country + " (" + p.kind + ")"; },
     function (p) {
       geometryField.value = JSON.stringify(p.geometry);
-      field("geo_precision").value = p.kind === "country" ? "country" : "city";
+      setPrecision(p.kind === "country" ? "country" : p.kind === "region" ? "region" : "city",
+                   labels.precisionFromPlace);
       if (!field("location_name").value.trim()) { field("location_name").value = p.name; }
       preview();
     });
