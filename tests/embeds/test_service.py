@@ -72,7 +72,10 @@ def test_live_embed_is_the_map_data_of_its_filters(make_embed, make_incident):
     assert wide["total"] == 7 and [f["title"] for f in wide["features"]] == ["Riga"]
 
 
-def test_frozen_embed_is_unchanged_after_edits_and_archiving(make_embed, make_incident):
+def test_frozen_embed_keeps_edits_out_but_drops_archived_incidents(make_embed,
+                                                                  make_incident):
+    """Frozen: later edits and publications do not reach it; an archived incident
+    leaves it all the same (issue 16: it must leave every public surface)."""
     kept = make_incident(title="Before edit", wkt=next(PLACES))
     gone = make_incident(title="Will be archived", wkt=next(PLACES))
     embed = make_embed(frozen=True)
@@ -84,8 +87,9 @@ def test_frozen_embed_is_unchanged_after_edits_and_archiving(make_embed, make_in
     incidents.set_status(incident=gone, status="archived", expected_version=gone.version,
                          editor=editor)
     make_incident(title="Published later", wkt=next(PLACES))
-    assert service.frozen_bodies(embed) == before
-    assert _titles(embed) == ["Before edit", "Will be archived"]
+    assert service.frozen_bodies(embed) != before
+    assert _titles(embed) == ["Before edit"]
+    assert embed.purged_at is not None
     # The popup's details are frozen too: nothing is asked of the live API.
     feature = json.loads(before[8])["features"][0]
     assert {"actor", "actor_type", "attribution", "location_name"} <= set(feature)

@@ -9,7 +9,8 @@ from app.incidents.serialize import incident_properties_json
 from app.interchange import geojson_io
 from app.interchange.export import iter_features, iter_incidents
 
-AWKWARD = 'quote " backslash \\ tab\t newline\n bell\x07 nul-ish\x1f é 日本 \u2028 🙂 </script>'
+# C0 controls but tab, CR and LF are refused on input (app/inputs.py), so not stored.
+AWKWARD = 'quote " backslash \\ tab\t newline\n cr\r é 日本 \u2028 \x7f 🙂 </script>'
 
 
 @pytest.fixture
