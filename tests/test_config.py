@@ -82,14 +82,18 @@ CANDIDATES = ["7", "0", "1", "development", "offline"]
 def _effect(name, read_settings, monkeypatch):
     monkeypatch.delenv(name, raising=False)
     baseline = read_settings()
-    for value in CANDIDATES:
-        monkeypatch.setenv(name, value)
-        try:
-            if read_settings() != baseline:
-                return value
-        except (ValueError, SystemExit):
-            continue
-    return None
+    try:
+        for value in CANDIDATES:
+            monkeypatch.setenv(name, value)
+            try:
+                if read_settings() != baseline:
+                    return value
+            except (ValueError, SystemExit):
+                continue
+        return None
+    finally:
+        # Unset again: a value left behind (BIND) would hide the next variable's (PORT).
+        monkeypatch.delenv(name, raising=False)
 
 
 def test_every_documented_variable_has_an_effect(monkeypatch, tmp_path):
