@@ -388,6 +388,31 @@ def update_incident(*, incident, data, expected_version, editor):
                         action="update")
 
 
+def import_update(*, incident, data, expected_version, editor, publish, refs):
+    """Apply an imported row to the stored incident it names, inside the import's
+    transaction (flushed, not committed: the import is all or nothing).
+
+    The rules of an edit hold: ``editor`` must see and edit it, a stale
+    ``expected_version`` (``None``: the file names none) is a ``ConflictError``,
+    the version moves and a revision records the change. Its status stays
+    unless ``publish`` (an editor's import with publishing) moves it to published.
+    """
+    if not (policy.can_view(editor, incident) and policy.can_edit(editor, incident)):
+        raise PermissionDenied(N_("you may not change incident %(uuid)s"), uuid=incident.uuid)
+    if expected_version is not None and expected_version != incident.version:
+        raise ConflictError(incident, expected_version, {})
+    if publish and incident.status != "published":
+        check_transition(incident, "published", editor)
+    before = snapshot(incident)
+    with db.session.no_autoflush:  # one UPDATE: the version moves by one
+        _apply(incident, data, refs)
+    db.session.flush()
+    _record(incident, editor, "import", before)
+    if publish and incident.status != "published":
+        _transition(incident, "published", editor, None)
+    return incident
+
+
 # Workflow: which status may follow which (PRODUCT.md: draft → submitted →
 # published | rejected → archived). Editors may also publish or reject a draft
 # directly, send a rejected incident back to draft, and revive an archived one.
@@ -613,7 +638,7 @@ def bulk_columns(rows, *, status, dialect):
     rep_x, rep_y = rep_points(geometries).T.tolist()
     copied = ("title", "summary", "lang", "time_precision", "geo_precision", "precision_m",
               "location_name", "attribution", "confidence", "published_at")
-    incidents = {"uuid": _uuid4_texts(len(rows)),
+    incidents = {"uuid": _uuids(rows),
                  "start_date": list(map(day, fields["start_date"])),
                  "end_date": list(map(day, fields["end_date"])),
                  "geometry": encode_many(geometries, dialect), "min_x": min_x,
@@ -894,6 +919,14 @@ def _snapshot_texts(actors, tails):
     """
     heads = {actor: '{"actor": ' + _json_text(actor) for actor in set(actors)}
     return list(map(str.__add__, map(heads.__getitem__, actors), tails))
+
+
+def _uuids(rows):
+    """Each row's own ``uuid`` (an import keeping a STIX bundle's ids), else a new one."""
+    new = _uuid4_texts(len(rows))
+    if not any(row.get("uuid") for row in rows):
+        return new
+    return [row.get("uuid") or fresh for row, fresh in zip(rows, new)]
 
 
 def _uuid4_texts(count):
