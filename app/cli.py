@@ -121,8 +121,12 @@ def incidents_import(path, fmt, publish, dry_run, as_email):
     if dry_run:
         click.echo(f"Dry run: {result.count} incidents would be imported as {status}; "
                    "nothing was changed.")
+        if result.updated:
+            click.echo(f"Dry run: would update {len(result.updated)} stored incidents.")
     else:
         click.echo(f"Imported {result.count} incidents as {status}.")
+        if result.updated:
+            click.echo(f"Updated {len(result.updated)} stored incidents.")
 
 
 def _as_user(as_email):

@@ -65,7 +65,7 @@ def bulk_columns(rows, *, status, dialect):
     rep_x, rep_y = rep_points(geometries).T.tolist()
     copied = ("title", "summary", "lang", "time_precision", "geo_precision", "precision_m",
               "location_name", "attribution", "confidence", "published_at")
-    incidents = {"uuid": _uuid4_texts(len(rows)),
+    incidents = {"uuid": _uuids(rows),
                  "start_date": list(map(day, fields["start_date"])),
                  "end_date": list(map(day, fields["end_date"])),
                  "geometry": encode_many(geometries, dialect), "min_x": min_x,
@@ -421,6 +421,14 @@ def _snapshot_texts(actors, tails):
     """
     heads = {actor: '{"actor": ' + _json_text(actor) for actor in set(actors)}
     return list(map(str.__add__, map(heads.__getitem__, actors), tails))
+
+
+def _uuids(rows):
+    """Each row's own ``uuid`` (an import keeping a STIX bundle's ids), else a new one."""
+    new = _uuid4_texts(len(rows))
+    if not any(row.get("uuid") for row in rows):
+        return new
+    return [row.get("uuid") or fresh for row, fresh in zip(rows, new)]
 
 
 def _uuid4_texts(count):

@@ -381,6 +381,31 @@ def update_incident(*, incident, data, expected_version, editor):
                         action="update")
 
 
+def import_update(*, incident, data, expected_version, editor, publish, refs):
+    """Apply an imported row to the stored incident it names, inside the import's
+    transaction (flushed, not committed: the import is all or nothing).
+
+    The rules of an edit hold: ``editor`` must see and edit it, a stale
+    ``expected_version`` (``None``: the file names none) is a ``ConflictError``,
+    the version moves and a revision records the change. Its status stays
+    unless ``publish`` (an editor's import with publishing) moves it to published.
+    """
+    if not (policy.can_view(editor, incident) and policy.can_edit(editor, incident)):
+        raise PermissionDenied(N_("you may not change incident %(uuid)s"), uuid=incident.uuid)
+    if expected_version is not None and expected_version != incident.version:
+        raise ConflictError(incident, expected_version, {})
+    if publish and incident.status != "published":
+        check_transition(incident, "published", editor)
+    before = snapshot(incident)
+    with db.session.no_autoflush:  # one UPDATE: the version moves by one
+        _apply(incident, data, refs)
+    db.session.flush()
+    _record(incident, editor, "import", before)
+    if publish and incident.status != "published":
+        _transition(incident, "published", editor, None)
+    return incident
+
+
 # Workflow: which status may follow which (docs/product.md: draft → submitted →
 # published | rejected → archived). Editors may also publish or reject a draft
 # directly, send a rejected incident back to draft, and revive an archived one.

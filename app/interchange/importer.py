@@ -8,7 +8,11 @@ rules for a chunk of rows at once). Valid rows are
 inserted in chunks inside one transaction, so memory stays bounded on huge
 files; any problem anywhere rolls everything back, and ``dry_run`` always
 does. Rows equal to an existing incident or an earlier row (same title, start
-date and geometry) are skipped and listed.
+date and geometry) are skipped and listed. A row that names its incident
+(a STIX ``incident--<uuid>``: the reader's ``__uuid__``) is that incident: if
+it is stored, the row UPDATES it (``service.import_update``: the edit's rules,
+a revision, the version named by ``__version__``); if not, it is inserted
+keeping that uuid, so an export read back keeps its ids.
 
 An import has two halves: ``_Reader`` reads, validates and prepares rows
 without the database; ``_Run`` checks them against stored incidents and
@@ -30,7 +34,8 @@ from app.incidents.models import Incident
 from app.incidents.schema import ValidationError, parse_incidents
 from app.incidents.rows import (bigger_cache, bulk_columns, insert_bulk_columns,
                                 prepare_bulk_rows, resolve_actors, select_bulk_rows)
-from app.incidents.service import PermissionDenied, References
+from app.incidents.service import (ConflictError, PermissionDenied, References,
+                                   import_update)
 from app.interchange import csv_io, geojson_io, gpkg_io, stix_io
 from app.interchange.errors import FormatError
 from app.interchange.export import paused_gc
@@ -56,10 +61,13 @@ class ImportResult:
     """What an import did or would do (``ids``/``count``), what it skipped, why it refused.
 
     ``errors`` are ``(position, field, reason)``; ``duplicates`` are
-    ``(position, title)``; ``unit`` names a position (line, feature, object).
+    ``(position, title)``; ``updated`` the ids of stored incidents the file
+    updates (or would: ``dry_run``); ``unit`` names a position (line, feature,
+    object).
     """
 
     ids: list = field(default_factory=list)
+    updated: list = field(default_factory=list)
     errors: list = field(default_factory=list)
     duplicates: list = field(default_factory=list)
     count: int = 0
@@ -128,6 +136,16 @@ def _unreadable(props):
     return "__extra__" in props or "__error__" in props
 
 
+IDENTITY = ("__uuid__", "__version__")  # what a reader says of the incident a row names
+
+
+def _fields(props):
+    """``props`` without the identity a reader gave it (``IDENTITY``)."""
+    if "__uuid__" not in props:
+        return props
+    return {k: v for k, v in props.items() if k not in IDENTITY}
+
+
 @dataclass
 class _Chunk:
     """What ``_Reader`` made of up to ``CHUNK`` rows read, in file order.
@@ -136,8 +154,10 @@ class _Chunk:
     repeated)`` of the valid rows, ``repeated`` when an earlier row of the
     file has the same key; ``problems`` are the references that do not resolve
     among the others (``prepare_bulk_rows``), ``columns`` (``bulk_columns``)
-    the rows that do resolve, at ``positions``. Whether a row repeats a stored
-    incident, which voids its problems, is for ``_Run`` to tell.
+    the rows that do resolve, at ``positions``. ``named`` maps the position of
+    a row naming its incident (a uuid) to its data. Whether a row repeats a
+    stored incident, which voids its problems, or updates one, is for ``_Run``
+    to tell.
     """
 
     errors: list
@@ -145,6 +165,7 @@ class _Chunk:
     problems: list = field(default_factory=list)
     positions: list = field(default_factory=list)
     columns: dict = None
+    named: dict = field(default_factory=dict)
 
 
 class _Reader:
@@ -159,6 +180,7 @@ class _Reader:
     def __init__(self, refs, status, dialect):
         self.refs, self.status, self.dialect = refs, status, dialect
         self.seen = set()
+        self.named = set()  # uuids of the rows naming their incident
         self.invalid = False
 
     def chunks(self, rows):
@@ -185,6 +207,17 @@ class _Reader:
         chunk = _Chunk(errors, [])
         unseen = []
         for (position, data), key in zip(parsed, keys):
+            if data.get("uuid"):
+                # Its identity is its uuid, not its title, date and place.
+                if data["uuid"] in self.named:
+                    errors.append((position, "id", Message(N_(
+                        "names incident %(uuid)s again"), uuid=data["uuid"])))
+                    self.invalid = True
+                    continue
+                self.named.add(data["uuid"])
+                chunk.named[position] = data
+                unseen.append((position, data))
+                continue
             repeated = key in self.seen
             chunk.rows.append((position, data["title"], key, repeated))
             if not repeated:
@@ -204,7 +237,7 @@ class _Reader:
 def _parse(raw):
     """``(errors, [(position, data)])`` of rows read (``parse_incidents``), in file order."""
     errors, valid = [], []
-    parsed = iter(parse_incidents([p for _, p in raw if not _unreadable(p)]))
+    parsed = iter(parse_incidents([_fields(p) for _, p in raw if not _unreadable(p)]))
     for position, props in raw:
         if "__extra__" in props:
             errors.append((position, "row", Message(
@@ -216,6 +249,8 @@ def _parse(raw):
             if isinstance(data, ValidationError):
                 errors.extend((position, f, r) for f, r in data.errors)
             else:
+                if props.get("__uuid__"):
+                    data.update(uuid=props["__uuid__"], version=props.get("__version__"))
                 valid.append((position, data))
     return errors, valid
 
@@ -230,9 +265,11 @@ class _Run:
         self.before_id = db.session.scalar(sa.select(sa.func.max(Incident.id))) or 0
 
     def take(self, chunk):
-        """Report ``chunk``'s problems and duplicates; insert its rows while all is well."""
+        """Report ``chunk``'s problems and duplicates; insert or update its rows while
+        all is well."""
         fresh = [row[:3] for row in chunk.rows if not row[3]]
         stored = _existing_keys(fresh, self.before_id, self.user) if fresh else set()
+        updates = self._stored_named(chunk.named)
         self.result.errors += chunk.errors
         self.result.duplicates += [(position, title) for position, title, key, repeated
                                    in chunk.rows if repeated or key in stored]
@@ -242,7 +279,12 @@ class _Run:
         self.result.errors.sort(key=lambda problem: problem[0])
         if self.result.errors or chunk.columns is None:
             return
+        for position, incident in updates.items():
+            self._update(position, incident, chunk.named[position])
+        if self.result.errors:
+            return
         columns = chunk.columns
+        skipped |= updates.keys()
         if skipped:
             columns = select_bulk_rows(columns, [p not in skipped for p in chunk.positions])
         if columns["actor"]:
@@ -250,6 +292,28 @@ class _Run:
             self.result.ids += insert_bulk_columns(columns, author_id=self.user.id,
                                                    status=self.status, action="import",
                                                    write=self.write)
+
+    def _stored_named(self, named):
+        """``{position: stored incident}`` of the rows of ``named`` whose uuid is stored."""
+        if not named or not self.before_id:
+            return {}
+        positions = {data["uuid"]: position for position, data in named.items()}
+        found = db.session.scalars(sa.select(Incident).where(
+            Incident.uuid.in_(list(positions)))).all()
+        return {positions[incident.uuid]: incident for incident in found}
+
+    def _update(self, position, incident, data):
+        """Update the stored ``incident`` from the row at ``position``, or report why not."""
+        try:
+            import_update(incident=incident, data=data, expected_version=data.get("version"),
+                          editor=self.user, publish=self.status == "published",
+                          refs=self.refs)
+        except (PermissionDenied, ConflictError) as exc:
+            self.result.errors.append((position, "id", exc.reason()))
+        except ValidationError as exc:
+            self.result.errors.extend((position, f, r) for f, r in exc.errors)
+        else:
+            self.result.updated.append(incident.id)
 
 
 class PlainLoad:
@@ -308,12 +372,14 @@ def _read_and_insert(run, stream, fmt, dry_run, loader):
             for chunk in loader.chunks(chunks, stream):
                 run.take(chunk)
         result = run.result
-        if not result.errors and not result.ids and not result.duplicates:
+        if not result.errors and not result.ids and not result.duplicates \
+                and not result.updated:
             result.errors.append((1, "file", Message(N_("has no incident rows"))))
         result.count = 0 if result.errors else len(result.ids)
         if result.errors or dry_run:
             db.session.rollback()
             result.ids = []
+            result.updated = result.updated if dry_run and not result.errors else []
         else:
             db.session.commit()
     except Exception:

@@ -2,7 +2,10 @@
 
 What the CTI platforms read decides the shape. Each incident is
 - an ``incident`` (OpenCTI's Incident) whose id is ``incident--<the incident's
-  uuid>``, so it keeps its identity across export and import;
+  uuid>``, so it keeps its identity across export and import: the reader gives
+  the importer that uuid and the extension's ``version`` (the one exported), so
+  that a bundle read back updates the incidents it names instead of adding
+  copies (``importer``);
 - wrapped in a ``report`` named by its title (``object_refs`` to everything
   below): MISP's converter (misp-stix) makes each report a MISP event whose
   info is the title, with the description, the confidence and the vectors as
@@ -83,7 +86,9 @@ def extension_definition():
                       "unattributed), precision_m (metres), countries (ISO 3166-1 "
                       "alpha-3 list), sources (objects: url, publisher, date, "
                       "archived_url), geometry (RFC 7946 GeoJSON geometry), "
-                      "location_name, campaign (name)."}
+                      "location_name, campaign (name), version (the incident's "
+                      "version when exported: an import updating the incident "
+                      "refuses a stale one)."}
 
 
 def actor_object(actor):
@@ -170,7 +175,8 @@ def _extension(record, geometry):
               "countries": [c.iso_a3 for c in record.countries],
               "sources": [_source(s) for s in record.sources], "geometry": geometry,
               "location_name": record.location_name or None,
-              "campaign": campaign.name if campaign else None}
+              "campaign": campaign.name if campaign else None,
+              "version": getattr(record, "version", None)}
     # STIX forbids empty lists and nulls: leave such members out.
     ext = {k: v for k, v in values.items() if v not in (None, [], "")}
     return {EXTENSION_ID: {"extension_type": "property-extension", **ext}}
@@ -364,10 +370,21 @@ def _extension_of(obj):
     return {k.removeprefix("x_atlas_"): v for k, v in obj.items() if k.startswith("x_atlas_")}
 
 
+def incident_uuid(obj):
+    """The uuid of an ``incident--<uuid>`` id (canonical text), ``None`` for any other."""
+    kind, _, rest = str(obj.get("id") or "").partition("--")
+    try:
+        return str(uuid.UUID(rest)) if kind == "incident" and len(rest) == 36 else None
+    except ValueError:
+        return None
+
+
 def incident_properties(obj, links):
-    """CSV-named properties of one STIX ``incident`` and what it links to."""
+    """CSV-named properties of one STIX ``incident`` and what it links to, with its
+    identity for the importer: ``__uuid__`` (from its id) and ``__version__``."""
     rel = lambda kind: links.get((obj.get("id"), kind), [])  # noqa: E731
     ext = _extension_of(obj)
+    version = ext.get("version")
     props = {"title": obj.get("name"), "summary": obj.get("description") or "",
              "lang": obj.get("lang") or "en", "confidence": obj.get("confidence"),
              "start_date": ext.get("start_date") or _day(obj.get("first_seen", "")),
@@ -397,6 +414,9 @@ def incident_properties(obj, links):
     name = ext.get("location_name") or (places[0].get("name") if places else None)
     if name:
         props["location_name"] = name
+    props["__uuid__"] = incident_uuid(obj)
+    if isinstance(version, int) and not isinstance(version, bool):
+        props["__version__"] = version
     return props
 
 

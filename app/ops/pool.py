@@ -42,6 +42,11 @@ def _ping_if_idle(after, dbapi_connection, record, _proxy):
             cursor.execute("SELECT 1")
         finally:
             cursor.close()
+        # The driver began a transaction for the SELECT (psycopg2 does): end it, so the
+        # connection is handed out as the pool keeps it, outside one. Inside one,
+        # whoever sets the isolation level or read-only on it next (the map index's
+        # snapshot) fails: "set_session cannot be used inside a transaction".
+        dbapi_connection.rollback()
     except Exception as exc:  # noqa: BLE001 — whatever the driver raises: it is dead
         raise sa.exc.DisconnectionError(f"connection idle {time.monotonic() - since:.0f} s "
                                         f"was closed: {exc}") from exc

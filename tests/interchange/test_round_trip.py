@@ -63,6 +63,7 @@ def _read(module, path):
         rows = [props for _, props in module.read_rows(stream)]
     for props in rows:
         props.pop("uuid", None)
+        props.pop("__version__", None)  # a new incident's version (STIX carries it)
         if hasattr(props.get("geometry"), "wkt"):
             props["geometry"] = props["geometry"].wkt
     return rows

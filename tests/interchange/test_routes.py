@@ -124,3 +124,19 @@ def test_upload_over_the_size_limit_is_refused(client, auth, make_user):
     response = _upload(client, HEADER.encode() + b"x" * 20_000)
     assert response.status_code == 413
     assert _count() == 0
+
+
+def test_upload_of_the_atlas_own_stix_previews_and_applies_updates(client, auth, make_user,
+                                                                  make_incident):
+    editor = make_user("editor")
+    make_incident(title="Before", author=editor)
+    auth.login(editor.email)
+    bundle = client.get("/export/incidents.stix").get_data(as_text=True)
+    content = bundle.replace('"name":"Before"', '"name":"After"').encode()
+    preview = _upload(client, content, name="x.stix", dry_run="y")
+    assert "Dry run: would update 1 stored incidents." in preview.get_data(as_text=True)
+    assert db.session.scalar(sa.select(Incident.title)) == "Before"
+    done = _upload(client, content, name="x.stix")
+    assert "Updated 1 stored incidents." in done.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(Incident.title)) == "After" and _count() == 1

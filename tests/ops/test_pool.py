@@ -54,3 +54,31 @@ def test_a_busy_connection_is_not_pinged_and_a_restart_fails_one_request(databas
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+def test_a_pinged_connection_is_handed_out_outside_a_transaction(database_url, backend):
+    """The ping must not leave the connection inside a transaction: the map index's
+    snapshot sets REPEATABLE READ and read-only on the connection it checks out, which
+    psycopg2 refuses inside one ("set_session cannot be used inside a transaction"),
+    so an anonymous ``GET /api/v1/map`` after an idle spell answered 500."""
+    app = _app(database_url, ping_after=0)  # every checkout after the first pings
+    with app.app_context():
+        try:
+            client = app.test_client()
+            for _ in range(3):  # connects, then reuses (pinged) pooled connections
+                response = client.get("/api/v1/map")
+                assert response.status_code == 200, response.get_data(as_text=True)[-800:]
+                assert response.get_json()["total"] == 0
+            raw = db.engine.raw_connection()  # a checkout: pinged
+            try:
+                if backend == "postgis":
+                    import psycopg2.extensions as ext
+                    assert raw.dbapi_connection.get_transaction_status() \
+                        == ext.TRANSACTION_STATUS_IDLE
+                else:
+                    assert not raw.dbapi_connection.in_transaction
+            finally:
+                raw.close()
+        finally:
+            db.session.remove()
+            db.engine.dispose()
