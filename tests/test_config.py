@@ -80,6 +80,7 @@ CANDIDATES = ["7", "0", "1", "development", "offline"]
 
 
 def _effect(name, read_settings, monkeypatch):
+    old = os.environ.get(name)
     monkeypatch.delenv(name, raising=False)
     baseline = read_settings()
     try:
@@ -92,14 +93,19 @@ def _effect(name, read_settings, monkeypatch):
                 continue
         return None
     finally:
-        # Unset again: a value left behind (BIND) would hide the next variable's (PORT).
-        monkeypatch.delenv(name, raising=False)
+        # As it was: a value left behind (BIND) would hide the next variable's (PORT).
+        if old is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, old)
 
 
 def test_every_documented_variable_has_an_effect(monkeypatch, tmp_path):
     import config
     from app.interchange import sniff
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "metrics"))
+    # Metrics on, so that PROMETHEUS_MULTIPROC_DIR (read only then) can show its effect.
+    monkeypatch.setenv("ATLAS_METRICS", "1")
     monkeypatch.setenv("ATLAS_TILES_ATTRIBUTION", "")
     readers = {
         "config.py": lambda: _settings(importlib.reload(config)),
