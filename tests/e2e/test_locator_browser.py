@@ -21,7 +21,7 @@ WIDTHS = (390, 1366)
 
 @pytest.fixture
 def located(live_app):
-    """A published city-level point, and a published point since moved to a
+    """A published city-level point, an exact one, and a published point since moved to a
     region-level area and resubmitted (the review page's before and after)."""
     editor = create_user(email="locator.editor@example.org", password=PASSWORD, role="editor")
     base = {"start_date": "2025-06-15", "vectors": ["information"], "actor": "Unattributed",
@@ -32,6 +32,9 @@ def located(live_app):
     moved = incidents.create_incident(data=parse_incident(
         {**base, "title": "Moved", "wkt": "POINT (4.35 50.85)", "geo_precision": "exact"}),
         author=editor, status="published")
+    pin = incidents.create_incident(data=parse_incident(
+        {**base, "title": "Exact", "wkt": "POINT (13.4 52.52)", "geo_precision": "exact"}),
+        author=editor, status="published")
     for status in ("archived", "draft"):
         incidents.set_status(incident=moved, status=status, reason=None,
                              expected_version=moved.version, editor=editor)
@@ -39,7 +42,7 @@ def located(live_app):
                               data=parse_incident({
                                   "wkt": "POLYGON ((3 50, 6 50, 6 51.5, 3 51.5, 3 50))",
                                   "geo_precision": "region"}, partial=True))
-    located = editor.email, {"point": point.id, "moved": moved.id}
+    located = editor.email, {"point": point.id, "moved": moved.id, "pin": pin.id}
     db.session.commit()
     db.session.close()
     return located
@@ -77,7 +80,13 @@ def test_locator_draws_on_incident_and_review_pages(browser, live_server, locate
         assert page.locator(".locator-map path.locator-after").get_attribute("stroke-dasharray")
         assert page.locator(".locator-map .leaflet-marker-icon").count() == 0
         text = page.inner_text("figure.locator figcaption")
-        assert ("48.8600, 2.3500" in text) and ("10 km" in text)
+        assert "48.8600, 2.3500" in text and "10\u00a0km" in text.replace(" km", "\u00a0km")
+        # An exact point: a pin (Leaflet's marker image, served by the app).
+        page.goto(f"{base}/incidents/{ids['pin']}")
+        page.wait_for_selector(".locator-map[data-ready=true]")
+        page.wait_for_function("document.querySelector('.locator-map img.leaflet-marker-icon')"
+                               "?.naturalWidth > 0")
+        assert page.locator(".locator-map path.locator-after").count() == 0
         # The review page: the exact published point in grey, the area in colour.
         page.goto(f"{base}/incidents/{ids['moved']}/review")
         _check(page, "review", width, lang)
