@@ -28,7 +28,7 @@ def show(incident_id):
     """One incident with its sources; drafts only for their author and editors."""
     incident = _visible(incident_id)
     return render_template("incidents/show.html", incident=incident,
-                           country_names=country_names(),
+                           country_names=country_names(), location=service.location(incident),
                            status_form=StatusForm(version=incident.version),
                            can_edit=policy.can_edit(current_user, incident),
                            can_publish=policy.can_publish(current_user))
@@ -209,6 +209,9 @@ def review_one(incident_id):
     _require(policy.can_publish(current_user))
     return render_template("incidents/review_one.html", incident=incident,
                            changes=service.diff_from_published(incident),
+                           location=service.location(incident),
+                           published_location=service.location(
+                               service.last_published_snapshot(incident)),
                            status_form=StatusForm(version=incident.version))
 
 

@@ -612,6 +612,25 @@ def last_published_snapshot(incident):
     return None
 
 
+LOCATION_FIELDS = ("geometry", "geo_precision", "precision_m")
+
+
+def location(incident_or_snapshot):
+    """Where and how precisely, for the locator map: ``{geometry, geo_precision, precision_m}``.
+
+    Takes an incident or a revision's snapshot (the review page draws the last
+    published location beside the current one); None for a missing snapshot.
+    """
+    if incident_or_snapshot is None:
+        return None
+    if isinstance(incident_or_snapshot, dict):
+        return {k: incident_or_snapshot.get(k) for k in LOCATION_FIELDS}
+    geometry = incident_or_snapshot.geometry
+    return {"geometry": to_geojson(geometry) if geometry is not None else None,
+            "geo_precision": incident_or_snapshot.geo_precision,
+            "precision_m": incident_or_snapshot.precision_m}
+
+
 def diff_from_published(incident):
     """``{field: [published, now]}`` of what would change the public record.
 

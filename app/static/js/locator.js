@@ -1,0 +1,59 @@
+/* The locator map of the incident and review pages: the incident's geometry drawn
+   as precisely as it is known, over the app's own basemap (no request leaves the
+   site). The map only decorates the text beside it, so it takes no focus and no
+   gesture: the page scrolls through it and the keyboard passes over it. */
+(function () {
+  "use strict";
+  /* Radius of the soft circle when a point is city/region/country-level but gives
+     no precision_m: the usual size of such a place. */
+  var DEFAULT_RADIUS = { city: 10000, region: 100000, country: 300000 };
+  var STYLES = {
+    after: { color: "#b3261e", fillColor: "#b3261e" },
+    before: { color: "#5f6368", fillColor: "#5f6368" }
+  };
+
+  function draw(group, loc, role) {
+    var exact = loc.geo_precision === "exact";
+    var base = STYLES[role];
+    var dashed = role === "before" || !exact;
+    var style = { color: base.color, fillColor: base.fillColor, weight: 2, fillOpacity: 0.15,
+                  dashArray: dashed ? "6 5" : null, interactive: false,
+                  className: "locator-" + role };
+    L.geoJSON(loc.geometry, {
+      style: function () { return style; },
+      pointToLayer: function (feature, latlng) {
+        if (exact && role === "after") {
+          return L.marker(latlng, { keyboard: false, interactive: false });
+        }
+        if (exact) {  /* an exact former point: a small grey ring */
+          return L.circleMarker(latlng, L.extend({}, style, { radius: 7 }));
+        }
+        var radius = loc.precision_m || DEFAULT_RADIUS[loc.geo_precision] || 10000;
+        return L.circle(latlng, L.extend({}, style, { radius: radius, weight: 1 }));
+      }
+    }).eachLayer(function (layer) { group.addLayer(layer); });
+  }
+
+  function locator(el) {
+    var data = JSON.parse(el.dataset.locator);
+    var map = L.map(el, {
+      zoomControl: false, attributionControl: false, dragging: false, touchZoom: false,
+      scrollWheelZoom: false, doubleClickZoom: false, boxZoom: false, keyboard: false,
+      tap: false, worldCopyJump: true
+    }).setView([48, 10], 3);
+    var group = L.featureGroup().addTo(map);
+    if (data.before) { draw(group, data.before, "before"); }
+    draw(group, data.after, "after");
+    var bounds = group.getBounds();
+    /* Country outlines only: closer than zoom 6 there is nothing to place a point by. */
+    if (bounds.isValid()) { map.fitBounds(bounds, { maxZoom: 6, padding: [16, 16] }); }
+    fetch(el.dataset.basemap).then(function (r) { return r.json(); }).then(function (geo) {
+      L.geoJSON(geo, { interactive: false,
+        style: { color: "#8a94a0", weight: 1, fillColor: "#e6e9ed", fillOpacity: 1 } })
+        .addTo(map).bringToBack();
+    }).catch(function () { /* the shape still shows without the basemap */ })
+      .then(function () { el.dataset.ready = "true"; });
+  }
+
+  document.querySelectorAll(".locator-map[data-locator]").forEach(locator);
+})();
