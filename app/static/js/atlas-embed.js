@@ -62,7 +62,7 @@
 
   /* The caption starts folded (one line of chrome less) unless the frame is roomy. */
   function unfoldCaption() {
-    var caption = document.querySelector('.embed-foot details.caption');
+    var caption = document.querySelector('details.caption');
     if (caption && window.innerWidth >= 600 && window.innerHeight >= 400) { caption.open = true; }
   }
 
