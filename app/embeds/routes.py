@@ -12,6 +12,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.auth.models import utcnow
 from app.embeds import bp, service
 from app.embeds.forms import EmbedForm
 from app.i18n import LANGUAGES, interface_labels
@@ -21,7 +22,7 @@ from app.inputs import whole_number
 from app.ops import abuse
 from app.maps.embed_page import (iframe_html, inline_assets, responsive_snippet,
                                  script_hashes, stable_ids)
-from app.maps.static_map import render_png
+from app.maps.static_map import MapNotes, render_png
 from app.maps.threat_map import build_threat_map, page_parts
 from app.sessions import cookieless
 from config import BASE_DIR
@@ -178,7 +179,8 @@ def png(key):
     """A static PNG of the embed's view, drawn on the server (og:image, no-JS, print)."""
     embed = _lookup(key)
     width, height = _size_arg("width", PNG_SIZE[0]), _size_arg("height", PNG_SIZE[1])
-    image = service.cached_png(embed, width, height, lambda: _render(embed, width, height))
+    image = service.cached_png(embed, width, height, str(get_locale()),
+                               lambda: _render(embed, width, height))
     response = current_app.response_class(image, mimetype="image/png")
     return _cacheable(response, 86400 if embed.frozen else 300)
 
@@ -187,8 +189,24 @@ def _render(embed, width, height):
     """Draw the PNG: one client charge, then a place in the bounded render queue."""
     abuse.charge("png", "ATLAS_PNG_LIMIT")
     view = service.view(embed)
+    notes = _png_notes(embed)
     return abuse.render_queue().run(lambda: render_png(
-        service.png_features(embed), basemap=BASEMAP, width=width, height=height, **view))
+        service.png_features(embed), basemap=BASEMAP, width=width, height=height,
+        notes=notes, **view))
+
+
+def _png_notes(embed):
+    """The PNG's title, legend (layers with incidents), credit and "as of" line."""
+    lang = str(get_locale())
+    level = service.level_for_view(embed, service.FIT_ZOOM)
+    titles = {"actor": _("Actors"), "vector": _("Vectors"), "country": _("Countries")}
+    legend = [(titles[group], items) for group, items in service.legend(
+        embed, level, vectors=taxonomy.vector_styles(lang),
+        countries=taxonomy.country_names(lang), top=service.LEGEND_ITEMS)]
+    when = embed.as_of if embed.frozen and embed.as_of else utcnow()
+    return MapNotes(title=embed.title, legend=legend,
+                    credit=_("Hybrid Threat Atlas · basemap: Natural Earth"),
+                    as_of=_("As of %(when)s UTC", when=when.strftime("%Y-%m-%d %H:%M")))
 
 
 @bp.get("/embed/<key>/download.html")

@@ -20,7 +20,7 @@ from app.auth.models import utcnow
 from app.embeds.models import LAYER_GROUPS, LEGEND_POSITIONS, Embed, EmbedView
 from app.extensions import db
 from app.incidents import mapindex, mapview, service as incidents_service
-from app.incidents.filters import parse_filters, to_query
+from app.incidents.filters import NONE, parse_filters, to_query
 from app.incidents.models import Actor, Incident
 from app.messages import N_, MessageError
 
@@ -204,8 +204,8 @@ def purge_incident(incident_id):
 incidents_service.WITHDRAWN.append(purge_incident)
 
 
-def cached_png(embed, width, height, render):
-    """The PNG of ``embed`` at this size, from the per-process LRU when drawn before.
+def cached_png(embed, width, height, lang, render):
+    """The PNG of ``embed`` at this size in ``lang``, from the per-process LRU when drawn before.
 
     Keyed by what decides the picture — the map index's generation, the
     embed's normalised filters (an ad-hoc ``/embed/map.png`` normalises its
@@ -215,7 +215,7 @@ def cached_png(embed, width, height, render):
     holder = mapindex.holder()
     key = ("png", holder.current().generation, embed.key, embed.filters,
            embed.frozen_etag, str(embed.updated_at), embed.center_lat, embed.center_lon,
-           embed.zoom, width, height)
+           embed.zoom, width, height, lang)
     return holder.cached_body(key, render)
 
 
@@ -274,6 +274,45 @@ def png_features(embed):
            for c in level["clusters"]]
     out += [{"type": "Feature", "geometry": f.get("geometry") or {
         "type": "Point", "coordinates": [f["lon"], f["lat"]]}} for f in level["features"]]
+    return out
+
+
+LEGEND_ITEMS = 6  # per group in the PNG: the largest layers; the page lists them all
+
+
+def legend(embed, level, *, vectors, countries, top=None):
+    """The layers of ``level`` that hold incidents (count > 0), per group of the embed.
+
+    ``[(group, [(label, count), …]), …]`` in the embed's group order, largest first,
+    ``top`` at most per group. ``vectors`` is ``taxonomy.vector_styles``, ``countries``
+    ``taxonomy.country_names``; the "none" layers are left out (they name no layer).
+    Zero-count layers and layers the filters leave off are dropped: an embed's legend
+    names only what its map shows.
+    """
+    facets, chosen = level["facets"], filters_of(embed)
+    vector_names = {v["slug"]: v["label"] for v in vectors}
+
+    def shown(key, on, *also):
+        # A facet counts a layer under the *other* groups' filters (what ticking it
+        # would add): a layer the embed's filters leave off is not on its map.
+        return key != NONE and (not on or key in on or any(a in on for a in also))
+
+    counts = {
+        "actor": [(a["name"], a["count"]) for a in facets["actors"]
+                  if a["name"] and shown(a["id"], chosen.actors, a["name"])],
+        "vector": [(vector_names.get(k, k), c) for k, c in facets["vectors"].items()
+                   if shown(k, chosen.vectors)],
+        "country": [(countries.get(k, k), c) for k, c in facets["countries"].items()
+                    if shown(k, chosen.countries)],
+    }
+    out = []
+    for group in LAYER_GROUPS:
+        if group not in embed.layers:
+            continue
+        items = sorted(((label, count) for label, count in counts[group] if count > 0),
+                       key=lambda item: (-item[1], item[0].lower()))
+        if items:
+            out.append((group, items[:top] if top else items))
     return out
 
 

@@ -6,6 +6,7 @@ the same centre and zoom.
 """
 import io
 import math
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import geopandas as gpd
@@ -60,7 +61,7 @@ def incident_geoseries(features):
     return series[~series.is_empty].to_crs(3857)
 
 
-def render_png(features, *, basemap, width, height, center=None, zoom=None):
+def render_png(features, *, basemap, width, height, center=None, zoom=None, notes=None):
     """PNG bytes, ``width`` × ``height`` px, of ``features`` over the countries.
 
     Parameters
@@ -73,7 +74,18 @@ def render_png(features, *, basemap, width, height, center=None, zoom=None):
         Image size in pixels.
     center, zoom : (lat, lon), int, optional
         The view; without them the view fits the features (Europe when empty).
+    notes : MapNotes, optional
+        Title, legend, credit and date drawn over the map (see ``draw_notes``).
     """
+    fig = build_figure(features, basemap=basemap, width=width, height=height,
+                       center=center, zoom=zoom, notes=notes)
+    out = io.BytesIO()
+    fig.savefig(out, format="png", dpi=100, facecolor=SEA)
+    return out.getvalue()
+
+
+def build_figure(features, *, basemap, width, height, center=None, zoom=None, notes=None):
+    """The matplotlib Figure ``render_png`` saves (kept apart so tests can read its texts)."""
     incidents = incident_geoseries(features)
     if center is not None and zoom is not None:
         box = view_box(center=center, zoom=zoom, width=width, height=height)
@@ -91,9 +103,53 @@ def render_png(features, *, basemap, width, height, center=None, zoom=None):
     ax.set_xlim(box[0], box[2])
     ax.set_ylim(max(box[1], -MAX_Y), min(box[3], MAX_Y))
     ax.set_aspect("auto")
-    out = io.BytesIO()
-    fig.savefig(out, format="png", dpi=100, facecolor=SEA)
-    return out.getvalue()
+    if notes is not None:
+        draw_notes(fig, notes, width=width, height=height)
+    return fig
+
+
+@dataclass(frozen=True)
+class MapNotes:
+    """What a static map says besides the map: all plain text (never markup).
+
+    ``legend`` is ``[(group title, [(label, count), …]), …]``: only layers with
+    incidents; ``as_of`` is the line giving the data's date, already worded.
+    """
+    title: str
+    credit: str
+    as_of: str
+    legend: list = field(default_factory=list)
+
+
+_BOX = {"boxstyle": "round,pad=0.35", "facecolor": "white", "edgecolor": BORDER,
+        "alpha": 0.9, "linewidth": 0.6}
+LEGEND_MIN_HEIGHT = 200  # px: below it (thumbnails) the legend gives way to the map
+
+
+def draw_notes(fig, notes, *, width, height):
+    """Title top left; legend bottom left; credit and date bottom right.
+
+    Sizes follow the image's height (14 pt on an og:image, 7 pt on a thumbnail).
+    ``parse_math=False``: a ``$`` in a title is a dollar, not TeX.
+    """
+    size = max(7.0, min(14.0, height / 45))
+    pad_x, pad_y = 10 / width, 10 / height
+    text = {"parse_math": False, "color": "#1b1f24", "bbox": _BOX}
+    fig.text(pad_x, 1 - pad_y, _fit(notes.title, width, size * 1.15), ha="left", va="top",
+             fontsize=size * 1.15, fontweight="bold", **text)
+    fig.text(1 - pad_x, pad_y, f"{notes.as_of}\n{notes.credit}", ha="right", va="bottom",
+             fontsize=size * 0.8, linespacing=1.3, **text)
+    if notes.legend and height >= LEGEND_MIN_HEIGHT:
+        lines = [_fit(f"{group}: " + " · ".join(f"{label} {count}" for label, count in items),
+                      width * 0.55, size * 0.85) for group, items in notes.legend]
+        fig.text(pad_x, pad_y, "\n".join(lines), ha="left", va="bottom",
+                 fontsize=size * 0.85, linespacing=1.3, **text)
+
+
+def _fit(line, width_px, size_pt):
+    """``line`` cut with an ellipsis to about ``width_px`` at ``size_pt`` (≈0.55 em a glyph)."""
+    room = max(8, int((width_px - 30) / (size_pt * 0.55 * 100 / 72)))
+    return line if len(line) <= room else line[:room - 1].rstrip() + "…"
 
 
 def _draw_incidents(ax, incidents):

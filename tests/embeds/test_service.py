@@ -138,3 +138,19 @@ def test_revoked_embed_is_gone(make_embed):
     embed = make_embed()
     service.revoke(embed=embed)
     assert service.find_active(embed.key) is None
+
+
+def test_legend_lists_only_layers_with_incidents_under_the_filters(make_embed,
+                                                                   make_incident):
+    make_incident(title="Paris", vectors=["cyber"], actor="Alpha")
+    make_incident(title="Riga", wkt="POINT (24.11 56.95)", vectors=["energy"],
+                  actor="Beta")
+    embed = make_embed(filters="vector=cyber", layers=["actor", "vector"])
+    level = service.level_for_view(embed, service.FIT_ZOOM)
+    vectors = [{"slug": "cyber", "label": "Cyber"}, {"slug": "energy", "label": "Energy"}]
+    groups = dict(service.legend(embed, level, vectors=vectors, countries={}))
+    assert list(groups) == ["actor", "vector"]  # no country group: not in the embed
+    assert groups["vector"] == [("Cyber", 1)]  # energy has 0 under vector=cyber
+    assert groups["actor"] == [("Alpha", 1)]  # Beta's only incident is energy
+    assert service.legend(embed, level, vectors=vectors, countries={}, top=0) == [
+        ("actor", [("Alpha", 1)]), ("vector", [("Cyber", 1)])]

@@ -34,6 +34,38 @@
     control.parentNode.insertBefore(toggle, control);
   }
 
+  /* Only layers with incidents under the embed's filters: atlas-map.js lists a layer
+   * that is on but empty (count 0), and one the filters leave off with what ticking
+   * it would add; an embed's legend names only what its map shows. Re-applied each
+   * time atlas-map.js refills the control (a layer a reader unticks stays listed). */
+  function hideEmptyLayers(box) {
+    var filteredOut = null;  // "group:key" of the layers the embed's filters leave off
+    function apply() {
+      var first = filteredOut === null && box.querySelector('input') !== null;
+      if (first) { filteredOut = {}; }
+      Array.prototype.forEach.call(box.querySelectorAll('fieldset'), function (fs) {
+        var shown = 0, group = fs.getAttribute('data-group');
+        Array.prototype.forEach.call(fs.querySelectorAll('label'), function (label) {
+          var count = label.querySelector('.count'), input = label.querySelector('input');
+          var id = group + ':' + (input && input.getAttribute('data-key'));
+          if (first && input && !input.checked) { filteredOut[id] = true; }
+          label.hidden = (Boolean(count) && count.textContent === '0') ||
+            Boolean(filteredOut && filteredOut[id]);
+          if (!label.hidden) { shown += 1; }
+        });
+        fs.hidden = shown === 0;
+      });
+    }
+    apply();
+    new MutationObserver(apply).observe(box, { childList: true, subtree: true });
+  }
+
+  /* The caption starts folded (one line of chrome less) unless the frame is roomy. */
+  function unfoldCaption() {
+    var caption = document.querySelector('details.caption');
+    if (caption && window.innerWidth >= 600 && window.innerHeight >= 400) { caption.open = true; }
+  }
+
   function onReady(atlas, callback) {
     var container = atlas.map.getContainer();
     if (container.getAttribute('data-atlas-ready') === 'true') { callback(); return; }
@@ -47,11 +79,18 @@
 
   var atlas = window.AtlasMap && window.AtlasMap.instances[0];
   if (!atlas || !atlas.embed) { return; }
+  // Zoom and full screen sit on the side the legend does not: an opened legend in a
+  // left corner would push them (same corner) or reach them (other left corner) over
+  // the scale bar of a 320–400 px frame.
+  var zoomCorner = /left$/.test(atlas.embed.legend) ? 'topright' : 'topleft';
+  if (atlas.map.zoomControl) { atlas.map.zoomControl.setPosition(zoomCorner); }
   if (L.control.fullscreen) {
-    L.control.fullscreen({ position: 'topleft', title: atlas.labels.fullScreen,
+    L.control.fullscreen({ position: zoomCorner, title: atlas.labels.fullScreen,
       titleCancel: atlas.labels.exitFullScreen }).addTo(atlas.map);
   }
   placeLegend(atlas, atlas.embed);
+  if (atlas.controlBox) { hideEmptyLayers(atlas.controlBox); }
+  unfoldCaption();
   onReady(atlas, function () {
     atlas.map.getContainer().setAttribute('data-embed-ready', 'true');
   });
