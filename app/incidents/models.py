@@ -1,4 +1,5 @@
-"""The incident and its reference data: actors, vectors, DISARM techniques, countries.
+"""The incident and its reference data: actors, vectors, platforms, DISARM techniques,
+countries.
 
 Field names follow ACLED / STIX 2.1 / DISARM (see PRODUCT.md). Geometry is
 EPSG:4326; ``min_x``…``max_y`` are its bounding box in degrees and ``rep_x``,
@@ -31,6 +32,12 @@ incident_countries = sa.Table(
     sa.Column("incident_id", sa.ForeignKey("incidents.id", ondelete="CASCADE"),
               primary_key=True),
     sa.Column("iso_a3", sa.ForeignKey("countries.iso_a3"), primary_key=True, index=True),
+)
+incident_platforms = sa.Table(
+    "incident_platforms", db.metadata,
+    sa.Column("incident_id", sa.ForeignKey("incidents.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("platform_id", sa.ForeignKey("platforms.id"), primary_key=True, index=True),
 )
 incident_techniques = sa.Table(
     "incident_techniques", db.metadata,
@@ -73,6 +80,16 @@ class Vector(db.Model):
     label_fr: Mapped[str] = mapped_column(sa.String(80))
     color: Mapped[str] = mapped_column(sa.String(7), default="#555555")
     symbol: Mapped[str] = mapped_column(sa.String(8), default="●")
+
+
+class Platform(db.Model):
+    """Where an operation ran (a social network, websites, TV…), labelled in French and English."""
+
+    __tablename__ = "platforms"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    label_en: Mapped[str] = mapped_column(sa.String(80))
+    label_fr: Mapped[str] = mapped_column(sa.String(80))
 
 
 class Technique(db.Model):
@@ -141,6 +158,8 @@ class Incident(db.Model):
     reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
     vectors = relationship("Vector", secondary=incident_vectors, order_by="Vector.slug",
                            lazy="selectin")
+    platforms = relationship("Platform", secondary=incident_platforms,
+                             order_by="Platform.slug", lazy="selectin")
     countries = relationship("Country", secondary=incident_countries,
                              order_by="Country.iso_a3", lazy="selectin")
     techniques = relationship("Technique", secondary=incident_techniques,

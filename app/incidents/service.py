@@ -26,18 +26,12 @@ from app.extensions import db
 from app.geo.countries import assign_countries
 from app.geo.geometry import bounds_and_rep, rep_points, to_geojson
 from app.incidents import policy, rtree_bulk
-from app.incidents.models import (Actor, Country, Incident, Revision, Source, Technique,
-                                  Vector, incident_countries, incident_techniques,
-                                  incident_vectors)
+from app.incidents.fields import BY_NAME, LINK_FIELDS, SNAPSHOT_FIELDS, STORED
+from app.incidents.models import Actor, Incident, Revision, Source
 from app.incidents.schema import ValidationError
 from app.messages import N_, Code, Message, MessageError
 from app.ops import wal
 from app.ops.counters import read_counter
-
-SNAPSHOT_FIELDS = ("title", "summary", "lang", "status", "start_date", "end_date",
-                   "time_precision", "geo_precision", "precision_m", "location_name",
-                   "attribution", "confidence", "rejection_reason")
-
 
 MAX_ID = 2**31 - 1
 
@@ -101,9 +95,8 @@ def snapshot(incident):
         data[name] = data[name].isoformat() if data[name] else None
     data["geometry"] = to_geojson(incident.geometry) if incident.geometry is not None else None
     data["actor"] = incident.actor.name if incident.actor else None
-    data["vectors"] = sorted(v.slug for v in incident.vectors)
-    data["countries"] = sorted(c.iso_a3 for c in incident.countries)
-    data["techniques"] = sorted(t.id for t in incident.techniques)
+    for f in LINK_FIELDS:
+        data[f.name] = sorted(getattr(o, f.links.key) for o in getattr(incident, f.name))
     data["sources"] = [{"url": s.url, "publisher": s.publisher,
                         "published_on": s.published_on.isoformat() if s.published_on else None,
                         "archived_url": s.archived_url} for s in incident.sources]
@@ -119,8 +112,7 @@ def diff(before, after):
 
 # --- reference data --------------------------------------------------------
 
-REFERENCE_KEYS = {"vectors": (Vector, "slug"), "countries": (Country, "iso_a3"),
-                  "techniques": (Technique, "id")}
+REFERENCE_KEYS = {f.name: (f.links.model, f.links.key) for f in LINK_FIELDS}
 # Per process and per engine: (generation, {kind: {key: detached object}}).
 _reference_cache = weakref.WeakKeyDictionary()
 
@@ -136,7 +128,7 @@ def _reference_generation():
 
 
 def reference_tables():
-    """``{kind: {key: object}}`` of vectors, countries and techniques, cached per process.
+    """``{kind: {key: object}}`` of every links field's references, cached per process.
 
     The objects are detached copies, valid while ``change_counters['references']``
     (migration 0009) keeps the value read here:
@@ -163,9 +155,10 @@ def reference_tables():
 
 
 class References:
-    """Resolves actor names, vector slugs, country codes and technique ids.
+    """Resolves actor names and the keys of links fields (vector and platform slugs,
+    country codes, technique ids).
 
-    Vectors, countries and techniques come from the per-process cache
+    Those references come from the per-process cache
     (``reference_tables``) and enter the session with ``merge(load=False)``,
     which issues no SQL. Actors grow with every write that names a new one,
     so they are looked up by name on demand (an index probe) and created if
@@ -186,23 +179,9 @@ class References:
             merged[key] = None if cached is None else db.session.merge(cached, load=False)
         return merged[key]
 
-    def _all(self, kind):
+    def all(self, kind):
+        """``{key: object}`` of every reference of ``kind`` (``"vectors"``…), in the session."""
         return {key: self._get(kind, key) for key in self._tables[kind]}
-
-    @property
-    def vectors(self):
-        """``{slug: Vector}``, every vector."""
-        return self._all("vectors")
-
-    @property
-    def countries(self):
-        """``{iso_a3: Country}``, every country."""
-        return self._all("countries")
-
-    @property
-    def techniques(self):
-        """``{id: Technique}``, every DISARM technique."""
-        return self._all("techniques")
 
     def actor(self, name):
         """The actor called ``name`` (case-insensitive), created if new."""
@@ -244,7 +223,8 @@ class References:
         """``keys`` without repeats; raise naming the unknown ones."""
         unknown = [k for k in keys if k not in self._tables[kind]]
         if unknown:
-            raise ValidationError([(kind, Message(_UNKNOWN[kind], keys=", ".join(unknown)))])
+            raise ValidationError([(kind, Message(BY_NAME[kind].links.unknown,
+                                                  keys=", ".join(unknown)))])
         return dict.fromkeys(keys)
 
     def derive_countries(self, geometries):
@@ -262,9 +242,7 @@ def derived_countries(geometry):
 
 def _apply(incident, data, refs):
     """Set ``data`` (output of ``schema.parse_incident``) on ``incident``."""
-    for name in ("title", "summary", "lang", "start_date", "end_date", "time_precision",
-                 "geo_precision", "precision_m", "location_name", "attribution",
-                 "confidence"):
+    for name in STORED:
         if name in data:
             setattr(incident, name, data[name])
     if "geometry" in data:
@@ -273,10 +251,10 @@ def _apply(incident, data, refs):
          incident.rep_x, incident.rep_y) = bounds_and_rep(data["geometry"])
     if "actor" in data:
         incident.actor = refs.actor(data["actor"])
-    if "vectors" in data:
-        incident.vectors = refs.lookup("vectors", data["vectors"])
-    if "techniques" in data:
-        incident.techniques = refs.lookup("techniques", data["techniques"])
+    for f in LINK_FIELDS:
+        if f.name in data and f.name != "countries":
+            setattr(incident, f.name, refs.lookup(f.name, data[f.name]))
+    # Countries left out are derived from the geometry.
     if data.get("countries"):
         incident.countries = refs.lookup("countries", data["countries"])
     elif "geometry" in data or "countries" in data:
@@ -284,7 +262,7 @@ def _apply(incident, data, refs):
         incident.countries = refs.lookup("countries", codes)
     if "sources" in data:
         incident.sources = [Source(**s) for s in data["sources"]]
-    # Touch the row: a change to vectors, countries, techniques or sources alone
+    # Touch the row: a change to a links field (vectors…) or sources alone
     # would not UPDATE it, so the version would not move and a concurrent edit
     # of those lists would be silently lost.
     incident.updated_at = utcnow()
@@ -401,11 +379,6 @@ TRANSITIONS = {
 REVIEW_STATUSES = ("published", "rejected")
 
 
-_UNKNOWN = {"vectors": N_("unknown vector %(keys)s"),
-            "countries": N_("unknown country %(keys)s"),
-            "techniques": N_("unknown technique %(keys)s")}
-
-
 def check_transition(incident, status, user, reason=None):
     """Raise unless ``user`` may move ``incident`` to ``status`` (nothing changes here)."""
     if status not in TRANSITIONS.get(incident.status, ()):
@@ -489,8 +462,7 @@ def data_from_snapshot(snap):
     data.update(start_date=date.fromisoformat(snap["start_date"]),
                 end_date=date.fromisoformat(snap["end_date"]),
                 geometry=shape(snap["geometry"]), actor=snap.get("actor"),
-                vectors=snap.get("vectors") or [], countries=snap.get("countries") or [],
-                techniques=snap.get("techniques") or [],
+                **{f.name: snap.get(f.name) or [] for f in LINK_FIELDS},
                 sources=[{**s, "published_on": date.fromisoformat(s["published_on"])
                           if s.get("published_on") else None}
                          for s in snap.get("sources") or []])
@@ -583,8 +555,9 @@ def bulk_insert(rows, *, author_id, status, action):
     """Insert many incidents at once with ``executemany``; return their ids.
 
     ``rows`` are dicts of clean fields where ``actor_id`` (and ``actor``, the
-    actor's stored name), ``vectors`` (slugs) with their ``vector_ids``,
-    ``country_codes``, ``technique_ids`` and ``sources`` are already resolved.
+    actor's stored name), each links field's keys (``vectors``: slugs) with
+    the values of its link column (``link_ids("vectors")``: vector ids) and
+    ``sources`` are already resolved.
     The caller owns the transaction (all or nothing), so this only flushes.
     """
     if not rows:
@@ -611,8 +584,7 @@ def bulk_columns(rows, *, status, dialect):
     # Plain floats: database drivers do not adapt numpy scalars.
     min_x, min_y, max_x, max_y = shapely.bounds(geometries).T.tolist()
     rep_x, rep_y = rep_points(geometries).T.tolist()
-    copied = ("title", "summary", "lang", "time_precision", "geo_precision", "precision_m",
-              "location_name", "attribution", "confidence", "published_at")
+    copied = (*(name for name in STORED if BY_NAME[name].kind != "date"), "published_at")
     incidents = {"uuid": _uuid4_texts(len(rows)),
                  "start_date": list(map(day, fields["start_date"])),
                  "end_date": list(map(day, fields["end_date"])),
@@ -621,8 +593,7 @@ def bulk_columns(rows, *, status, dialect):
                  "rep_y": rep_y, **{name: fields[name] for name in copied}}
     return {"incidents": incidents, "same": _shared_values(incidents, SHAREABLE),
             "actor_id": fields["actor_id"], "actor": fields["actor"],
-            "vector_ids": fields["vector_ids"], "country_codes": fields["country_codes"],
-            "technique_ids": fields["technique_ids"],
+            **{link_ids(f.name): fields[link_ids(f.name)] for f in LINK_FIELDS},
             "sources": [[(s["url"], s["publisher"],
                           day(s["published_on"]) if s["published_on"] else None,
                           s["archived_url"]) for s in row_sources]
@@ -631,8 +602,12 @@ def bulk_columns(rows, *, status, dialect):
 
 
 # Incident columns of ``bulk_columns`` that may turn out to be one value in every row.
-SHAREABLE = ("summary", "lang", "time_precision", "geo_precision", "precision_m",
-             "location_name", "attribution", "confidence")
+SHAREABLE = tuple(name for name in STORED if BY_NAME[name].kind != "date" and name != "title")
+
+
+def link_ids(name):
+    """The key of a bulk row's values for the link table of the links field ``name``."""
+    return name + ":ids"
 
 
 def _one_value(values):
@@ -705,9 +680,8 @@ def insert_bulk_columns(columns, *, author_id, status, action):
          "snapshot": _snapshot_texts(columns["actor"], columns["snapshot_tails"])},
         number=1, author_id=author_id, created_at=now, action=action, changes=None)
     tables = ((Incident.__table__, incidents),
-              (incident_vectors, _links(ids, columns["vector_ids"], "vector_id")),
-              (incident_countries, _links(ids, columns["country_codes"], "iso_a3")),
-              (incident_techniques, _links(ids, columns["technique_ids"], "technique_id")),
+              *((f.links.table, _links(ids, columns[link_ids(f.name)], f.links.column))
+                for f in LINK_FIELDS),
               (Source.__table__, _links(ids, columns["sources"], *SOURCE_COLUMNS)),
               (Revision.__table__, revisions))
     if dialect == "sqlite":
@@ -727,21 +701,18 @@ def _bulk_fields(rows):
     """The fields of ``rows`` column by column, defaults applied as ``Incident`` has them."""
     def column(name, default=None):
         return [row.get(name) or default for row in rows]
-    return {"title": [row["title"] for row in rows], "summary": column("summary", ""),
-            "lang": column("lang", "en"), "start_date": [row["start_date"] for row in rows],
-            "end_date": [row["end_date"] for row in rows],
-            "time_precision": column("time_precision", "day"),
+
+    def stored(f):  # a number may be 0: only a missing one takes the default
+        if f.kind == "int":
+            return [row.get(f.name, f.default) for row in rows]
+        return column(f.name, f.default)
+    return {**{name: stored(BY_NAME[name]) for name in STORED},
             "geometry": [row["geometry"] for row in rows],
-            "geo_precision": column("geo_precision", "exact"),
-            "precision_m": [row.get("precision_m") for row in rows],
-            "location_name": column("location_name", ""),
-            "attribution": column("attribution", "unattributed"),
-            "confidence": [row.get("confidence", 50) for row in rows],
             "published_at": [row.get("published_at") for row in rows],
             "actor_id": column("actor_id"), "actor": column("actor"),
-            "vectors": column("vectors", ()), "vector_ids": column("vector_ids", ()),
-            "country_codes": column("country_codes", ()),
-            "technique_ids": column("technique_ids", ()), "sources": column("sources", ())}
+            **{f.name: column(f.name, ()) for f in LINK_FIELDS},
+            **{link_ids(f.name): column(link_ids(f.name), ()) for f in LINK_FIELDS},
+            "sources": column("sources", ())}
 
 
 def _same(value):
@@ -786,8 +757,8 @@ def _links(ids, values, *names):
 # written again, were a third of a bulk import's Python time. The actor, the
 # first key, is the one value that needs the database: ``_snapshot_tails``
 # writes everything after it, ``_snapshot_texts`` puts it in front.
-SNAPSHOT_KEYS = sorted((*SNAPSHOT_FIELDS, "geometry", "actor", "vectors", "countries",
-                        "techniques", "sources"))
+SNAPSHOT_KEYS = sorted((*SNAPSHOT_FIELDS, "geometry", "actor",
+                        *(f.name for f in LINK_FIELDS), "sources"))
 assert SNAPSHOT_KEYS[0] == "actor"
 _SOURCE_HEAD = '{"archived_url": %s, "published_on": %s, "publisher": %s, "url": '
 _json_string = json.encoder.encode_basestring  # json.dumps(text, ensure_ascii=False), in C
@@ -850,14 +821,11 @@ def _json_sources(sources):
 
 
 # How ``_snapshot_tails`` gets each key's column from ``_bulk_fields`` and encodes it.
+_ENCODERS = {"date": _json_days, "int": _json_numbers, "links": _json_sorted_lists}
 _SNAPSHOT_COLUMNS = {
-    **{name: (name, _json_texts) for name in ("title", "summary", "lang", "time_precision",
-                                              "geo_precision", "location_name",
-                                              "attribution")},
-    "start_date": ("start_date", _json_days), "end_date": ("end_date", _json_days),
-    "precision_m": ("precision_m", _json_numbers), "confidence": ("confidence", _json_numbers),
-    "vectors": ("vectors", _json_sorted_lists), "countries": ("country_codes", _json_sorted_lists),
-    "techniques": ("technique_ids", _json_sorted_lists), "sources": ("sources", _json_sources)}
+    **{name: (name, _ENCODERS.get(BY_NAME[name].kind, _json_texts)) for name in STORED},
+    **{f.name: (f.name, _json_sorted_lists) for f in LINK_FIELDS},
+    "sources": ("sources", _json_sources)}
 
 
 def _snapshot_tails(fields, status):
@@ -920,7 +888,7 @@ def _sqlite_datetime(value):
 # row, a counter bump, a log row naming the incident and a prune of old rows).
 RTREE_TRIGGER = "incidents_rtree_insert"
 MAP_TRIGGERS = ("incidents_map_insert", "incident_vectors_map_insert",
-                "incident_countries_map_insert")
+                "incident_countries_map_insert", "incident_platforms_map_insert")
 
 
 BULK_CACHE_KIB = 128 * 1024
@@ -994,7 +962,7 @@ def _insert_sqlite(tables, ids, *, rtree=True):
     """Insert ``(table, _Rows)`` through the DB-API cursor, row triggers done in bulk.
 
     Row triggers cost more than the rows themselves (an R*Tree insert and
-    three map-log writes per row), so inside the caller's transaction they are
+    map-log writes per row), so inside the caller's transaction they are
     dropped, the rows inserted, the R*Tree rows copied from the new incident
     rows (``ids``, a range; unless not ``rtree``: ``packed_rtree`` will pack
     it), the map's change log written once for the batch
@@ -1055,7 +1023,7 @@ def _log_map_changes(cursor, trigger_sql, span):
 
 
 def prepare_bulk_rows(parsed, refs):
-    """Resolve the vectors, countries and techniques of parsed rows for ``bulk_columns``.
+    """Resolve the links fields (vectors, countries…) of parsed rows for ``bulk_columns``.
 
     ``parsed`` is a list of ``(line, data)`` from ``schema.parse_incident``.
     Returns ``(rows, errors)``: ``(line, row)`` of the rows that resolve, and
@@ -1068,20 +1036,19 @@ def prepare_bulk_rows(parsed, refs):
     missing = [i for i, (_, d) in enumerate(parsed) if not d.get("countries")]
     derived = refs.derive_countries([parsed[i][1]["geometry"] for i in missing])
     codes_for = dict(zip(missing, derived))
-    vectors = _memo_known(refs, "vectors", "slug", "id")
-    countries = _memo_known(refs, "countries", "iso_a3")
-    techniques = _memo_known(refs, "techniques", "id")
+    resolvers = [(f.name, _memo_known(refs, f.name, f.links.key, f.links.target.name))
+                  for f in LINK_FIELDS]
     rows = []
     for index, (line, data) in enumerate(parsed):
+        resolved = {}
         try:
-            slugs, vector_ids = vectors(data["vectors"])
-            country_codes, = countries(data["countries"] or codes_for[index])
-            technique_ids, = techniques(data.get("techniques") or [])
+            for name, resolve in resolvers:
+                keys = data.get(name) or (codes_for[index] if name == "countries" else ())
+                resolved[name], resolved[link_ids(name)] = resolve(keys)
         except ValidationError as exc:
             errors.extend((line, field, reason) for field, reason in exc.errors)
             continue
-        rows.append((line, {**data, "vectors": slugs, "vector_ids": vector_ids,
-                            "country_codes": country_codes, "technique_ids": technique_ids}))
+        rows.append((line, {**data, **resolved}))
     return rows, errors
 
 

@@ -21,9 +21,8 @@ from flask import current_app
 
 from app.extensions import db
 from app.incidents import search, serialize
-from app.incidents.models import (Actor, Incident, Source, Technique, Vector,
-                                  incident_countries, incident_techniques,
-                                  incident_vectors)
+from app.incidents.fields import LINK_FIELDS
+from app.incidents.models import Actor, Incident, Source
 from app.interchange.forked import fork_available, from_worker
 from app.ops import wal
 
@@ -31,9 +30,11 @@ BATCH = 2000
 EXPORT_STATUSES = ("published",)
 
 ActorRef = namedtuple("ActorRef", "id name type aliases")
-VectorRef = namedtuple("VectorRef", "slug")
-CountryRef = namedtuple("CountryRef", "iso_a3")
-TechniqueRef = namedtuple("TechniqueRef", "id name")
+# A reference of each links field (``vectors``: a vector) by the attributes
+# writers read: its key, and for techniques the name STIX names them by.
+REFS = {f.name: namedtuple(f"{f.links.model.__name__}Ref",
+                           (f.links.key, "name") if f.name == "techniques" else (f.links.key,))
+        for f in LINK_FIELDS}
 SourceRef = namedtuple("SourceRef", "url publisher published_on archived_url")
 
 _FIELDS = ("id", "uuid", "title", "summary", "lang", "status", "version", "start_date",
@@ -45,7 +46,7 @@ _FIELDS = ("id", "uuid", "title", "summary", "lang", "status", "version", "start
 class IncidentRecord:
     """A read-only incident with the attributes ``serialize`` reads (no ORM session)."""
 
-    __slots__ = _FIELDS + ("actor", "vectors", "countries", "techniques", "sources")
+    __slots__ = _FIELDS + ("actor", *(f.name for f in LINK_FIELDS), "sources")
 
     def __init__(self, row, actor):
         (self.id, self.uuid, self.title, self.summary, self.lang, self.status, self.version,
@@ -54,39 +55,39 @@ class IncidentRecord:
          self.confidence, self.published_at, self.created_at, self.updated_at,
          self.actor_id) = row
         self.actor = actor
-        self.vectors, self.countries, self.techniques, self.sources = [], [], [], []
+        for f in LINK_FIELDS:
+            setattr(self, f.name, [])
+        self.sources = []
 
 
 class _Related:
-    """Vectors, countries, techniques and sources of a batch of incidents.
+    """The links fields (vectors, countries…) and sources of a batch of incidents.
 
-    Read in four queries per batch over the batch's id range (or its ids when
-    the filters leave it sparse), straight from the DB-API rows; the shared
-    references (vectors, countries, techniques) are one object each.
+    Read in one query per field per batch over the batch's id range (or its
+    ids when the filters leave it sparse), straight from the DB-API rows; the
+    shared references (a vector, a country…) are one object each.
     """
 
     def __init__(self):
-        self.vectors, self.countries, self.techniques = {}, {}, {}
+        self.refs = {f.name: {} for f in LINK_FIELDS}
 
     def attach(self, records):
         if not records:
             return
         where = _in_batch(records)
         by_id = {r.id: r for r in records}
-        v, c, t = incident_vectors.c, incident_countries.c, incident_techniques.c
-        self._fill(by_id, "vectors", self.vectors, VectorRef,
-                   _plain(v.incident_id, Vector.slug)
-                   .select_from(incident_vectors.join(Vector, Vector.id == v.vector_id))
-                   .where(where(v.incident_id))
-                   .order_by(v.incident_id, Vector.slug))
-        self._fill(by_id, "countries", self.countries, CountryRef,
-                   _plain(c.incident_id, c.iso_a3).where(where(c.incident_id))
-                   .order_by(c.incident_id, c.iso_a3))
-        self._fill(by_id, "techniques", self.techniques, TechniqueRef,
-                   _plain(t.incident_id, Technique.id, Technique.name)
-                   .select_from(incident_techniques.join(Technique,
-                                                         Technique.id == t.technique_id))
-                   .where(where(t.incident_id)).order_by(t.incident_id, Technique.id))
+        for f in LINK_FIELDS:
+            links, make = f.links, REFS[f.name]
+            link = links.table.c
+            if make._fields == (links.target.name,):  # the link column is the key
+                attributes, joined = [link[links.column]], links.table
+            else:
+                attributes = [getattr(links.model, name) for name in make._fields]
+                joined = links.table.join(links.model, links.target == link[links.column])
+            self._fill(by_id, f.name, self.refs[f.name], make,
+                       _plain(link.incident_id, *attributes).select_from(joined)
+                       .where(where(link.incident_id))
+                       .order_by(link.incident_id, attributes[0]))
         rows = _raw(_plain(Source.incident_id, Source.url, Source.publisher,
                            Source.published_on, Source.archived_url)
                     .where(where(Source.incident_id)).order_by(Source.incident_id, Source.id))
