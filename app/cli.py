@@ -17,7 +17,7 @@ user_cli = AppGroup("user", help="Manage user accounts.")
 token_cli = AppGroup("token", help="Manage API tokens.")
 demo_cli = AppGroup("demo", help="Synthetic demo data.")
 incidents_cli = AppGroup("incidents", help="Import and export incidents.")
-reference_cli = AppGroup("reference", help="Reference data (countries, vectors, DISARM).")
+reference_cli = AppGroup("reference", help="Reference data (countries, vectors, platforms, DISARM).")
 
 
 def _password_from_env_or_prompt():
@@ -67,7 +67,7 @@ def token_create(email):
 
 @reference_cli.command("load")
 def reference_load():
-    """Load or refresh countries, the seeded vectors and DISARM techniques."""
+    """Load or refresh countries, the seeded vectors and platforms, DISARM techniques."""
     from app.incidents.taxonomy import load_reference_data
     load_reference_data()
     click.echo("Reference data loaded.")
@@ -138,6 +138,7 @@ def _as_user(as_email):
               required=True, help="File format.")
 @click.option("--actor", multiple=True, help="Actor id or name (repeatable).")
 @click.option("--vector", multiple=True, help="Vector slug (repeatable).")
+@click.option("--platform", multiple=True, help="Platform slug (repeatable).")
 @click.option("--country", multiple=True, help="ISO 3166-1 alpha-3 code (repeatable).")
 @click.option("--from", "date_from", default=None, help="YYYY, YYYY-MM or YYYY-MM-DD.")
 @click.option("--to", "date_to", default=None, help="YYYY, YYYY-MM or YYYY-MM-DD.")

@@ -5,12 +5,12 @@ SQLite; the same aggregation over numpy columns takes tens of milliseconds
 (bench/README.md, "## Map"). Each server process builds the index lazily from
 the database once, then keeps it current from a change log: database triggers
 bump ``change_counters['incidents']`` in the very transaction of every write to
-incidents, their vectors or countries, and record the ids written in
+incidents, their vectors, platforms or countries, and record the ids written in
 ``map_changes`` under the value reached (migration 0006). Each map request
 reads the counter (one primary-key lookup); when it moved, the process re-reads
 only the incidents logged since the value it applied and patches its columns
 (milliseconds), rebuilding only on first use, when it fell further behind than
-the pruned log reaches, or when the vector taxonomy changed. So no process
+the pruned log reaches, or when the vector or platform taxonomy changed. So no process
 serves clusters older than the last committed change, whoever wrote it and
 from whichever process.
 
@@ -22,7 +22,7 @@ ETag of every map answer, as they were.
 Only published incidents are in the index: the map shows what the public may
 see (``policy.PUBLIC_STATUSES``). Filter semantics are those of
 ``search.filter_conditions``: actor in the list, any vector in the list, any
-country in the list, the interval overlapping the period, confidence at least
+platform in the list, any country in the list, the interval overlapping the period, confidence at least
 the minimum; ``q`` is answered by the database. The bbox test uses each
 incident's bounding box.
 """
@@ -34,7 +34,6 @@ import uuid
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +43,7 @@ from flask import current_app
 from app.extensions import db
 from app.geo import grid
 from app.incidents import policy
+from app.incidents.fields import PLATFORMS, VECTORS
 from app.incidents.filters import NONE, IncidentFilters
 from app.incidents.models import GEO_PRECISIONS, Actor, Incident
 from app.incidents.search import bbox_parts, filter_conditions
@@ -169,20 +169,11 @@ class MapIndex:
     confidence: np.ndarray
     precision: np.ndarray   # index into GEO_PRECISIONS
     vectors: MultiColumn
+    platforms: MultiColumn
     countries: MultiColumn
 
     def __len__(self):
         return len(self.ids)
-
-    @cached_property
-    def no_vector(self):
-        """Rows with no vector (for ``vector=none``)."""
-        return self.vectors.none_of(len(self))
-
-    @cached_property
-    def no_country(self):
-        """Rows with no target country (for ``country=none``)."""
-        return self.countries.none_of(len(self))
 
 
 # --- building ----------------------------------------------------------------
@@ -270,17 +261,25 @@ def _pairs_sql(table, key, ids):
     return f"SELECT {{}} FROM {table}{where} ORDER BY incident_id, {key}"
 
 
-def _vector_pairs(conn, labels, ids=None):
-    """``(incident_ids, codes)`` of incident_vectors, codes indexing ``labels``."""
-    slugs = dict(_fetch(conn, "SELECT id, slug FROM vectors"))
+# The many-valued columns of slugs of an editable taxonomy, by index attribute.
+TAXONOMIES = {"vectors": VECTORS, "platforms": PLATFORMS}
+# Many-valued columns, by index attribute: the filter group (``Masks``) each answers.
+MULTI = {"vectors": "vector", "platforms": "platform", "countries": "country"}
+
+
+def _taxonomy_pairs(conn, links, labels, ids=None):
+    """``(incident_ids, codes)`` of a taxonomy's link table (vectors, platforms), codes
+    indexing ``labels`` (slugs)."""
+    reference, table = links.model.__tablename__, links.table.name
+    slugs = dict(_fetch(conn, f"SELECT id, slug FROM {reference}"))
     lookup = np.full(max(slugs, default=0) + 1, -1, dtype=np.int32)
-    for vid, slug in slugs.items():
+    for key, slug in slugs.items():
         if slug in labels:
-            lookup[vid] = labels.index(slug)
-    sql = _pairs_sql("incident_vectors", "vector_id", ids)
+            lookup[key] = labels.index(slug)
+    sql = _pairs_sql(table, links.column, ids)
     incident_ids = _column(conn, sql.format("incident_id"), np.int64)
-    vector_ids = _column(conn, sql.format("vector_id"), np.int64)
-    return incident_ids, lookup[vector_ids]
+    keys = _column(conn, sql.format(links.column), np.int64)
+    return incident_ids, lookup[keys]
 
 
 def _country_pairs(conn, isos, ids=None):
@@ -312,22 +311,24 @@ def build_index(generation, conn=None):
             return build_index(generation, conn)
     cols = _columns(conn)
     ids = cols["ids"]
-    labels = sorted(r[0] for r in _fetch(conn, "SELECT slug FROM vectors"))
+    taxonomies = {}
+    for name, links in TAXONOMIES.items():
+        labels = sorted(r[0] for r in _fetch(conn, f"SELECT slug FROM {links.model.__tablename__}"))
+        taxonomies[name] = _multi(*_taxonomy_pairs(conn, links, labels), ids, labels)
     isos = np.array(sorted(r[0] for r in _fetch(conn, "SELECT iso_a3 FROM countries")),
                     dtype="U3")
-    return MapIndex(generation=generation, **cols,
-                    vectors=_multi(*_vector_pairs(conn, labels), ids, labels),
+    return MapIndex(generation=generation, **cols, **taxonomies,
                     countries=_multi(*_country_pairs(conn, isos), ids, isos.tolist()))
 
 
 class NeedsRebuild(Exception):
-    """A change the patch cannot express (a vector unknown to the index)."""
+    """A change the patch cannot express (a vector or platform unknown to the index)."""
 
 
 def _new_codes(incident_ids, codes, fresh_ids, fresh_pos):
     """Entries of the rows written anew: positions in the patched index, and codes."""
     if (codes < 0).any():
-        raise NeedsRebuild("a vector or country the index does not know")
+        raise NeedsRebuild("a vector, platform or country the index does not know")
     at = np.searchsorted(fresh_ids, incident_ids)
     return fresh_pos[at], codes
 
@@ -394,15 +395,15 @@ def patch_index(index, changed, conn, generation):
         fresh_pos = ins + np.arange(len(ins))
         cols = {name: np.insert(getattr(index, name)[..., keep], ins, values, axis=-1)
                 for name, values in fresh.items()}
-    vectors = _multi_patched(
-        index.vectors, new_pos_removed,
-        _vector_pairs(conn, list(index.vectors.labels), fresh["ids"]),
-        fresh["ids"], fresh_pos, same_rows)
-    countries = _multi_patched(
+    multi = {name: _multi_patched(
+        getattr(index, name), new_pos_removed,
+        _taxonomy_pairs(conn, links, list(getattr(index, name).labels), fresh["ids"]),
+        fresh["ids"], fresh_pos, same_rows) for name, links in TAXONOMIES.items()}
+    multi["countries"] = _multi_patched(
         index.countries, new_pos_removed,
         _country_pairs(conn, np.array(index.countries.labels, dtype="U3"), fresh["ids"]),
         fresh["ids"], fresh_pos, same_rows)
-    return MapIndex(generation=generation, vectors=vectors, countries=countries, **cols)
+    return MapIndex(generation=generation, **multi, **cols)
 
 
 _MISSING = object()
@@ -492,8 +493,8 @@ class IndexHolder:
             else:
                 self.patches += 1
             if loaded or self.index is None:  # a new process: prepare what requests use
-                index.vectors.split(len(index))
-                index.countries.split(len(index))
+                for name in MULTI:
+                    getattr(index, name).split(len(index))
             if index is not self.index:
                 self.cache.clear()
                 self.bodies.clear()
@@ -571,14 +572,14 @@ def save_index(directory, index, applied, epoch, keep=2):
     tmp = directory / f".tmp-{os.getpid()}-{uuid.uuid4().hex}"
     tmp.mkdir()
     arrays = {name: getattr(index, name) for name in SAVED_ARRAYS}
-    for column in ("vectors", "countries"):
+    for column in MULTI:
         arrays[f"{column}_rows"] = getattr(index, column).rows
         arrays[f"{column}_codes"] = getattr(index, column).codes
     for name, array in arrays.items():
         np.save(tmp / f"{name}.npy", np.ascontiguousarray(array))
     (tmp / "meta.json").write_text(json.dumps({
         "epoch": epoch, "applied": applied, "generation": index.generation,
-        "vectors": list(index.vectors.labels), "countries": list(index.countries.labels)}))
+        **{name: list(getattr(index, name).labels) for name in MULTI}}))
     try:
         os.rename(tmp, directory / f"{epoch}-{applied}")
     except OSError:  # another worker saved the same state first
@@ -607,7 +608,7 @@ def load_saved_index(directory, epoch):
                       for p in path.glob("*.npy")}
             columns = {name: MultiColumn(arrays.pop(f"{name}_rows"),
                                          arrays.pop(f"{name}_codes"), tuple(meta[name]))
-                       for name in ("vectors", "countries")}
+                       for name in MULTI}
             return MapIndex(generation=meta["generation"], **arrays, **columns), meta["applied"]
         except (OSError, ValueError, KeyError, TypeError):
             return None  # half-deleted or from another version: build instead
@@ -630,6 +631,9 @@ def holder():
 
 # --- filtering ---------------------------------------------------------------
 
+GROUPS = ("actor", "vector", "platform", "country")  # the layer filter groups
+
+
 @dataclass(frozen=True)
 class Masks:
     """Boolean masks over the index, one per filter group (``None``: no condition)."""
@@ -637,12 +641,13 @@ class Masks:
     base: np.ndarray
     actor: np.ndarray | None
     vector: np.ndarray | None
+    platform: np.ndarray | None
     country: np.ndarray | None
 
     def all(self, *, without=None):
         """Rows passing every group but ``without`` (for facet counts)."""
         out = self.base.copy()
-        for name in ("actor", "vector", "country"):
+        for name in GROUPS:
             mask = getattr(self, name)
             if name != without and mask is not None:
                 out &= mask
@@ -677,19 +682,23 @@ def masks(index, filters):
         base &= index.confidence >= filters.min_confidence
     if filters.q:
         base &= np.isin(index.ids, _text_ids(filters.q), assume_unique=True)
-    actor = vector = country = None
+    actor = None
     if filters.actors:
         actor = np.isin(index.actor, _actor_ids(filters.actors)
                         + [-1] * (NONE in filters.actors))
-    if filters.vectors:
-        vector = index.vectors.any_of(filters.vectors, n)
-        if NONE in filters.vectors:
-            vector |= index.no_vector
-    if filters.countries:
-        country = index.countries.any_of(filters.countries, n)
-        if NONE in filters.countries:
-            country |= index.no_country
-    return Masks(base, actor, vector, country)
+    multi = {group: _multi_mask(getattr(index, name), getattr(filters, name), n)
+             for name, group in MULTI.items()}
+    return Masks(base, actor, **multi)
+
+
+def _multi_mask(column, keys, n):
+    """Rows having any of ``keys`` in ``column`` (with ``NONE``: or none); None: any."""
+    if not keys:
+        return None
+    mask = column.any_of(keys, n)
+    if NONE in keys:
+        mask |= column.none_of(n)
+    return mask
 
 
 def bbox_mask(index, bbox):
@@ -709,15 +718,15 @@ def group_masks(m):
     """
     full = m.all()
     out = {None: full}
-    for name in ("actor", "vector", "country"):
+    for name in GROUPS:
         out[name] = full if getattr(m, name) is None else m.all(without=name)
-    unfiltered = all(getattr(m, name) is None for name in ("actor", "vector", "country"))
+    unfiltered = all(getattr(m, name) is None for name in GROUPS)
     out["base"] = full if unfiltered else m.base
     return out
 
 
 def count_rows(index, column, mask, memo):
-    """``{label: rows}`` of ``column`` (``"vectors"``/``"countries"``) under ``mask``,
+    """``{label: rows}`` of ``column`` (one of ``MULTI``) under ``mask``,
     with ``NONE`` for rows having none; memoised in ``memo`` by mask identity."""
     key = (column, id(mask))
     if key not in memo:
@@ -751,8 +760,7 @@ def facets(index, m, *, groups=None, memo=None):
     return {
         "actors": {(int(a) - 2 if a > 1 else NONE): int(counted[a])
                    for a in np.flatnonzero(present[1:]) + 1},
-        "vectors": with_zeros("vectors", "vector"),
-        "countries": with_zeros("countries", "country"),
+        **{name: with_zeros(name, group) for name, group in MULTI.items()},
     }
 
 
