@@ -12,6 +12,7 @@ from app.auth import service as accounts
 from app.auth.models import ROLES, User
 from app.extensions import db
 from app.incidents.models import Incident
+from app.interchange.formats import NAMES as FORMAT_NAMES
 
 user_cli = AppGroup("user", help="Manage user accounts.")
 token_cli = AppGroup("token", help="Manage API tokens.")
@@ -91,7 +92,7 @@ def demo_seed(count, seed_value):
 
 @incidents_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["csv", "geojson", "gpkg", "stix"]),
+@click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES),
               default=None, help="File format (default: from the extension).")
 @click.option("--publish", is_flag=True, help="Publish the incidents (editors only).")
 @click.option("--dry-run", is_flag=True, help="Check everything, import nothing.")
@@ -134,7 +135,7 @@ def _as_user(as_email):
 
 @incidents_cli.command("export")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
-@click.option("--format", "fmt", type=click.Choice(["geojson", "csv", "gpkg", "stix"]),
+@click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES),
               required=True, help="File format.")
 @click.option("--actor", multiple=True, help="Actor id or name (repeatable).")
 @click.option("--vector", multiple=True, help="Vector slug (repeatable).")

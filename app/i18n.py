@@ -54,7 +54,8 @@ def localise(text):
 FIELD_LABELS = {
     "geometry": N_("Geometry"),
     "wkt": N_("Geometry"), "lat": N_("Latitude"), "lon": N_("Longitude"),
-    "country": N_("Country"), "source_url": N_("Sources"), "status": N_("Status"), "reason": N_("Reason"),
+    "country": N_("Country"), "source_url": N_("Sources"), "status": N_("Status"),
+    "reason": N_("Reason"),
     "version": N_("Version"), "ids": N_("Incidents"), "body": N_("Request"),
     "description": N_("Description"), "seen_on": N_("Date seen"),
     "evidence": N_("Evidence"), "contact": N_("Contact"),

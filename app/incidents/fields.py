@@ -55,7 +55,7 @@ class Links:
 
 
 @dataclass(frozen=True)
-class Field:
+class FieldRow:
     """One property of an incident (see the module docstring)."""
 
     name: str
@@ -80,17 +80,17 @@ class Field:
 
 
 def _text(name, label, limit, *, default="", **extra):
-    return Field(name, "text", label, default, limit=limit, stored=True, snapshot=True,
+    return FieldRow(name, "text", label, default, limit=limit, stored=True, snapshot=True,
                  schema={"type": "string"}, **extra)
 
 
 def _choice(name, label, choices, default, **extra):
-    return Field(name, "choice", label, default, choices=choices, stored=True, snapshot=True,
+    return FieldRow(name, "choice", label, default, choices=choices, stored=True, snapshot=True,
                  schema={"enum": list(choices)}, gpkg="string", **extra)
 
 
 def _links(name, label, links, *, filter=None, csv=True):
-    return Field(name, "links", label, (), csv=csv, gpkg="string", filter=filter, shown=True,
+    return FieldRow(name, "links", label, (), csv=csv, gpkg="string", filter=filter, shown=True,
                  schema={"type": "array", "items": {"type": "string"}}, links=links)
 
 
@@ -107,24 +107,24 @@ NULLABLE_STRING = {"type": ["string", "null"]}
 DATE = {"type": "string", "format": "date"}
 
 FIELDS = (
-    Field("id", "int", schema={"type": "integer"}),
-    Field("uuid", "text", gpkg="string", schema={"type": "string", "format": "uuid"}),
+    FieldRow("id", "int", schema={"type": "integer"}),
+    FieldRow("uuid", "text", gpkg="string", schema={"type": "string", "format": "uuid"}),
     _text("title", N_("Title"), MAX_TITLE, csv=True, gpkg="string", shown=True),
     _text("summary", N_("Summary"), MAX_SUMMARY, csv=True, gpkg="string", shown=True),
     _text("lang", N_("Language"), 8, default="en", gpkg="string"),
-    Field("status", "text", schema={"enum": list(STATUSES)}, snapshot=True),
-    Field("version", "int", schema={"type": "integer", "minimum": 1}),
-    Field("start_date", "date", N_("Start date"), csv=True, gpkg="date32", schema=DATE,
+    FieldRow("status", "text", schema={"enum": list(STATUSES)}, snapshot=True),
+    FieldRow("version", "int", schema={"type": "integer", "minimum": 1}),
+    FieldRow("start_date", "date", N_("Start date"), csv=True, gpkg="date32", schema=DATE,
           stored=True, snapshot=True, shown=True, filter="from"),
-    Field("end_date", "date", N_("End date"), csv=True, gpkg="date32", schema=DATE,
+    FieldRow("end_date", "date", N_("End date"), csv=True, gpkg="date32", schema=DATE,
           stored=True, snapshot=True, shown=True, filter="to"),
     _choice("time_precision", N_("Date precision"), TIME_PRECISIONS, "day"),
-    Field("actor", "actor", N_("Actor"), csv=True, gpkg="string", schema=NULLABLE_STRING,
+    FieldRow("actor", "actor", N_("Actor"), csv=True, gpkg="string", schema=NULLABLE_STRING,
           shown=True, filter="actor", limit=200),
-    Field("actor_id", "actor_id", schema={"type": ["integer", "null"]}),
-    Field("actor_type", "actor_type", schema=NULLABLE_STRING),
+    FieldRow("actor_id", "actor_id", schema={"type": ["integer", "null"]}),
+    FieldRow("actor_type", "actor_type", schema=NULLABLE_STRING),
     _choice("attribution", N_("Attribution"), ATTRIBUTIONS, "unattributed", shown=True),
-    Field("confidence", "int", N_("Confidence (0–100)"), 50, csv=True, gpkg="int16",
+    FieldRow("confidence", "int", N_("Confidence (0–100)"), 50, csv=True, gpkg="int16",
           schema={"type": "integer", "minimum": 0, "maximum": 100}, stored=True,
           snapshot=True, shown=True, filter="min_confidence", bounds=(0, 100)),
     _links("vectors", N_("Vectors"), VECTORS, filter="vector"),
@@ -134,12 +134,12 @@ FIELDS = (
     _choice("geo_precision", N_("Geographic precision"), GEO_PRECISIONS, "exact", csv=True,
             shown=True),
     # A circle's radius around the geometry, in whole metres (at least 1).
-    Field("precision_m", "int", N_("Precision (metres)"), None, csv=True, gpkg="int32",
+    FieldRow("precision_m", "int", N_("Precision (metres)"), None, csv=True, gpkg="int32",
           schema={"type": ["integer", "null"], "minimum": 1}, stored=True, snapshot=True,
           shown=True, bounds=(1, MAX_PRECISION_M)),
     _text("location_name", N_("Place name"), 200, gpkg="string", shown=True),
-    Field("sources", "sources", N_("Sources"), (), gpkg="string", shown=True),
-    Field("published_at", "datetime", schema={"type": ["string", "null"],
+    FieldRow("sources", "sources", N_("Sources"), (), gpkg="string", shown=True),
+    FieldRow("published_at", "datetime", schema={"type": ["string", "null"],
                                                "format": "date-time"}),
 )
 

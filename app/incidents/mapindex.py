@@ -22,8 +22,8 @@ ETag of every map answer, as they were.
 Only published incidents are in the index: the map shows what the public may
 see (``policy.PUBLIC_STATUSES``). Filter semantics are those of
 ``search.filter_conditions``: actor in the list, any vector in the list, any
-platform in the list, any country in the list, the interval overlapping the period, confidence at least
-the minimum; ``q`` is answered by the database. The bbox test uses each
+platform in the list, any country in the list, the interval overlapping the
+period, confidence at least the minimum; ``q`` is answered by the database. The bbox test uses each
 incident's bounding box.
 """
 import json
@@ -313,7 +313,8 @@ def build_index(generation, conn=None):
     ids = cols["ids"]
     taxonomies = {}
     for name, links in TAXONOMIES.items():
-        labels = sorted(r[0] for r in _fetch(conn, f"SELECT slug FROM {links.model.__tablename__}"))
+        table = links.model.__tablename__
+        labels = sorted(r[0] for r in _fetch(conn, f"SELECT slug FROM {table}"))
         taxonomies[name] = _multi(*_taxonomy_pairs(conn, links, labels), ids, labels)
     isos = np.array(sorted(r[0] for r in _fetch(conn, "SELECT iso_a3 FROM countries")),
                     dtype="U3")

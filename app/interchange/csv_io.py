@@ -27,8 +27,6 @@ REQUIRED = ("title", "start_date")
 MAX_FIELD = 1_000_000
 
 
-MEDIA_TYPE = "text/csv; charset=utf-8"
-UNIT = "line"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 

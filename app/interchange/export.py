@@ -3,10 +3,10 @@
 ``iter_incidents`` reads the incidents a viewer may see with plain Core
 queries, ``BATCH`` at a time by id, and yields light ``IncidentRecord``
 objects that ``app.incidents.serialize`` renders exactly like ORM incidents
-(THE feature shape). Writers per format live in ``*_io.py``; ``FORMATS``
-names them for the CLI and the download route. Big GeoJSON exports from a
-SQLite file share their id ranges with a forked worker process
-(``_geojson_with_worker``, ``ATLAS_EXPORT_WORKER_ROWS``).
+(THE feature shape). Writers per format live in ``*_io.py``, named by the
+format registry (``formats.FORMATS``) for the CLI and the download route.
+Big GeoJSON exports from a SQLite file share their id ranges with a forked
+worker process (``_geojson_with_worker``, ``ATLAS_EXPORT_WORKER_ROWS``).
 """
 import gc
 import multiprocessing
@@ -23,6 +23,7 @@ from app.extensions import db
 from app.incidents import search, serialize
 from app.incidents.fields import LINK_FIELDS
 from app.incidents.models import Actor, Incident, Source
+from app.interchange.formats import FORMATS
 from app.interchange.forked import fork_available, from_worker
 from app.ops import wal
 
@@ -282,27 +283,12 @@ def paused_gc():
 
 # --- formats ---------------------------------------------------------------
 
-EXPORT_FORMATS = ("geojson", "csv", "gpkg", "stix")
-EXTENSIONS = {"geojson": "geojson", "csv": "csv", "gpkg": "gpkg", "stix": "stix.json"}
-
-
-def _writer(fmt):
-    from app.interchange import csv_io, geojson_io, stix_io
-    return {"geojson": geojson_io, "csv": csv_io, "stix": stix_io}[fmt]
-
-
 def bundle_key(filters):
     """A stable key of the filtered view, for the STIX bundle's id."""
     from urllib.parse import urlencode
 
     from app.incidents.filters import to_query
     return urlencode(to_query(filters)) or "all"
-
-
-def media_type(fmt):
-    """The Content-Type of an export in ``fmt``."""
-    from app.interchange import gpkg_io
-    return gpkg_io.MEDIA_TYPE if fmt == "gpkg" else _writer(fmt).MEDIA_TYPE
 
 
 def stream_text(fmt, filters, viewer):
@@ -313,13 +299,12 @@ def stream_text(fmt, filters, viewer):
 
 def export_to_path(path, fmt, filters, viewer):
     """Write the export of ``filters`` as seen by ``viewer`` to ``path``; return the count."""
-    if fmt not in EXPORT_FORMATS:
+    if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
     with paused_gc():
-        if fmt == "gpkg":
-            from app.interchange import gpkg_io
+        if FORMATS[fmt].to_path:
             counted = _Counted(_records(fmt, filters, viewer))
-            gpkg_io.write(counted, path)
+            FORMATS[fmt].writer(counted, path)
             return counted.count
         counted = _Counted(())
         with open(path, "w", encoding="utf-8", newline="") as out:
@@ -345,8 +330,8 @@ def _records(fmt, filters, viewer):
 
 def _text_chunks(fmt, records, filters):
     if fmt == "stix":
-        return _writer(fmt).write(records, bundle_key=bundle_key(filters))
-    return _writer(fmt).write(records)
+        return FORMATS[fmt].writer(records, bundle_key=bundle_key(filters))
+    return FORMATS[fmt].writer(records)
 
 
 class _Counted:

@@ -22,8 +22,6 @@ from app.incidents.fields import FIELDS
 from app.interchange.errors import FormatError
 from app.messages import N_, Message
 
-MEDIA_TYPE = "application/geopackage+sqlite3"
-UNIT = "feature"
 LAYER = "incidents"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 _STANDARD_TRIGGER = re.compile(

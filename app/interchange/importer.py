@@ -1,8 +1,8 @@
 """All-or-nothing import of incident files, with a row-by-row refusal report.
 
-Each format registers a reader yielding ``(position, properties)`` with the
-CSV names of PRODUCT.md (``READERS``) and the word its report uses for a
-position (line, feature, object). Every row runs through the same validation
+Each format of the registry (``formats.FORMATS``) has a reader yielding
+``(position, properties)`` with the CSV names of PRODUCT.md and the word its
+report uses for a position (line, feature, object). Every row runs through the same validation
 as the editor and the API (``schema.parse_incidents``, ``parse_incident``'s
 rules for a chunk of rows at once). Valid rows are
 inserted in chunks inside one transaction, so memory stays bounded on huge
@@ -31,17 +31,13 @@ from app.incidents.schema import ValidationError, parse_incidents
 from app.incidents.service import (PermissionDenied, References, bulk_columns, bulk_writing,
                                    insert_bulk_columns, packed_rtree, prepare_bulk_rows,
                                    resolve_actors, select_bulk_rows)
-from app.interchange import csv_io, geojson_io, gpkg_io, stix_io
+from app.interchange import formats
 from app.interchange.errors import FormatError
 from app.interchange.export import paused_gc
 from app.interchange.forked import fork_available, from_worker
 from app.interchange.sniff import check_claimed_format
 from app.messages import N_, Message
 
-FORMATS = {"csv": csv_io, "geojson": geojson_io, "gpkg": gpkg_io, "stix": stix_io}
-READERS = {name: module.read_rows for name, module in FORMATS.items()}
-EXTENSIONS = {"csv": "csv", "geojson": "geojson", "json": "geojson", "gpkg": "gpkg",
-              "stix": "stix"}
 MAX_REPORTED = 1000
 CHUNK = 10_000
 FIRST_CHUNK = 1000
@@ -86,11 +82,7 @@ class ImportResult:
 
 def detect_format(path):
     """The format named by a file's extension."""
-    suffix = str(path).rsplit(".", 1)[-1].lower()
-    if suffix not in EXTENSIONS:
-        raise FormatError(N_("cannot tell the format of %(path)s; pass --format (%(formats)s)"),
-                          path=path, formats=", ".join(sorted(FORMATS)))
-    return EXTENSIONS[suffix]
+    return formats.by_file_name(path)
 
 
 def duplicate_keys(titles, start_dates, geometries):
@@ -252,16 +244,14 @@ def import_stream(stream, *, fmt, user, publish=False, dry_run=False):
     Raises ``FormatError`` when the file as a whole cannot be read as ``fmt``
     and ``PermissionDenied`` when ``user`` may not import (or publish).
     """
-    if fmt not in READERS:
-        raise FormatError(N_("unknown format %(fmt)r; use one of %(formats)s"), fmt=fmt,
-                          formats=", ".join(sorted(READERS)))
+    file_format = formats.get(fmt)
     if not policy.can_create(user):
         raise PermissionDenied(N_("Only contributors, editors and admins import incidents."))
     if publish and not policy.can_publish(user):
         raise PermissionDenied(N_("Only editors may publish on import."))
     stream = check_claimed_format(stream, fmt)
     run = _Run(user, "published" if publish else "draft")
-    run.result.unit, run.result.dry_run = FORMATS[fmt].UNIT, dry_run
+    run.result.unit, run.result.dry_run = file_format.unit, dry_run
     with paused_gc(), bulk_writing():
         return _read_and_insert(run, stream, fmt, dry_run)
 
@@ -269,7 +259,7 @@ def import_stream(stream, *, fmt, user, publish=False, dry_run=False):
 def _read_and_insert(run, stream, fmt, dry_run):
     """Feed every chunk of ``stream`` to ``run``; commit, or roll back on any problem."""
     reader = _Reader(run.refs, run.status, db.engine.dialect.name)
-    chunks = reader.chunks(READERS[fmt](stream))
+    chunks = reader.chunks(formats.FORMATS[fmt].reader(stream))
     big = _worth_a_worker(stream)
     try:
         # Into an empty database, a big file's R*Tree is packed after its rows;
