@@ -70,26 +70,27 @@ class Actor(db.Model):
     description: Mapped[str] = mapped_column(sa.Text, default="")
 
 
-class Vector(db.Model):
-    """A threat vector of the editable taxonomy, labelled in French and English."""
+class Labelled:
+    """An entry of an editable taxonomy: a slug (URLs, files) labelled in English and French."""
 
-    __tablename__ = "vectors"
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(40), unique=True)
     label_en: Mapped[str] = mapped_column(sa.String(80))
     label_fr: Mapped[str] = mapped_column(sa.String(80))
+
+
+class Vector(Labelled, db.Model):
+    """A threat vector of the editable taxonomy, labelled in French and English."""
+
+    __tablename__ = "vectors"
     color: Mapped[str] = mapped_column(sa.String(7), default="#555555")
     symbol: Mapped[str] = mapped_column(sa.String(8), default="●")
 
 
-class Platform(db.Model):
+class Platform(Labelled, db.Model):
     """Where an operation ran (a social network, websites, TV…), labelled in French and English."""
 
     __tablename__ = "platforms"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(sa.String(40), unique=True)
-    label_en: Mapped[str] = mapped_column(sa.String(80))
-    label_fr: Mapped[str] = mapped_column(sa.String(80))
 
 
 class Technique(db.Model):
