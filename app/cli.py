@@ -12,12 +12,13 @@ from app.auth import service as accounts
 from app.auth.models import ROLES, User
 from app.extensions import db
 from app.incidents.models import Incident
+from app.interchange.formats import NAMES as FORMAT_NAMES
 
 user_cli = AppGroup("user", help="Manage user accounts.")
 token_cli = AppGroup("token", help="Manage API tokens.")
 demo_cli = AppGroup("demo", help="Synthetic demo data.")
 incidents_cli = AppGroup("incidents", help="Import and export incidents.")
-reference_cli = AppGroup("reference", help="Reference data (countries, vectors, DISARM).")
+reference_cli = AppGroup("reference", help="Reference data (countries, vectors, platforms, DISARM).")
 
 
 def _password_from_env_or_prompt():
@@ -67,7 +68,7 @@ def token_create(email):
 
 @reference_cli.command("load")
 def reference_load():
-    """Load or refresh countries, the seeded vectors and DISARM techniques."""
+    """Load or refresh countries, the seeded vectors and platforms, DISARM techniques."""
     from app.incidents.taxonomy import load_reference_data
     load_reference_data()
     click.echo("Reference data loaded.")
@@ -91,7 +92,7 @@ def demo_seed(count, seed_value):
 
 @incidents_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["csv", "geojson", "gpkg", "stix"]),
+@click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES),
               default=None, help="File format (default: from the extension).")
 @click.option("--publish", is_flag=True, help="Publish the incidents (editors only).")
 @click.option("--dry-run", is_flag=True, help="Check everything, import nothing.")
@@ -135,10 +136,11 @@ def _as_user(as_email):
 
 @incidents_cli.command("export")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
-@click.option("--format", "fmt", type=click.Choice(["geojson", "csv", "gpkg", "stix"]),
+@click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES),
               required=True, help="File format.")
 @click.option("--actor", multiple=True, help="Actor id or name (repeatable).")
 @click.option("--vector", multiple=True, help="Vector slug (repeatable).")
+@click.option("--platform", multiple=True, help="Platform slug (repeatable).")
 @click.option("--country", multiple=True, help="ISO 3166-1 alpha-3 code (repeatable).")
 @click.option("--from", "date_from", default=None, help="YYYY, YYYY-MM or YYYY-MM-DD.")
 @click.option("--to", "date_to", default=None, help="YYYY, YYYY-MM or YYYY-MM-DD.")

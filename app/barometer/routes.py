@@ -36,12 +36,15 @@ def index_map(figures, lang, title):
                           title=title, value_format=format_decimal)
 
 
-def charts(b, vector_labels):
+def charts(b, lang):
     """The page's bar charts as ``(label, value, value formatted for the locale)`` rows."""
+    vector_labels, platform_labels = service.vector_labels(lang), service.platform_labels(lang)
     return {
         "series": [(format_quarter(q), i, format_decimal(i))
                    for q, _n, i in b.series[-SERIES_SHOWN:]],
         "vectors": [(vector_labels.get(s, s), n, format_decimal(n)) for s, n in b.vectors[:10]],
+        "platforms": [(platform_labels.get(s, s), n, format_decimal(n))
+                      for s, n in b.platforms[:10]],
         "actors": [(name, n, format_decimal(n)) for name, n in b.actors[:10]],
     }
 
@@ -61,7 +64,7 @@ def barometer_page():
     return render_template(
         "barometer/barometer.html", b=b, filters=filters, svg=svg, downloads=downloads,
         countries=country_names(lang), vectors=service.vector_labels(lang),
-        charts=charts(b, service.vector_labels(lang)),
+        charts=charts(b, lang),
         legend=legend(class_breaks([f.index for f in b.countries])),
         quarter_label=idx.quarter_label, bar_width=idx.bar_width, formula=FORMULA,
         feed_url=url_for("feeds.incidents_atom", **url_args(filters)))
@@ -122,7 +125,7 @@ def report_page(key):
         svg=index_map(b.countries, lang, _("Index by country")),
         legend=legend(class_breaks([f.index for f in b.countries])),
         countries=country_names(lang), vectors=service.vector_labels(lang),
-        charts=charts(b, service.vector_labels(lang)), bar_width=idx.bar_width,
+        charts=charts(b, lang), bar_width=idx.bar_width,
         sections=sections, slugs=SECTION_SLUGS, picks=reports.picked_incidents(quarter),
         forms=forms, picks_form=picks_form, period=idx.quarter_bounds(quarter))
 

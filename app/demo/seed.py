@@ -13,7 +13,7 @@ import shapely
 
 from app.extensions import db
 from app.incidents.models import ATTRIBUTIONS, Actor
-from app.incidents.rows import bulk_insert
+from app.incidents.rows import bulk_insert, link_ids
 from app.incidents.service import References
 
 BATCH = 20_000
@@ -121,7 +121,8 @@ def seed(*, count, seed_value, author, status="published"):
     refs = References()
     actors = ensure_demo_actors()
     # Only the seeded vectors have demo titles; editors may have added others.
-    vectors = sorted((v for v in refs.vectors.values() if v.slug in SUBJECTS),
+    by_slug, by_code = refs.all("vectors"), refs.all("countries")
+    vectors = sorted((v for v in by_slug.values() if v.slug in SUBJECTS),
                      key=lambda v: v.slug)
     precisions = list(COUNTRY_PRECISION_M)
     ids = []
@@ -148,7 +149,7 @@ def seed(*, count, seed_value, author, status="published"):
             start_day = END - timedelta(days=int(day0[i]))
             end_day = min(END, start_day + timedelta(days=int(duration[i])))
             codes = countries[i]
-            place = refs.countries[codes[0]].name_en if codes else "international waters"
+            place = by_code[codes[0]].name_en if codes else "international waters"
             actor = actors[actor_idx[i]]
             geo_precision = precisions[precision[i]] if kind[i] < 0.8 else "region"
             data = {
@@ -161,8 +162,8 @@ def seed(*, count, seed_value, author, status="published"):
                 "precision_m": COUNTRY_PRECISION_M[geo_precision],
                 "location_name": place, "attribution": ATTRIBUTIONS[attribution[i]],
                 "confidence": int(confidence[i]), "actor_id": actor.id, "actor": actor.name,
-                "vectors": slugs, "vector_ids": [refs.vectors[s].id for s in slugs],
-                "country_codes": codes,
+                "vectors": slugs, link_ids("vectors"): [by_slug[s].id for s in slugs],
+                "countries": codes, link_ids("countries"): codes,
                 "sources": [{"url": f"https://example.org/demo/{seed_value}/{start + i + 1}",
                              "publisher": "Demo source", "published_on": start_day,
                              "archived_url": None}],

@@ -1,4 +1,5 @@
-"""The incident and its reference data: actors, vectors, DISARM techniques, countries.
+"""The incident and its reference data: actors, vectors, platforms, DISARM techniques,
+countries.
 
 Field names follow ACLED / STIX 2.1 / DISARM (see docs/product.md). Geometry is
 EPSG:4326; ``min_x``…``max_y`` are its bounding box in degrees and ``rep_x``,
@@ -32,6 +33,12 @@ incident_countries = sa.Table(
               primary_key=True),
     sa.Column("iso_a3", sa.ForeignKey("countries.iso_a3"), primary_key=True, index=True),
 )
+incident_platforms = sa.Table(
+    "incident_platforms", db.metadata,
+    sa.Column("incident_id", sa.ForeignKey("incidents.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("platform_id", sa.ForeignKey("platforms.id"), primary_key=True, index=True),
+)
 incident_techniques = sa.Table(
     "incident_techniques", db.metadata,
     sa.Column("incident_id", sa.ForeignKey("incidents.id", ondelete="CASCADE"),
@@ -63,16 +70,27 @@ class Actor(db.Model):
     description: Mapped[str] = mapped_column(sa.Text, default="")
 
 
-class Vector(db.Model):
-    """A threat vector of the editable taxonomy, labelled in French and English."""
+class Labelled:
+    """An entry of an editable taxonomy: a slug (URLs, files) labelled in English and French."""
 
-    __tablename__ = "vectors"
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(40), unique=True)
     label_en: Mapped[str] = mapped_column(sa.String(80))
     label_fr: Mapped[str] = mapped_column(sa.String(80))
+
+
+class Vector(Labelled, db.Model):
+    """A threat vector of the editable taxonomy, labelled in French and English."""
+
+    __tablename__ = "vectors"
     color: Mapped[str] = mapped_column(sa.String(7), default="#555555")
     symbol: Mapped[str] = mapped_column(sa.String(8), default="●")
+
+
+class Platform(Labelled, db.Model):
+    """Where an operation ran (a social network, websites, TV…), labelled in French and English."""
+
+    __tablename__ = "platforms"
 
 
 class Technique(db.Model):
@@ -141,6 +159,8 @@ class Incident(db.Model):
     reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
     vectors = relationship("Vector", secondary=incident_vectors, order_by="Vector.slug",
                            lazy="selectin")
+    platforms = relationship("Platform", secondary=incident_platforms,
+                             order_by="Platform.slug", lazy="selectin")
     countries = relationship("Country", secondary=incident_countries,
                              order_by="Country.iso_a3", lazy="selectin")
     techniques = relationship("Technique", secondary=incident_techniques,

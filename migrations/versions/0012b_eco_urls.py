@@ -1,7 +1,7 @@
 """stored links as RFC 3986 URIs: percent-encode what was stored before the normaliser
 
 Revision ID: 0012_eco_urls
-Revises: 0011_map_published
+Revises: 0012_trust
 Create Date: 2026-12-07 18:20:00
 
 Before ``app.incidents.urls.normalise_url``, a source or tip link was stored
@@ -24,7 +24,7 @@ from app.incidents.urls import normalise_url
 from app.tips.schema import url_key
 
 revision = '0012_eco_urls'
-down_revision = '0011_map_published'
+down_revision = '0012_trust'
 branch_labels = None
 depends_on = None
 
