@@ -124,8 +124,11 @@ def _register_blueprints(app):
     app.register_blueprint(feeds_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # token-authenticated JSON API, no cookies involved
-    from app import tips
+    from app import campaigns, notes, signals, tips
     tips.init_app(app)
+    campaigns.init_app(app)
+    notes.init_app(app)
+    signals.init_app(app)
     from app.api import caching
     caching.init_app(app)
 

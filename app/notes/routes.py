@@ -1,0 +1,1 @@
+from app.notes import models  # noqa: F401

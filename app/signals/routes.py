@@ -1,0 +1,1 @@
+from app.signals import models  # noqa: F401
