@@ -164,11 +164,18 @@ def snapshot(campaign):
 
 
 def _apply(campaign, data):
-    campaign.name = data["name"]
-    campaign.aliases = data["aliases"]
-    campaign.description = data["description"]
-    campaign.first_seen, campaign.last_seen = data["first_seen"], data["last_seen"]
-    campaign.actor = References().actor(data["actor"]) if data["actor"] else None
+    """Set ``data`` on ``campaign`` in one UPDATE (one version step), then its incidents.
+
+    The row is touched (``updated_at``) even when only its incidents change, so
+    that the version moves and a concurrent edit of the list is refused.
+    """
+    with db.session.no_autoflush:
+        campaign.name = data["name"]
+        campaign.aliases = data["aliases"]
+        campaign.description = data["description"]
+        campaign.first_seen, campaign.last_seen = data["first_seen"], data["last_seen"]
+        campaign.actor = References().actor(data["actor"]) if data["actor"] else None
+        campaign.updated_at = utcnow()
     db.session.flush()
     _assign_incidents(campaign, data["incidents"])
 
@@ -228,10 +235,6 @@ def update(*, campaign, data, expected_version, editor):
     before = snapshot(campaign)
     with revisions.saving(campaign, expected_version):
         _apply(campaign, data)
-        # The campaign row is touched even when only its incidents changed, so
-        # that the version moves and a concurrent edit of the list is refused.
-        campaign.updated_at = utcnow()
-        db.session.flush()
         revisions.record(CampaignRevision, "campaign_id", campaign, author=editor,
                          action="update", before=before, after=snapshot(campaign))
     return campaign

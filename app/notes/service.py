@@ -158,6 +158,12 @@ def _resolve(model, key, wanted, field):
 
 
 def _apply(note, data, viewer):
+    """Set ``data`` on ``note`` without autoflush: one UPDATE, one version step."""
+    with db.session.no_autoflush:
+        _set_fields(note, data, viewer)
+
+
+def _set_fields(note, data, viewer):
     for name in ("title_en", "title_fr", "body_en", "body_fr"):
         setattr(note, name, data[name])
     note.countries = _resolve(Country, "iso_a3", data["countries"], "countries")

@@ -71,6 +71,7 @@ def test_editors_edit_with_revisions_and_a_stale_version_is_refused(
     stale = client.post(f"/campaigns/{campaign.id}/edit", data={**form, "name": "Lost"})
     assert stale.status_code == 409
     assert service.get(campaign.id).name == "Doppelgänger"
+    assert service.get(campaign.id).version == 2  # one edit, one version step
     assert service.snapshot(service.get(campaign.id))["incidents"] == sorted(
         [published[0].id, other.id])
     fresh_g()
