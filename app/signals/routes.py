@@ -8,7 +8,7 @@ from flask_babel import force_locale, get_locale, gettext as _
 from flask_login import current_user
 
 from app.auth.models import utcnow
-from app.i18n import localise
+from app.i18n import N_, localise
 from app.incidents import policy
 from app.incidents.filters import FilterError, parse_date, parse_filters
 from app.incidents.taxonomy import country_names, vector_styles
@@ -81,7 +81,7 @@ def _limit():
     if not raw:
         return API_LIMIT
     if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= API_MAX):
-        abort(400, f"limit: expected a whole number 1–{API_MAX}")
+        raise FilterError(N_("limit: expected a whole number 1–%(max)s"), max=API_MAX)
     return int(raw)
 
 
