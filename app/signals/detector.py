@@ -78,9 +78,10 @@ def upper_tail(k, mean, var, *, dispersion=DISPERSION):
     """P(X ≥ k) under Poisson(mean), or the negative binomial of (mean, var) where
     ``var > dispersion × mean``; and which model was used (0 / 1).
 
-    Summed in log space term by term (pmf(i+1) from pmf(i)), vectorised over
-    the arrays; the tail is summed directly, not as 1 − cdf, so that p-values
-    far below 1e-16 keep their size.
+    pmf(i+1) comes from pmf(i) in log space, vectorised over the arrays. First
+    p = 1 − P(X < k) (``k`` terms); where that is below 1e-9 the subtraction
+    has lost its digits, so those tails are summed term by term instead, which
+    is quick because there ``k`` is far above the mean and the terms fall fast.
     """
     k = np.asarray(k, dtype=np.int64)
     mean = np.asarray(mean, dtype=np.float64)
@@ -88,26 +89,35 @@ def upper_tail(k, mean, var, *, dispersion=DISPERSION):
     nb = var > dispersion * mean
     r = np.where(nb, mean ** 2 / np.where(nb, var - mean, 1.0), 1.0)
     q = np.where(nb, r / (r + mean), 1.0)  # NB success probability
-    tail = np.zeros_like(mean)
-    # Work on the elements still summing; drop each once its next terms are
-    # below e^-30 of its tail (or after ``MAX_TERMS`` terms past ``k``).
-    todo = np.arange(len(k))
-    log_pmf = np.where(nb, r * np.log(q), -mean)
-    log_step_nb = np.log1p(-q, where=nb, out=np.zeros_like(q))
+    step_nb = np.log1p(-q, where=nb, out=np.zeros_like(q))
     log_mean = np.log(mean)
-    i = 0
-    while len(todo):
-        kk = k[todo]
-        lp = log_pmf[todo]
-        tail[todo] += np.where(i >= kk, np.exp(lp), 0.0)
-        n_b = nb[todo]
-        rr = r[todo]
-        log_pmf[todo] = lp + np.where(n_b, np.log(i + rr) - np.log(i + 1)
-                                      + log_step_nb[todo], log_mean[todo] - np.log(i + 1))
-        i += 1
-        done = (i > kk) & ((log_pmf[todo] < np.log(tail[todo] + 1e-300) - 30)
-                           | (i > kk + MAX_TERMS))
-        todo = todo[~done]
+
+    def next_log_pmf(log_pmf, i, rows):
+        return log_pmf + np.where(nb[rows], np.log(i + r[rows]) - np.log(i + 1)
+                                  + step_nb[rows], log_mean[rows] - np.log(i + 1))
+
+    start = np.where(nb, r * np.log(q), -mean)
+    below = np.zeros_like(mean)
+    log_pmf = start.copy()
+    for i in range(int(k.max(initial=0))):
+        rows = np.flatnonzero(k > i)
+        below[rows] += np.exp(log_pmf[rows])
+        log_pmf[rows] = next_log_pmf(log_pmf[rows], i, rows)
+    tail = np.maximum(1.0 - below, 0.0)
+    # log_pmf now holds log pmf(k) for every element: sum the tiny tails directly.
+    todo = np.flatnonzero(tail < 1e-9)
+    direct = np.zeros(len(todo))
+    term = log_pmf[todo]
+    i = k[todo].astype(np.float64)
+    for _ in range(MAX_TERMS):
+        if not len(todo):
+            break
+        direct += np.exp(term)
+        term = next_log_pmf(term, i, todo)
+        i = i + 1
+        if np.all(term < np.log(direct + 1e-300) - 30):
+            break
+    tail[todo] = direct
     return np.minimum(tail, 1.0), nb.astype(np.int8)
 
 

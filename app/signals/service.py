@@ -65,8 +65,9 @@ def _dense(country_codes, vector_codes, weeks, countries, vectors, *, until):
     key = (np.asarray(country_codes)[keep] * len(vectors)
            + np.asarray(vector_codes)[keep])
     cell_keys, cell_of = np.unique(key, return_inverse=True)
-    counts = np.zeros((len(cell_keys), n_weeks), dtype=np.int32)
-    np.add.at(counts, (cell_of, weeks[keep] - first), 1)
+    counts = np.bincount(cell_of * n_weeks + (weeks[keep] - first),
+                         minlength=len(cell_keys) * n_weeks).astype(np.int32)
+    counts = counts.reshape(len(cell_keys), n_weeks)
     cells = [(countries[k // len(vectors)], vectors[k % len(vectors)]) for k in cell_keys]
     return WeeklyCounts(cells, first, counts)
 
