@@ -6,12 +6,33 @@ started from, a stale one raises ``StaleVersion`` (a 409, nothing written),
 and every saved change appends a numbered revision with the state after it.
 """
 from contextlib import contextmanager
+from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.auth.models import utcnow
+from app.db_types import JSONDict
 from app.extensions import db
 from app.messages import N_, MessageError
+
+
+class RevisionColumns:
+    """The columns of a revision table but its owner's key: number, author, time,
+    action, the state after (``snapshot``) and what changed (``changes``)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int]
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    action: Mapped[str] = mapped_column(sa.String(20))
+    snapshot: Mapped[dict] = mapped_column(JSONDict)
+    changes: Mapped[dict | None] = mapped_column(JSONDict)
+
+    @declared_attr
+    def author(cls):
+        return relationship("User")
 
 
 class StaleVersion(MessageError):

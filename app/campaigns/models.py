@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import utcnow
-from app.db_types import JSONDict, JSONList
+from app.db_types import JSONList
 from app.extensions import db
+from app.revisions import RevisionColumns
 
 
 class Campaign(db.Model):
@@ -36,19 +37,11 @@ class Campaign(db.Model):
                              cascade="all, delete-orphan")
 
 
-class CampaignRevision(db.Model):
+class CampaignRevision(RevisionColumns, db.Model):
     """One change to a campaign: who, when, what, and the state after it."""
 
     __tablename__ = "campaign_revisions"
     __table_args__ = (sa.UniqueConstraint("campaign_id", "number"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(
         sa.ForeignKey("campaigns.id", ondelete="CASCADE"))
-    number: Mapped[int]
-    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    action: Mapped[str] = mapped_column(sa.String(20))
-    snapshot: Mapped[dict] = mapped_column(JSONDict)
-    changes: Mapped[dict | None] = mapped_column(JSONDict)
     campaign = relationship("Campaign", back_populates="revisions")
-    author = relationship("User")

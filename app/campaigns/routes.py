@@ -1,6 +1,6 @@
 """Campaign pages: the list, one campaign (map, timeline, what its incidents say),
 the editor and the history. Routes parse and authorise; ``service`` decides."""
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from babel.dates import format_skeleton
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
@@ -8,6 +8,7 @@ from flask_login import current_user
 from app.campaigns import bp, service
 from app.campaigns.forms import CampaignForm
 from app.campaigns.timeline import timeline_svg
+from app.editing import form_errors, require
 from app.incidents import policy
 from app.incidents.schema import ValidationError
 from app.incidents.taxonomy import actor_names, country_names
@@ -39,10 +40,7 @@ def show(campaign_id):
 
 
 def _require_editor():
-    if not policy.can_publish(current_user):
-        if not current_user.is_authenticated:
-            abort(current_app.login_manager.unauthorized())
-        abort(403, _("Your role does not allow this."))
+    require(policy.can_publish(current_user))
 
 
 def _editor_page(form, campaign=None, errors=(), conflict=None):
@@ -52,18 +50,13 @@ def _editor_page(form, campaign=None, errors=(), conflict=None):
                            conflict=conflict, actor_names=actor_names()), status
 
 
-def _form_errors(form):
-    return [(name, " ".join(errs)) for name, errs in form.errors.items()] \
-        if request.method == "POST" else []
-
-
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     """The editor for a new campaign (editors only)."""
     _require_editor()
     form = CampaignForm()
     if not form.validate_on_submit():
-        return _editor_page(form, errors=_form_errors(form))
+        return _editor_page(form, errors=form_errors(form))
     try:
         campaign = service.create(data=service.parse_campaign(form.to_data()),
                                   editor=current_user)
@@ -83,7 +76,7 @@ def edit(campaign_id):
         form.fill(campaign, service.snapshot(campaign))
         return _editor_page(form, campaign)
     if not form.validate_on_submit():
-        return _editor_page(form, campaign, errors=_form_errors(form))
+        return _editor_page(form, campaign, errors=form_errors(form))
     try:
         service.update(campaign=campaign, data=service.parse_campaign(form.to_data()),
                        expected_version=form.version.data, editor=current_user)

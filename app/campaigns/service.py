@@ -169,13 +169,17 @@ def _apply(campaign, data):
     The row is touched (``updated_at``) even when only its incidents change, so
     that the version moves and a concurrent edit of the list is refused.
     """
+    # The actor first: creating one flushes the session (a savepoint), which would
+    # write the campaign half-set and cost a second version step.
+    actor = References().actor(data["actor"]) if data["actor"] else None
     with db.session.no_autoflush:
         campaign.name = data["name"]
         campaign.aliases = data["aliases"]
         campaign.description = data["description"]
         campaign.first_seen, campaign.last_seen = data["first_seen"], data["last_seen"]
-        campaign.actor = References().actor(data["actor"]) if data["actor"] else None
+        campaign.actor = actor
         campaign.updated_at = utcnow()
+    db.session.add(campaign)  # a new one: only now, set in full
     db.session.flush()
     _assign_incidents(campaign, data["incidents"])
 
@@ -216,7 +220,6 @@ def create(*, data, editor):
     _name_taken(data["name"])
     campaign = Campaign()
     try:
-        db.session.add(campaign)
         _apply(campaign, data)
         revisions.record(CampaignRevision, "campaign_id", campaign, author=editor,
                          action="create", before=None, after=snapshot(campaign))

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import utcnow
-from app.db_types import JSONDict
 from app.extensions import db
+from app.revisions import RevisionColumns
 
 NOTE_STATUSES = ("draft", "published", "archived")
 
@@ -74,18 +74,10 @@ class Note(db.Model):
             self.body_en or self.body_fr)
 
 
-class NoteRevision(db.Model):
+class NoteRevision(RevisionColumns, db.Model):
     """One change to a note: who, when, what, and the state after it."""
 
     __tablename__ = "note_revisions"
     __table_args__ = (sa.UniqueConstraint("note_id", "number"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
     note_id: Mapped[int] = mapped_column(sa.ForeignKey("notes.id", ondelete="CASCADE"))
-    number: Mapped[int]
-    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    action: Mapped[str] = mapped_column(sa.String(20))
-    snapshot: Mapped[dict] = mapped_column(JSONDict)
-    changes: Mapped[dict | None] = mapped_column(JSONDict)
     note = relationship("Note", back_populates="revisions")
-    author = relationship("User")

@@ -1,12 +1,12 @@
 """Alert-note pages: the list, a note (and its printable page), the editor, the
 workflow, the history, and ``/feeds/notes.atom``. Routes parse and authorise;
 ``service`` decides who sees what and writes."""
-from flask import (Response, abort, current_app, flash, redirect, render_template, request,
-                   url_for)
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
 from app.auth.models import utcnow
+from app.editing import form_errors, require
 from app.feeds.atom import atom_feed
 from app.i18n import localise
 from app.incidents import policy
@@ -52,13 +52,6 @@ def printable(note_id):
     return _note_page("notes/print.html", service.get(note_id, current_user))
 
 
-def _require(allowed):
-    if not allowed:
-        if not current_user.is_authenticated:
-            abort(current_app.login_manager.unauthorized())
-        abort(403, _("Your role does not allow this."))
-
-
 def _editor_page(form, note=None, errors=(), conflict=None):
     status = 409 if conflict is not None else (400 if errors else 200)
     return render_template("notes/form.html", form=form, note=note,
@@ -66,18 +59,13 @@ def _editor_page(form, note=None, errors=(), conflict=None):
                            conflict=conflict), status
 
 
-def _form_errors(form):
-    return [(name, " ".join(errs)) for name, errs in form.errors.items()] \
-        if request.method == "POST" else []
-
-
 @bp.route("/notes/new", methods=["GET", "POST"])
 def new():
     """Write a new note: saved as a draft."""
-    _require(service.can_create(current_user))
+    require(service.can_create(current_user))
     form = NoteForm()
     if not form.validate_on_submit():
-        return _editor_page(form, errors=_form_errors(form))
+        return _editor_page(form, errors=form_errors(form))
     try:
         note = service.create(data=service.parse_note(form.to_data()), author=current_user)
     except ValidationError as exc:
@@ -90,13 +78,13 @@ def new():
 def edit(note_id):
     """Edit a note; a stale ``version`` shows the conflict (409) and saves nothing."""
     note = service.get(note_id, current_user)
-    _require(service.can_edit(current_user, note))
+    require(service.can_edit(current_user, note))
     form = NoteForm()
     if request.method == "GET":
         form.fill(note)
         return _editor_page(form, note)
     if not form.validate_on_submit():
-        return _editor_page(form, note, errors=_form_errors(form))
+        return _editor_page(form, note, errors=form_errors(form))
     try:
         service.update(note=note, data=service.parse_note(form.to_data()),
                        expected_version=form.version.data, editor=current_user)
@@ -113,7 +101,7 @@ def edit(note_id):
 def change_status(note_id):
     """Publish, archive or return to draft (editors), refusing a stale version."""
     note = service.get(note_id, current_user)
-    _require(policy.can_publish(current_user))
+    require(policy.can_publish(current_user))
     form = NoteStatusForm()
     if not form.validate_on_submit():
         abort(400, _("The form expired; reload the page and try again."))
@@ -132,7 +120,7 @@ def change_status(note_id):
 def history(note_id):
     """Every revision of a note (those who may edit it)."""
     note = service.get(note_id, current_user)
-    _require(service.can_edit(current_user, note) or policy.can_publish(current_user))
+    require(service.can_edit(current_user, note) or policy.can_publish(current_user))
     return render_template("notes/history.html", note=note, lang=_lang(),
                            revisions=service.history(note))
 

@@ -64,7 +64,12 @@ def _dense(country_codes, vector_codes, weeks, countries, vectors, *, until):
     n_weeks = last - first + 1
     key = (np.asarray(country_codes)[keep] * len(vectors)
            + np.asarray(vector_codes)[keep])
-    cell_keys, cell_of = np.unique(key, return_inverse=True)
+    # Cells are few (countries × vectors): number the ones present by a bincount
+    # over all of them, no sort of the million keys.
+    present = np.bincount(key, minlength=len(countries) * len(vectors)) > 0
+    cell_keys = np.flatnonzero(present)
+    number = np.cumsum(present) - 1
+    cell_of = number[key]
     counts = np.bincount(cell_of * n_weeks + (weeks[keep] - first),
                          minlength=len(cell_keys) * n_weeks).astype(np.int32)
     counts = counts.reshape(len(cell_keys), n_weeks)
