@@ -77,14 +77,24 @@ def reference_load():
 @demo_cli.command("seed")
 @click.option("--count", type=click.IntRange(1, 10_000_000), default=500, show_default=True)
 @click.option("--seed", "seed_value", type=int, default=1, show_default=True)
-def demo_seed(count, seed_value):
+@click.option("--surge", "surges", multiple=True, metavar="COUNTRY:VECTOR:DAY:SIZE",
+              help="Also insert SIZE incidents of VECTOR in COUNTRY during the week of "
+                   "DAY (repeatable), e.g. FRA:cyber:2026-10-05:15.")
+def demo_seed(count, seed_value, surges):
     """Insert COUNT synthetic published incidents, deterministic for a given --seed."""
-    from app.demo.seed import seed
+    from app.demo.seed import parse_surge, seed
+    try:
+        surges = [parse_surge(text) for text in surges]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--surge") from None
     from app.incidents.taxonomy import load_reference_data
     load_reference_data()
     author = db.session.scalar(sa.select(User).where(User.role == "admin").limit(1))
     started = time.perf_counter()
-    ids = seed(count=count, seed_value=seed_value, author=author)
+    try:
+        ids = seed(count=count, seed_value=seed_value, author=author, surges=surges)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--surge") from None
     elapsed = time.perf_counter() - started
     click.echo(f"Seeded {len(ids)} incidents in {elapsed:.1f} s "
                f"({len(ids) / max(elapsed, 1e-9):,.0f}/s).")

@@ -96,6 +96,8 @@ CODE_LABELS = {
     "attribution": {"direct": N_("direct"), "proxy": N_("proxy"),
                     "inferred": N_("inferred"), "unattributed": N_("unattributed")},
     "action": {"create": N_("created"), "update": N_("edited"), "restore": N_("restored")},
+    "signal": {"acknowledged": N_("acknowledged"), "dismissed": N_("dismissed"),
+               "noted": N_("turned into a note")},
 }
 
 

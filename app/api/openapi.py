@@ -177,6 +177,8 @@ def _list_parameters():
         query("to", DAY_OR_EMPTY, "YYYY, YYYY-MM or YYYY-MM-DD (empty: no bound)"),
         query("min_confidence", {"type": "integer", "minimum": 0, "maximum": 100}, "0–100"),
         query("q", {"type": "string", "maxLength": 200}, "text in title, summary or place"),
+        query("campaign", {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+              "campaign id", array=True),
         query("status", {"enum": list(STATUSES)},
               "statuses (visibility rules still apply)", array=True),
         query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
@@ -276,11 +278,45 @@ def _paths():
                                 "barometer": {"type": "object"},
                                 "period": {"type": ["object", "null"]}}}}}},
                         "304": not_modified, "400": ERRORS["400"], "429": ERRORS["429"]}}},
+        "/signals": _signals_path(),
         "/openapi.json": {
             "get": {"operationId": "openapi", "summary": "This document",
                     "responses": {"200": {"description": "OpenAPI 3.1",
                                           "content": {"application/json": {}}}}}},
     }
+
+
+def _signals_path():
+    """``GET /signals``: the weak-signal detector's flagged weeks (app/signals)."""
+    keep = ("country", "vector", "from", "to")
+    signal = {"type": "object", "required": ["week", "country", "vector", "observed",
+                                             "expected", "score", "explanation"],
+              "properties": {
+                  "week": {**DATE, "description": "the Monday of the ISO week"},
+                  "country": {"type": "string"}, "vector": {"type": "string"},
+                  "observed": {"type": "integer", "minimum": 0},
+                  "expected": {"type": "number", "minimum": 0,
+                               "description": "mean a week over the baseline"},
+                  "score": {"type": "number", "description": "-log10 p"},
+                  "p": {"type": "number"},
+                  "model": {"enum": ["poisson", "negative-binomial"]},
+                  "explanation": {"type": "string",
+                                  "description": "why, in the reader's language"}}}
+    return {"get": {
+        "operationId": "listSignals", "summary": "Weak signals",
+        "description": "Weeks whose count of published incidents in a country × vector "
+                       "cell is surprising against the 26 weeks before (Poisson or "
+                       "negative binomial), newest first.",
+        "parameters": [p for p in _list_parameters() if p["name"] in keep] + [
+            {"name": "limit", "in": "query", "required": False,
+             "schema": {"type": "integer", "minimum": 1, "maximum": 5000, "default": 500},
+             "description": "signals returned, at most"}],
+        "responses": {"200": {"description": "The signals", "content": {
+            "application/json": {"schema": {
+                "type": "object", "required": ["signals", "count"],
+                "properties": {"signals": {"type": "array", "items": signal},
+                               "count": {"type": "integer", "minimum": 0}}}}}},
+            "400": ERRORS["400"]}}}
 
 
 def openapi_document():

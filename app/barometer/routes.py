@@ -13,6 +13,7 @@ from app.incidents.taxonomy import country_names
 from app.main.routes import parse_request_filters
 from app.inputs import INT64, whole_number
 from app.maps.choropleth import choropleth_svg, class_breaks, legend
+from app.signals import service as signals
 
 SERIES_SHOWN = 12  # quarters in the page's chart; the downloads hold them all
 FORMULA = "index = Σ confidence / 100 over published incidents targeting the country"
@@ -67,7 +68,8 @@ def barometer_page():
         charts=charts(b, lang),
         legend=legend(class_breaks([f.index for f in b.countries])),
         quarter_label=idx.quarter_label, bar_width=idx.bar_width, formula=FORMULA,
-        feed_url=url_for("feeds.incidents_atom", **url_args(filters)))
+        feed_url=url_for("feeds.incidents_atom", **url_args(filters)),
+        rising=signals.rising())
 
 
 @bp.route("/barometer.csv")

@@ -48,6 +48,7 @@ class IncidentFilters:
     min_confidence: int | None = None
     q: str | None = None
     bbox: tuple | None = None   # (west, south, east, north) in degrees
+    campaigns: tuple = ()       # campaign ids (int)
     statuses: tuple = field(default=())  # empty: the caller's default
 
     def is_empty(self):
@@ -167,11 +168,17 @@ def parse_filters(args):
         raise FilterError(N_("q: at most %(max)s characters"), max=MAX_Q)
     bbox = args.get("bbox")
     statuses = tuple(_values(args, "status"))
+    campaigns = []
+    for value in _values(args, "campaign"):
+        if not (value.isascii() and value.isdigit() and 0 < int(value) < 2**31):
+            raise FilterError(N_("campaign: '%(value)s' is not a campaign number"),
+                              value=value)
+        campaigns.append(int(value))
     return IncidentFilters(
         actors=tuple(actors), vectors=vectors, platforms=platforms,
         countries=tuple(sorted(set(countries))), date_from=date_from, date_to=date_to,
         min_confidence=min_conf, q=q, bbox=parse_bbox(bbox) if bbox else None,
-        statuses=statuses)
+        statuses=statuses, campaigns=tuple(sorted(set(campaigns))))
 
 
 def to_query(filters):
@@ -193,6 +200,7 @@ def to_query(filters):
         pairs.append(("bbox", ",".join(f"{v:.6f}".rstrip("0").rstrip(".")
                                        for v in filters.bbox)))
     pairs += [("status", s) for s in filters.statuses]
+    pairs += [("campaign", str(c)) for c in filters.campaigns]
     return pairs
 
 

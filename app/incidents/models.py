@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import utcnow
+from app.campaigns.models import Campaign  # noqa: F401  (incidents belong to one)
 from app.db_types import Geometry, JSONDict, JSONList
 from app.extensions import db
 
@@ -102,15 +103,6 @@ class Technique(db.Model):
     tactics: Mapped[list] = mapped_column(JSONList, default=list)
 
 
-class Campaign(db.Model):
-    """A named campaign grouping several incidents."""
-
-    __tablename__ = "campaigns"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
-    description: Mapped[str] = mapped_column(sa.Text, default="")
-
-
 class Incident(db.Model):
     """A geotagged hybrid-threat incident. ``version`` is the optimistic lock."""
 
@@ -149,7 +141,8 @@ class Incident(db.Model):
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("actors.id"), index=True)
     attribution: Mapped[str] = mapped_column(sa.String(14), default="unattributed")
     confidence: Mapped[int] = mapped_column(default=50)
-    campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaigns.id"))
+    campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaigns.id"),
+                                                   index=True)
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -102,6 +102,8 @@ def filter_conditions(filters, viewer, *, default_statuses=("published",)):
         conds.append(sa.or_(Incident.title.ilike(pattern, escape="\\"),
                             Incident.summary.ilike(pattern, escape="\\"),
                             Incident.location_name.ilike(pattern, escape="\\")))
+    if filters.campaigns:
+        conds.append(Incident.campaign_id.in_(filters.campaigns))
     if filters.bbox:
         conds.append(bbox_clause(filters.bbox, db.engine.dialect.name))
     return conds

@@ -56,6 +56,17 @@ def _text_ids(q):
                     dtype=np.int64)
 
 
+def _campaign_ids(campaigns):
+    """Ids of published incidents of ``campaigns`` (asked of the database, by its index).
+
+    A campaign holds a few hundred incidents at most, so asking beats a column
+    of the index that every load and patch would have to carry.
+    """
+    conds = filter_conditions(IncidentFilters(campaigns=campaigns), None)
+    return np.array(sorted(db.session.scalars(sa.select(Incident.id).where(*conds))),
+                    dtype=np.int64)
+
+
 def masks(index, filters):
     """The filter masks of ``filters`` (bbox excluded) over ``index``."""
     n = len(index)
@@ -68,6 +79,8 @@ def masks(index, filters):
         base &= index.confidence >= filters.min_confidence
     if filters.q:
         base &= np.isin(index.ids, _text_ids(filters.q), assume_unique=True)
+    if filters.campaigns:
+        base &= np.isin(index.ids, _campaign_ids(filters.campaigns), assume_unique=True)
     actor = None
     if filters.actors:
         actor = np.isin(index.actor, _actor_ids(filters.actors)
