@@ -11,6 +11,7 @@ from app.api.routes import DEFAULT_LIMIT, GEOJSON, MAX_LIMIT
 from app.incidents.fields import FIELDS, MAX_LIST
 from app.incidents.models import STATUSES
 
+DATE = {"type": "string", "format": "date"}
 POSITION = {"type": "array", "items": {"type": "number"}, "minItems": 2}
 _NUMBER = r"-?[0-9]+(\.[0-9]+)?"
 #: Four decimal numbers, W,S,E,N (the filter parser then checks their ranges).

@@ -47,7 +47,7 @@ def _editor_page(form, campaign=None, errors=(), conflict=None):
     status = 409 if conflict is not None else (400 if errors else 200)
     return render_template("campaigns/form.html", form=form, campaign=campaign,
                            errors=[(f, localise(r)) for f, r in errors],
-                           conflict=conflict, actor_names=actor_names()), status
+                           conflict=conflict, actor_names=actor_names(current_user)), status
 
 
 @bp.route("/new", methods=["GET", "POST"])
