@@ -156,8 +156,11 @@ def _register_blueprints(app):
     from app.ogc import bp as ogc_bp
     app.register_blueprint(ogc_bp)
     csrf.exempt(api_bp)  # token-authenticated JSON API, no cookies involved
-    from app import tips
+    from app import campaigns, notes, signals, tips
     tips.init_app(app)
+    campaigns.init_app(app)
+    notes.init_app(app)
+    signals.init_app(app)
     from app.api import caching
     caching.init_app(app)
 

@@ -12,12 +12,13 @@ from app.auth import service as accounts
 from app.auth.models import ROLES, User
 from app.extensions import db
 from app.incidents.models import Incident
+from app.interchange.formats import NAMES as FORMAT_NAMES
 
 user_cli = AppGroup("user", help="Manage user accounts.")
 token_cli = AppGroup("token", help="Manage API tokens.")
 demo_cli = AppGroup("demo", help="Synthetic demo data.")
 incidents_cli = AppGroup("incidents", help="Import and export incidents.")
-reference_cli = AppGroup("reference", help="Reference data (countries, vectors, DISARM).")
+reference_cli = AppGroup("reference", help="Reference data (countries, vectors, platforms, DISARM).")
 
 
 def _password_from_env_or_prompt():
@@ -67,7 +68,7 @@ def token_create(email):
 
 @reference_cli.command("load")
 def reference_load():
-    """Load or refresh countries, the seeded vectors and DISARM techniques."""
+    """Load or refresh countries, the seeded vectors and platforms, DISARM techniques."""
     from app.incidents.taxonomy import load_reference_data
     load_reference_data()
     click.echo("Reference data loaded.")
@@ -76,14 +77,24 @@ def reference_load():
 @demo_cli.command("seed")
 @click.option("--count", type=click.IntRange(1, 10_000_000), default=500, show_default=True)
 @click.option("--seed", "seed_value", type=int, default=1, show_default=True)
-def demo_seed(count, seed_value):
+@click.option("--surge", "surges", multiple=True, metavar="COUNTRY:VECTOR:DAY:SIZE",
+              help="Also insert SIZE incidents of VECTOR in COUNTRY during the week of "
+                   "DAY (repeatable), e.g. FRA:cyber:2026-10-05:15.")
+def demo_seed(count, seed_value, surges):
     """Insert COUNT synthetic published incidents, deterministic for a given --seed."""
-    from app.demo.seed import seed
+    from app.demo.seed import parse_surge, seed
+    try:
+        surges = [parse_surge(text) for text in surges]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--surge") from None
     from app.incidents.taxonomy import load_reference_data
     load_reference_data()
     author = db.session.scalar(sa.select(User).where(User.role == "admin").limit(1))
     started = time.perf_counter()
-    ids = seed(count=count, seed_value=seed_value, author=author)
+    try:
+        ids = seed(count=count, seed_value=seed_value, author=author, surges=surges)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--surge") from None
     elapsed = time.perf_counter() - started
     click.echo(f"Seeded {len(ids)} incidents in {elapsed:.1f} s "
                f"({len(ids) / max(elapsed, 1e-9):,.0f}/s).")
@@ -91,7 +102,7 @@ def demo_seed(count, seed_value):
 
 @incidents_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["csv", "geojson", "gpkg", "stix"]),
+@click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES),
               default=None, help="File format (default: from the extension).")
 @click.option("--publish", is_flag=True, help="Publish the incidents (editors only).")
 @click.option("--dry-run", is_flag=True, help="Check everything, import nothing.")
@@ -139,10 +150,11 @@ def _as_user(as_email):
 
 @incidents_cli.command("export")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
-@click.option("--format", "fmt", type=click.Choice(["geojson", "csv", "gpkg", "stix"]),
+@click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES),
               required=True, help="File format.")
 @click.option("--actor", multiple=True, help="Actor id or name (repeatable).")
 @click.option("--vector", multiple=True, help="Vector slug (repeatable).")
+@click.option("--platform", multiple=True, help="Platform slug (repeatable).")
 @click.option("--country", multiple=True, help="ISO 3166-1 alpha-3 code (repeatable).")
 @click.option("--from", "date_from", default=None, help="YYYY, YYYY-MM or YYYY-MM-DD.")
 @click.option("--to", "date_to", default=None, help="YYYY, YYYY-MM or YYYY-MM-DD.")

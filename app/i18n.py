@@ -50,17 +50,12 @@ def localise(text):
 
 # The names of the fields error lists show (editor, tip form, import report, taxonomy),
 # as the forms label them.
+# The incident's own come from its field table (``incidents.fields``).
 FIELD_LABELS = {
-    "title": N_("Title"), "summary": N_("Summary"), "lang": N_("Language"),
-    "start_date": N_("Start date"), "end_date": N_("End date"),
-    "time_precision": N_("Date precision"), "geometry": N_("Geometry"),
+    "geometry": N_("Geometry"),
     "wkt": N_("Geometry"), "lat": N_("Latitude"), "lon": N_("Longitude"),
-    "geo_precision": N_("Geographic precision"), "precision_m": N_("Precision (metres)"),
-    "location_name": N_("Place name"), "countries": N_("Countries"), "country": N_("Country"),
-    "actor": N_("Actor"), "attribution": N_("Attribution"),
-    "confidence": N_("Confidence (0–100)"), "vectors": N_("Vectors"),
-    "techniques": N_("DISARM techniques"), "sources": N_("Sources"),
-    "source_url": N_("Sources"), "status": N_("Status"), "reason": N_("Reason"),
+    "country": N_("Country"), "source_url": N_("Sources"), "status": N_("Status"),
+    "reason": N_("Reason"),
     "version": N_("Version"), "ids": N_("Incidents"), "body": N_("Request"),
     "description": N_("Description"), "seen_on": N_("Date seen"),
     "evidence": N_("Evidence"), "contact": N_("Contact"),
@@ -81,7 +76,10 @@ def field_label(name):
         number = int(indexed[2]) + 1
         return (gettext("Source %(n)s", n=number) if indexed[1] == "sources"
                 else gettext("Link %(n)s", n=number))
-    return gettext(FIELD_LABELS[name]) if name in FIELD_LABELS else name
+    # Imported here: the incidents package imports this module while it loads.
+    from app.incidents.fields import label as incident_label
+    found = FIELD_LABELS.get(name) or incident_label(name)
+    return gettext(found) if found else name
 
 
 # The enumerated codes pages show (models.py), with their labels marked for translation.
@@ -98,6 +96,8 @@ CODE_LABELS = {
     "attribution": {"direct": N_("direct"), "proxy": N_("proxy"),
                     "inferred": N_("inferred"), "unattributed": N_("unattributed")},
     "action": {"create": N_("created"), "update": N_("edited"), "restore": N_("restored")},
+    "signal": {"acknowledged": N_("acknowledged"), "dismissed": N_("dismissed"),
+               "noted": N_("turned into a note")},
 }
 
 

@@ -21,7 +21,7 @@ from config import TestingConfig
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PG_ADMIN_URL = os.environ.get("ATLAS_TEST_POSTGRES",
                               "postgresql://postgres@127.0.0.1:5432/postgres")
-REFERENCE_TABLES = {"countries", "vectors", "techniques", "alembic_version"}
+REFERENCE_TABLES = {"countries", "vectors", "platforms", "techniques", "alembic_version"}
 
 
 # Test files that start servers or processes, or move big files: ``slow``, which

@@ -8,11 +8,9 @@ from flask import jsonify, render_template
 
 from app.api import bp
 from app.api.routes import DEFAULT_LIMIT, GEOJSON, MAX_LIMIT
-from app.incidents.models import (ATTRIBUTIONS, GEO_PRECISIONS, STATUSES,
-                                  TIME_PRECISIONS)
-from app.incidents.schema import MAX_LIST, MAX_SUMMARY, MAX_TITLE
+from app.incidents.fields import FIELDS, MAX_LIST
+from app.incidents.models import STATUSES
 
-NULLABLE_STRING = {"type": ["string", "null"]}
 DATE = {"type": "string", "format": "date"}
 POSITION = {"type": "array", "items": {"type": "number"}, "minItems": 2}
 _NUMBER = r"-?[0-9]+(\.[0-9]+)?"
@@ -44,45 +42,37 @@ def _source():
 
 
 def _properties_out():
-    strings = {"type": "array", "items": {"type": "string"}}
-    return {"type": "object", "properties": {
-        "id": {"type": "integer"}, "uuid": {"type": "string", "format": "uuid"},
-        "title": {"type": "string"}, "summary": {"type": "string"},
-        "lang": {"type": "string"}, "status": {"enum": list(STATUSES)},
-        "version": {"type": "integer", "minimum": 1}, "start_date": DATE, "end_date": DATE,
-        "time_precision": {"enum": list(TIME_PRECISIONS)}, "actor": NULLABLE_STRING,
-        "actor_id": {"type": ["integer", "null"]}, "actor_type": NULLABLE_STRING,
-        "attribution": {"enum": list(ATTRIBUTIONS)},
-        "confidence": {"type": "integer", "minimum": 0, "maximum": 100},
-        "vectors": strings, "countries": strings, "techniques": strings,
-        "geo_precision": {"enum": list(GEO_PRECISIONS)},
-        "precision_m": {"type": ["integer", "null"]}, "location_name": {"type": "string"},
-        "sources": {"type": "array", "items": _source()},
-        "published_at": {"type": ["string", "null"], "format": "date-time"}},
-        "required": ["id", "uuid", "title", "status", "version", "start_date", "end_date",
-                     "confidence", "vectors", "countries", "sources"]}
+    """Every field of ``fields.FIELDS`` with the schema of its value."""
+    schemas = {f.name: f.schema for f in FIELDS}
+    schemas["sources"] = {"type": "array", "items": _source()}
+    return {"type": "object", "properties": schemas,
+            "required": ["id", "uuid", "title", "status", "version", "start_date", "end_date",
+                         "confidence", "vectors", "countries", "sources"]}
+
+
+def _input_schema(f):
+    """The OpenAPI schema ``parse_incident`` accepts for the input field ``f``."""
+    if f.kind == "links":
+        return {"oneOf": [{"type": "array", "maxItems": MAX_LIST, "items": {"type": "string"}},
+                          {"type": "string", "description": ";-separated"}]}
+    if f.kind == "sources":
+        return {"type": "array", "maxItems": MAX_LIST, "items": _source()}
+    if f.kind == "date":
+        return {"type": "string", "description": "YYYY, YYYY-MM or YYYY-MM-DD"}
+    if f.kind == "int":
+        low, high = f.bounds
+        return {"type": "integer", "minimum": low, "maximum": high}
+    if f.kind == "choice":
+        return {"enum": list(f.choices)}
+    return {"type": ["string", "null"] if f.kind == "actor" else "string",
+            "maxLength": f.limit}
 
 
 def _properties_in():
-    text_list = {"oneOf": [{"type": "array", "maxItems": MAX_LIST,
-                            "items": {"type": "string"}},
-                           {"type": "string", "description": ";-separated"}]}
+    inputs = {f.name: _input_schema(f) for f in FIELDS if f.label}
     return {"type": "object", "description": "The CSV names of the product brief.",
             "properties": {
-                "title": {"type": "string", "maxLength": MAX_TITLE},
-                "summary": {"type": "string", "maxLength": MAX_SUMMARY},
-                "lang": {"type": "string", "maxLength": 8},
-                "start_date": {"type": "string", "description": "YYYY, YYYY-MM or YYYY-MM-DD"},
-                "end_date": {"type": "string"},
-                "time_precision": {"enum": list(TIME_PRECISIONS)},
-                "geo_precision": {"enum": list(GEO_PRECISIONS)},
-                "precision_m": {"type": "integer", "minimum": 0},
-                "location_name": {"type": "string", "maxLength": 200},
-                "actor": {"type": ["string", "null"], "maxLength": 200},
-                "attribution": {"enum": list(ATTRIBUTIONS)},
-                "confidence": {"type": "integer", "minimum": 0, "maximum": 100},
-                "vectors": text_list, "countries": text_list, "techniques": text_list,
-                "sources": {"type": "array", "maxItems": MAX_LIST, "items": _source()},
+                **inputs,
                 "wkt": {"type": "string"}, "lat": {"type": "number"},
                 "lon": {"type": "number"},
                 "version": {"type": "integer", "description": "PATCH: the version edited"}}}
@@ -180,12 +170,16 @@ def _list_parameters():
         query("actor", {"type": "string"}, "actor id or name; `none`: no actor", array=True),
         query("vector", {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,39}$"},
               "vector slug; `none`: no vector", array=True),
+        query("platform", {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,39}$"},
+              "platform slug; `none`: no platform", array=True),
         query("country", {"type": "string", "pattern": "^([A-Za-z]{3}|none)$"},
               "ISO 3166-1 alpha-3; `none`: no target country", array=True),
         query("from", DAY_OR_EMPTY, "YYYY, YYYY-MM or YYYY-MM-DD (empty: no bound)"),
         query("to", DAY_OR_EMPTY, "YYYY, YYYY-MM or YYYY-MM-DD (empty: no bound)"),
         query("min_confidence", {"type": "integer", "minimum": 0, "maximum": 100}, "0–100"),
         query("q", {"type": "string", "maxLength": 200}, "text in title, summary or place"),
+        query("campaign", {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+              "campaign id", array=True),
         query("status", {"enum": list(STATUSES)},
               "statuses (visibility rules still apply)", array=True),
         query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
@@ -285,11 +279,45 @@ def _paths():
                                 "barometer": {"type": "object"},
                                 "period": {"type": ["object", "null"]}}}}}},
                         "304": not_modified, "400": ERRORS["400"], "429": ERRORS["429"]}}},
+        "/signals": _signals_path(),
         "/openapi.json": {
             "get": {"operationId": "openapi", "summary": "This document",
                     "responses": {"200": {"description": "OpenAPI 3.1",
                                           "content": {"application/json": {}}}}}},
     }
+
+
+def _signals_path():
+    """``GET /signals``: the weak-signal detector's flagged weeks (app/signals)."""
+    keep = ("country", "vector", "from", "to")
+    signal = {"type": "object", "required": ["week", "country", "vector", "observed",
+                                             "expected", "score", "explanation"],
+              "properties": {
+                  "week": {**DATE, "description": "the Monday of the ISO week"},
+                  "country": {"type": "string"}, "vector": {"type": "string"},
+                  "observed": {"type": "integer", "minimum": 0},
+                  "expected": {"type": "number", "minimum": 0,
+                               "description": "mean a week over the baseline"},
+                  "score": {"type": "number", "description": "-log10 p"},
+                  "p": {"type": "number"},
+                  "model": {"enum": ["poisson", "negative-binomial"]},
+                  "explanation": {"type": "string",
+                                  "description": "why, in the reader's language"}}}
+    return {"get": {
+        "operationId": "listSignals", "summary": "Weak signals",
+        "description": "Weeks whose count of published incidents in a country × vector "
+                       "cell is surprising against the 26 weeks before (Poisson or "
+                       "negative binomial), newest first.",
+        "parameters": [p for p in _list_parameters() if p["name"] in keep] + [
+            {"name": "limit", "in": "query", "required": False,
+             "schema": {"type": "integer", "minimum": 1, "maximum": 5000, "default": 500},
+             "description": "signals returned, at most"}],
+        "responses": {"200": {"description": "The signals", "content": {
+            "application/json": {"schema": {
+                "type": "object", "required": ["signals", "count"],
+                "properties": {"signals": {"type": "array", "items": signal},
+                               "count": {"type": "integer", "minimum": 0}}}}}},
+            "400": ERRORS["400"]}}}
 
 
 def openapi_document():

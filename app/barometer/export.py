@@ -4,7 +4,7 @@ import io
 from app.barometer.index import quarter_label
 from app.spreadsheet import csv_writer
 
-FIGURES = ("countries", "series", "vectors", "actors", "vectors_by_country",
+FIGURES = ("countries", "series", "vectors", "platforms", "actors", "vectors_by_country",
            "actors_by_country")
 
 
@@ -18,8 +18,8 @@ def figure_rows(b, figure):
     if figure == "series":
         return (["quarter", "incidents", "index"],
                 [[quarter_label(q), n, i] for q, n, i in b.series])
-    if figure in ("vectors", "actors"):
-        key = "vector" if figure == "vectors" else "actor"
+    if figure in ("vectors", "platforms", "actors"):
+        key = figure[:-1]
         return (["quarter", key, "incidents"],
                 [[quarter_label(b.quarter), k, n] for k, n in getattr(b, figure)])
     key = "vector" if figure == "vectors_by_country" else "actor"

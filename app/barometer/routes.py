@@ -14,6 +14,7 @@ from app.incidents.taxonomy import country_names
 from app.main.routes import parse_request_filters
 from app.inputs import INT64, whole_number
 from app.maps.choropleth import choropleth_svg, class_breaks, legend
+from app.signals import service as signals
 
 SERIES_SHOWN = 12  # quarters in the page's chart; the downloads hold them all
 FORMULA = "index = Σ confidence / 100 over published incidents targeting the country"
@@ -37,12 +38,15 @@ def index_map(figures, lang, title):
                           title=title, value_format=format_decimal)
 
 
-def charts(b, vector_labels):
+def charts(b, lang):
     """The page's bar charts as ``(label, value, value formatted for the locale)`` rows."""
+    vector_labels, platform_labels = service.vector_labels(lang), service.platform_labels(lang)
     return {
         "series": [(format_quarter(q), i, format_decimal(i))
                    for q, _n, i in b.series[-SERIES_SHOWN:]],
         "vectors": [(vector_labels.get(s, s), n, format_decimal(n)) for s, n in b.vectors[:10]],
+        "platforms": [(platform_labels.get(s, s), n, format_decimal(n))
+                      for s, n in b.platforms[:10]],
         "actors": [(name, n, format_decimal(n)) for name, n in b.actors[:10]],
     }
 
@@ -63,10 +67,11 @@ def barometer_page():
         "barometer/barometer.html", b=b, filters=filters, svg=svg, downloads=downloads,
         countries=country_names(lang), vectors=service.vector_labels(lang),
         country_choices=sorted(country_names(lang).items(), key=lambda kv: fold(kv[1])),
-        charts=charts(b, service.vector_labels(lang)),
+        charts=charts(b, lang),
         legend=legend(class_breaks([f.index for f in b.countries])),
         quarter_label=idx.quarter_label, bar_width=idx.bar_width, formula=FORMULA,
-        feed_url=url_for("feeds.incidents_atom", **url_args(filters)))
+        feed_url=url_for("feeds.incidents_atom", **url_args(filters)),
+        rising=signals.rising())
 
 
 @bp.route("/barometer.csv")
@@ -125,7 +130,7 @@ def report_page(key):
         legend=legend(class_breaks([f.index for f in b.countries])),
         countries=country_names(lang), vectors=service.vector_labels(lang),
         country_choices=sorted(country_names(lang).items(), key=lambda kv: fold(kv[1])),
-        charts=charts(b, service.vector_labels(lang)), bar_width=idx.bar_width,
+        charts=charts(b, lang), bar_width=idx.bar_width,
         sections=sections, slugs=SECTION_SLUGS, picks=reports.picked_incidents(quarter),
         forms=forms, picks_form=picks_form, period=idx.quarter_bounds(quarter))
 

@@ -1,7 +1,7 @@
 """Barometer figures, counted over the map's in-memory index of published incidents.
 
 The index (``app.incidents.mapindex``) holds exactly the published incidents
-and is rebuilt whenever any incident, vector or country link changes, so the
+and is patched whenever any incident, vector, platform or country link changes, so the
 figures are current after every committed change; ``mapindex.masks`` applies
 the filters shared with the map (the same semantics as the SQL filters). The
 counting is ``app.barometer.columns`` (numpy), the arithmetic on the counts
@@ -9,7 +9,7 @@ counting is ``app.barometer.columns`` (numpy), the arithmetic on the counts
 milliseconds once the index is loaded, where six SQL ``GROUP BY`` queries took
 12.6 s on SQLite (bench/README.md, "## Barometer").
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -34,6 +34,7 @@ class Barometer:
     actors: list
     vectors_by_country: dict
     actors_by_country: dict
+    platforms: list = field(default_factory=list)
 
 
 def nested_top(rows):
@@ -119,6 +120,7 @@ def barometer(filters, quarter=None, *, today=None):
         quarter=quarter, quarters=quarters, series=series,
         countries=idx.country_figures(figures, quarter),
         vectors=idx.top(columns.label_counts(vectors, in_quarter), limit=100),
+        platforms=idx.top(columns.label_counts(index.platforms, in_quarter), limit=100),
         actors=idx.top(_actor_names(columns.value_counts(index.actor, in_quarter)),
                        limit=100),
         vectors_by_country=nested_top(
@@ -130,3 +132,8 @@ def barometer(filters, quarter=None, *, today=None):
 def vector_labels(lang):
     """``{slug: label}`` in the page's language."""
     return {v["slug"]: v["label"] for v in taxonomy.vector_styles(lang)}
+
+
+def platform_labels(lang):
+    """``{slug: label}`` of the platforms in the page's language."""
+    return dict(taxonomy.platform_labels(lang))

@@ -6,6 +6,8 @@ neighbourhood, dates span five years, and every vector, precision and
 attribution occurs. Titles say "(synthetic)" so demo data is never mistaken
 for research. Inserts go in bulk, so 1,000,000 incidents take minutes.
 """
+import re
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
@@ -13,7 +15,7 @@ import shapely
 
 from app.extensions import db
 from app.incidents.models import ATTRIBUTIONS, Actor
-from app.incidents.rows import bulk_insert
+from app.incidents.rows import bulk_insert, link_ids
 from app.incidents.service import References
 
 BATCH = 20_000
@@ -115,13 +117,15 @@ def _geometries(rng, n):
     return geoms, kind
 
 
-def seed(*, count, seed_value, author, status="published"):
-    """Insert ``count`` synthetic incidents; return their ids (commits per batch)."""
+def seed(*, count, seed_value, author, status="published", surges=()):
+    """Insert ``count`` synthetic incidents, then the ``surges``; return their ids
+    (commits per batch)."""
     rng = np.random.default_rng(seed_value)
     refs = References()
     actors = ensure_demo_actors()
     # Only the seeded vectors have demo titles; editors may have added others.
-    vectors = sorted((v for v in refs.vectors.values() if v.slug in SUBJECTS),
+    by_slug, by_code = refs.all("vectors"), refs.all("countries")
+    vectors = sorted((v for v in by_slug.values() if v.slug in SUBJECTS),
                      key=lambda v: v.slug)
     precisions = list(COUNTRY_PRECISION_M)
     ids = []
@@ -148,7 +152,7 @@ def seed(*, count, seed_value, author, status="published"):
             start_day = END - timedelta(days=int(day0[i]))
             end_day = min(END, start_day + timedelta(days=int(duration[i])))
             codes = countries[i]
-            place = refs.countries[codes[0]].name_en if codes else "international waters"
+            place = by_code[codes[0]].name_en if codes else "international waters"
             actor = actors[actor_idx[i]]
             geo_precision = precisions[precision[i]] if kind[i] < 0.8 else "region"
             data = {
@@ -161,8 +165,8 @@ def seed(*, count, seed_value, author, status="published"):
                 "precision_m": COUNTRY_PRECISION_M[geo_precision],
                 "location_name": place, "attribution": ATTRIBUTIONS[attribution[i]],
                 "confidence": int(confidence[i]), "actor_id": actor.id, "actor": actor.name,
-                "vectors": slugs, "vector_ids": [refs.vectors[s].id for s in slugs],
-                "country_codes": codes,
+                "vectors": slugs, link_ids("vectors"): [by_slug[s].id for s in slugs],
+                "countries": codes, link_ids("countries"): codes,
                 "sources": [{"url": f"https://example.org/demo/{seed_value}/{start + i + 1}",
                              "publisher": "Demo source", "published_on": start_day,
                              "archived_url": None}],
@@ -171,4 +175,83 @@ def seed(*, count, seed_value, author, status="published"):
         ids += bulk_insert(rows, author_id=author.id if author else None, status=status,
                            action="seed")
         db.session.commit()
+    if surges:
+        ids += inject_surges(surges, seed_value=seed_value, author=author, status=status)
     return ids
+
+
+# --- surges: known answers for the weak-signal detector ------------------------
+
+@dataclass(frozen=True)
+class Surge:
+    """``size`` extra incidents of ``vector`` in ``country`` during the week of ``week``."""
+
+    country: str
+    vector: str
+    week: date
+    size: int
+
+    @property
+    def monday(self):
+        return self.week - timedelta(days=self.week.weekday())
+
+
+def parse_surge(text):
+    """``FRA:cyber:2026-10-05:15`` (country, vector, a day of the week, size) → ``Surge``."""
+    m = re.fullmatch(r"([A-Za-z]{3}):([a-z0-9-]{1,40}):(\d{4}-\d{2}-\d{2}):(\d{1,5})", text)
+    if not m:
+        raise ValueError(f"{text!r}: expected COUNTRY:VECTOR:YYYY-MM-DD:SIZE, "
+                         "e.g. FRA:cyber:2026-10-05:15")
+    return Surge(m[1].upper(), m[2], date.fromisoformat(m[3]), int(m[4]))
+
+
+def inject_surges(surges, *, seed_value, author, status="published"):
+    """Insert each surge's incidents: points near a point inside the country, days
+    spread over its week (deterministic for ``seed_value``); return their ids."""
+    from app.geo.country_points import country_point
+    rng = np.random.default_rng(seed_value + 1)
+    refs = References()
+    by_slug, by_code = refs.all("vectors"), refs.all("countries")
+    actor = ensure_demo_actors()[0]
+    rows = []
+    for surge in surges:
+        point = country_point(surge.country)
+        if point is None or surge.country not in by_code:
+            raise ValueError(f"{surge.country}: no such country in the reference data")
+        if surge.vector not in by_slug:
+            raise ValueError(f"{surge.vector}: no such vector")
+        for n in range(surge.size):
+            day = surge.monday + timedelta(days=int(rng.integers(0, 7)))
+            rows.append({
+                "title": f"Surge of {surge.vector} in {surge.country}, #{n + 1} (synthetic)",
+                "summary": "Synthetic surge injected by `demo seed --surge`. Not real data.",
+                "lang": "en", "start_date": day, "end_date": day, "time_precision": "day",
+                "geometry": point, "geo_precision": "country",
+                "precision_m": COUNTRY_PRECISION_M["country"], "location_name": surge.country,
+                "attribution": "unattributed", "confidence": 60, "actor_id": actor.id,
+                "actor": actor.name, "vectors": [surge.vector],
+                link_ids("vectors"): [by_slug[surge.vector].id],
+                "countries": [surge.country], link_ids("countries"): [surge.country],
+                "sources": []})
+    ids = bulk_insert(rows, author_id=author.id if author else None, status=status,
+                      action="seed")
+    db.session.commit()
+    return ids
+
+
+def weekly_history(rng, *, cells, weeks, mean=1.0, bursty=0.0, surges=()):
+    """Synthetic weekly counts ``(cells, weeks)`` for the detector's bench: each cell
+    a Poisson series around its own rate (gamma-spread around ``mean``), a
+    ``bursty`` share of cells negative-binomial (variance 3× the mean), plus the
+    ``surges`` as ``(cell, week, size)`` extra incidents."""
+    rates = rng.gamma(2.0, mean / 2.0, cells)
+    counts = rng.poisson(rates[:, None], (cells, weeks))
+    noisy = rng.random(cells) < bursty
+    if noisy.any():
+        r = rates[noisy] / 2.0  # NB with mean rate and variance 3 × rate
+        counts[noisy] = rng.negative_binomial(np.maximum(r, 1e-3)[:, None],
+                                              (r / (r + rates[noisy]))[:, None],
+                                              (int(noisy.sum()), weeks))
+    for cell, week, size in surges:
+        counts[cell, week] += size
+    return counts

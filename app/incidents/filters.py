@@ -17,8 +17,9 @@ from app.inputs import INT64, date_problem, whole_number
 from app.messages import Message, MessageError
 
 MAX_Q = 200
-# ``actor=none``, ``vector=none``, ``country=none``: incidents with no actor, no
-# vector, no target country — so ticking layers can reach every incident.
+# ``actor=none``, ``vector=none``, ``platform=none``, ``country=none``: incidents
+# with no actor, no vector, no platform, no target country — so ticking layers
+# can reach every incident.
 NONE = "none"
 _ISO3 = re.compile(r"^[A-Z]{3}$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
@@ -40,12 +41,14 @@ class IncidentFilters:
 
     actors: tuple = ()          # actor ids (int) or names (str), or NONE
     vectors: tuple = ()         # vector slugs, or NONE
+    platforms: tuple = ()       # platform slugs, or NONE
     countries: tuple = ()       # ISO 3166-1 alpha-3, or NONE
     date_from: date | None = None
     date_to: date | None = None
     min_confidence: int | None = None
     q: str | None = None
     bbox: tuple | None = None   # (west, south, east, north) in degrees
+    campaigns: tuple = ()       # campaign ids (int)
     statuses: tuple = field(default=())  # empty: the caller's default
 
     def is_empty(self):
@@ -117,6 +120,15 @@ def parse_bbox(text):
     return (west, south, east, north)
 
 
+def _slugs(args, name, message):
+    """The sorted distinct slugs of the taxonomy parameter ``name`` (``vector``…)."""
+    slugs = _values(args, name)
+    for value in slugs:
+        if not _SLUG.match(value):
+            raise FilterError(message, value=value)
+    return tuple(sorted(set(slugs)))
+
+
 def parse_filters(args):
     """Build ``IncidentFilters`` from request-style arguments or raise ``FilterError``."""
     if not hasattr(args, "getlist"):
@@ -133,11 +145,8 @@ def parse_filters(args):
         # A number is an actor id (ASCII digits, within bigint); other text a name.
         actors.append(whole_number(value, name="actor", hi=INT64)
                       if value.isdigit() else value)
-    vectors = []
-    for value in _values(args, "vector"):
-        if not _SLUG.match(value):
-            raise FilterError(N_("vector: '%(value)s' is not a vector slug"), value=value)
-        vectors.append(value)
+    vectors = _slugs(args, "vector", N_("vector: '%(value)s' is not a vector slug"))
+    platforms = _slugs(args, "platform", N_("platform: '%(value)s' is not a platform slug"))
     countries = []
     for value in _values(args, "country"):
         if value.lower() == NONE:
@@ -159,17 +168,24 @@ def parse_filters(args):
         raise FilterError(N_("q: at most %(max)s characters"), max=MAX_Q)
     bbox = args.get("bbox")
     statuses = tuple(_values(args, "status"))
+    campaigns = []
+    for value in _values(args, "campaign"):
+        if not (value.isascii() and value.isdigit() and 0 < int(value) < 2**31):
+            raise FilterError(N_("campaign: '%(value)s' is not a campaign number"),
+                              value=value)
+        campaigns.append(int(value))
     return IncidentFilters(
-        actors=tuple(actors), vectors=tuple(sorted(set(vectors))),
+        actors=tuple(actors), vectors=vectors, platforms=platforms,
         countries=tuple(sorted(set(countries))), date_from=date_from, date_to=date_to,
         min_confidence=min_conf, q=q, bbox=parse_bbox(bbox) if bbox else None,
-        statuses=statuses)
+        statuses=statuses, campaigns=tuple(sorted(set(campaigns))))
 
 
 def to_query(filters):
     """Return the URL parameters (a list of pairs) that reproduce ``filters``."""
     pairs = [("actor", str(a)) for a in filters.actors]
     pairs += [("vector", v) for v in filters.vectors]
+    pairs += [("platform", p) for p in filters.platforms]
     pairs += [("country", c) for c in filters.countries]
     if filters.date_from:
         pairs.append(("from", filters.date_from.isoformat()))
@@ -184,6 +200,7 @@ def to_query(filters):
         pairs.append(("bbox", ",".join(f"{v:.6f}".rstrip("0").rstrip(".")
                                        for v in filters.bbox)))
     pairs += [("status", s) for s in filters.statuses]
+    pairs += [("campaign", str(c)) for c in filters.campaigns]
     return pairs
 
 

@@ -13,6 +13,7 @@ from wtforms import (HiddenField, SelectField, SelectMultipleField, StringField,
                      TextAreaField, widgets)
 
 from app.geo.geometry import to_geojson
+from app.incidents.fields import LINK_FIELDS
 from app.incidents.models import ATTRIBUTIONS, GEO_PRECISIONS, TIME_PRECISIONS
 
 SOURCE_HELP = _l("One source per line: URL | publisher | date | archived URL")
@@ -50,6 +51,7 @@ class IncidentForm(FlaskForm):
     attribution = SelectField(_l("Attribution"), choices=ATTRIBUTIONS)
     confidence = StringField(_l("Confidence (0–100)"), default="50")
     vectors = CheckboxesField(_l("Vectors"), choices=[], validate_choice=False)
+    platforms = CheckboxesField(_l("Platforms"), choices=[], validate_choice=False)
     techniques = StringField(_l("DISARM techniques"))
     sources = TextAreaField(_l("Sources"), description=SOURCE_HELP)
 
@@ -57,8 +59,8 @@ class IncidentForm(FlaskForm):
         """The submitted fields as input for ``schema.parse_incident``."""
         data = {name: getattr(self, name).data for name in (
             "title", "summary", "lang", "start_date", "end_date", "time_precision",
-            "geometry", "geo_precision", "precision_m", "location_name", "countries",
-            "actor", "attribution", "confidence", "vectors", "techniques")}
+            "geometry", "geo_precision", "precision_m", "location_name", "actor",
+            "attribution", "confidence", *(f.name for f in LINK_FIELDS))}
         data["sources"] = parse_source_lines(self.sources.data or "")
         return data
 
@@ -73,10 +75,11 @@ class IncidentForm(FlaskForm):
             incident.precision_m)
         self.confidence.data = str(incident.confidence)
         self.geometry.data = json.dumps(to_geojson(incident.geometry))
-        self.countries.data = "; ".join(c.iso_a3 for c in incident.countries)
         self.actor.data = incident.actor.name if incident.actor else ""
-        self.vectors.data = [v.slug for v in incident.vectors]
-        self.techniques.data = "; ".join(t.id for t in incident.techniques)
+        for f in LINK_FIELDS:  # checkboxes take the keys, text fields "; "-separated
+            keys = [getattr(o, f.links.key) for o in getattr(incident, f.name)]
+            field = getattr(self, f.name)
+            field.data = keys if isinstance(field, CheckboxesField) else "; ".join(keys)
         self.sources.data = "\n".join(source_line(s) for s in incident.sources)
 
 

@@ -125,8 +125,7 @@ def _read_features(index, rows, zoom):
     extended = (b[0] != b[2]) | (b[1] != b[3])
     shapes = dict(db.session.execute(sa.select(Incident.id, Incident.geometry).where(
         Incident.id.in_(index.ids[rows[extended]].tolist()))).all()) if extended.any() else {}
-    vectors = index.vectors.labels_of(rows)
-    countries = index.countries.labels_of(rows)
+    labels = {name: getattr(index, name).labels_of(rows) for name in mapindex.MULTI}
     start, end = mapindex.dates(index, rows)
     out, shaped = [], []
     for k, (incident_id, row) in enumerate(zip(ids, rows.tolist())):
@@ -141,7 +140,7 @@ def _read_features(index, rows, zoom):
                 "geo_precision": GEO_PRECISIONS[index.precision[row]],
                 "precision_m": d.precision_m, "actor_id": actor if actor >= 0 else None,
                 "confidence": int(index.confidence[row]), "start_date": start[k],
-                "end_date": end[k], "vectors": vectors[k], "countries": countries[k]}
+                "end_date": end[k], **{name: labels[name][k] for name in mapindex.MULTI}}
         if kind != "point":
             shaped.append((item, shape))
         out.append(item)
@@ -234,8 +233,7 @@ def map_view(filters, zoom, *, index=None):
             "actors": sorted(({"id": a, "name": None if a == NONE else names.get(a, str(a)),
                                "count": c} for a, c in facets["actors"].items()),
                              key=lambda a: (a["name"] is None, (a["name"] or "").lower())),
-            "vectors": facets["vectors"],
-            "countries": facets["countries"],
+            **{name: facets[name] for name in mapindex.MULTI},
         },
         "barometer": summary["barometer"],
         "period": mapindex.period(index),

@@ -1,4 +1,5 @@
-"""The incident and its reference data: actors, vectors, DISARM techniques, countries.
+"""The incident and its reference data: actors, vectors, platforms, DISARM techniques,
+countries.
 
 Field names follow ACLED / STIX 2.1 / DISARM (see docs/product.md). Geometry is
 EPSG:4326; ``min_x``…``max_y`` are its bounding box in degrees and ``rep_x``,
@@ -11,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import utcnow
+from app.campaigns.models import Campaign  # noqa: F401  (incidents belong to one)
 from app.db_types import Geometry, JSONDict, JSONList
 from app.extensions import db
 
@@ -31,6 +33,12 @@ incident_countries = sa.Table(
     sa.Column("incident_id", sa.ForeignKey("incidents.id", ondelete="CASCADE"),
               primary_key=True),
     sa.Column("iso_a3", sa.ForeignKey("countries.iso_a3"), primary_key=True, index=True),
+)
+incident_platforms = sa.Table(
+    "incident_platforms", db.metadata,
+    sa.Column("incident_id", sa.ForeignKey("incidents.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("platform_id", sa.ForeignKey("platforms.id"), primary_key=True, index=True),
 )
 incident_techniques = sa.Table(
     "incident_techniques", db.metadata,
@@ -63,16 +71,27 @@ class Actor(db.Model):
     description: Mapped[str] = mapped_column(sa.Text, default="")
 
 
-class Vector(db.Model):
-    """A threat vector of the editable taxonomy, labelled in French and English."""
+class Labelled:
+    """An entry of an editable taxonomy: a slug (URLs, files) labelled in English and French."""
 
-    __tablename__ = "vectors"
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(40), unique=True)
     label_en: Mapped[str] = mapped_column(sa.String(80))
     label_fr: Mapped[str] = mapped_column(sa.String(80))
+
+
+class Vector(Labelled, db.Model):
+    """A threat vector of the editable taxonomy, labelled in French and English."""
+
+    __tablename__ = "vectors"
     color: Mapped[str] = mapped_column(sa.String(7), default="#555555")
     symbol: Mapped[str] = mapped_column(sa.String(8), default="●")
+
+
+class Platform(Labelled, db.Model):
+    """Where an operation ran (a social network, websites, TV…), labelled in French and English."""
+
+    __tablename__ = "platforms"
 
 
 class Technique(db.Model):
@@ -82,15 +101,6 @@ class Technique(db.Model):
     id: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     tactics: Mapped[list] = mapped_column(JSONList, default=list)
-
-
-class Campaign(db.Model):
-    """A named campaign grouping several incidents."""
-
-    __tablename__ = "campaigns"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
-    description: Mapped[str] = mapped_column(sa.Text, default="")
 
 
 class Incident(db.Model):
@@ -131,7 +141,8 @@ class Incident(db.Model):
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("actors.id"), index=True)
     attribution: Mapped[str] = mapped_column(sa.String(14), default="unattributed")
     confidence: Mapped[int] = mapped_column(default=50)
-    campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaigns.id"))
+    campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaigns.id"),
+                                                   index=True)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -141,6 +152,8 @@ class Incident(db.Model):
     reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
     vectors = relationship("Vector", secondary=incident_vectors, order_by="Vector.slug",
                            lazy="selectin")
+    platforms = relationship("Platform", secondary=incident_platforms,
+                             order_by="Platform.slug", lazy="selectin")
     countries = relationship("Country", secondary=incident_countries,
                              order_by="Country.iso_a3", lazy="selectin")
     techniques = relationship("Technique", secondary=incident_techniques,

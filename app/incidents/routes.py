@@ -6,7 +6,7 @@ who may see what. Any page that takes an incident id looks it up through
 whatever the route.
 """
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
 
 from app.geo.gazetteer import search_places
@@ -17,7 +17,8 @@ from app.incidents.filters import parse_filters
 from app.incidents.forms import BatchForm, choices, IncidentForm, RestoreForm, StatusForm
 from app.incidents.schema import ValidationError, parse_incident
 from app.inputs import INT64, InputError, whole_number
-from app.incidents.taxonomy import actor_names, country_names, vector_choices
+from app.incidents.taxonomy import (actor_names, country_names, platform_labels,
+                                    vector_choices)
 from app.reference.disarm import search_techniques
 
 QUEUE_LIMIT = 200
@@ -57,6 +58,7 @@ def _editable(incident_id):
 
 def _editor_page(form, incident=None, errors=(), conflict=None):
     form.vectors.choices = choices(vector_choices())
+    form.platforms.choices = choices(platform_labels(str(get_locale())))
     status = 409 if conflict is not None else (400 if errors else 200)
     return render_template("incidents/form.html", form=form, incident=incident,
                            errors=errors, conflict=conflict, actor_names=actor_names(current_user),

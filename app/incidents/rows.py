@@ -25,18 +25,19 @@ from app.db_types import encode_many
 from app.extensions import db
 from app.geo.geometry import rep_points
 from app.incidents import triggers
-from app.incidents.models import (Incident, Revision, Source, incident_countries,
-                                  incident_techniques, incident_vectors)
+from app.incidents.fields import BY_NAME, LINK_FIELDS, SNAPSHOT_FIELDS, STORED
+from app.incidents.models import Incident, Revision, Source
 from app.incidents.schema import ValidationError
-from app.incidents.service import SNAPSHOT_FIELDS, reserve_incident_ids
+from app.incidents.service import reserve_incident_ids
 
 
 def bulk_insert(rows, *, author_id, status, action):
     """Insert many incidents at once with ``executemany``; return their ids.
 
     ``rows`` are dicts of clean fields where ``actor_id`` (and ``actor``, the
-    actor's stored name), ``vectors`` (slugs) with their ``vector_ids``,
-    ``country_codes``, ``technique_ids`` and ``sources`` are already resolved.
+    actor's stored name), each links field's keys (``vectors``: slugs) with
+    the values of its link column (``link_ids("vectors")``: vector ids) and
+    ``sources`` are already resolved.
     The caller owns the transaction (all or nothing), so this only flushes.
     """
     if not rows:
@@ -63,8 +64,7 @@ def bulk_columns(rows, *, status, dialect):
     # Plain floats: database drivers do not adapt numpy scalars.
     min_x, min_y, max_x, max_y = shapely.bounds(geometries).T.tolist()
     rep_x, rep_y = rep_points(geometries).T.tolist()
-    copied = ("title", "summary", "lang", "time_precision", "geo_precision", "precision_m",
-              "location_name", "attribution", "confidence", "published_at")
+    copied = (*(name for name in STORED if BY_NAME[name].kind != "date"), "published_at")
     incidents = {"uuid": _uuids(rows),
                  "start_date": list(map(day, fields["start_date"])),
                  "end_date": list(map(day, fields["end_date"])),
@@ -73,8 +73,7 @@ def bulk_columns(rows, *, status, dialect):
                  "rep_y": rep_y, **{name: fields[name] for name in copied}}
     return {"incidents": incidents, "same": _shared_values(incidents, SHAREABLE),
             "actor_id": fields["actor_id"], "actor": fields["actor"],
-            "vector_ids": fields["vector_ids"], "country_codes": fields["country_codes"],
-            "technique_ids": fields["technique_ids"],
+            **{link_ids(f.name): fields[link_ids(f.name)] for f in LINK_FIELDS},
             "sources": [[(s["url"], s["publisher"],
                           day(s["published_on"]) if s["published_on"] else None,
                           s["archived_url"]) for s in row_sources]
@@ -83,8 +82,12 @@ def bulk_columns(rows, *, status, dialect):
 
 
 # Incident columns of ``bulk_columns`` that may turn out to be one value in every row.
-SHAREABLE = ("summary", "lang", "time_precision", "geo_precision", "precision_m",
-             "location_name", "attribution", "confidence")
+SHAREABLE = tuple(name for name in STORED if BY_NAME[name].kind != "date" and name != "title")
+
+
+def link_ids(name):
+    """The key of a bulk row's values for the link table of the links field ``name``."""
+    return name + ":ids"
 
 
 def _one_value(values):
@@ -167,9 +170,8 @@ def table_rows(columns, *, ids, author_id, status, action):
          "snapshot": _snapshot_texts(columns["actor"], columns["snapshot_tails"])},
         number=1, author_id=author_id, created_at=now, action=action, changes=None)
     return [(Incident.__table__, incidents),
-            (incident_vectors, _links(ids, columns["vector_ids"], "vector_id")),
-            (incident_countries, _links(ids, columns["country_codes"], "iso_a3")),
-            (incident_techniques, _links(ids, columns["technique_ids"], "technique_id")),
+            *((f.links.table, _links(ids, columns[link_ids(f.name)], f.links.column))
+              for f in LINK_FIELDS),
             (Source.__table__, _links(ids, columns["sources"], *SOURCE_COLUMNS)),
             (Revision.__table__, revisions)]
 
@@ -179,7 +181,7 @@ def write_tables(tables, *, ids, status, rtree=True):
 
     PostgreSQL's map triggers run once per statement: the rows go through
     Core as they are. SQLite's run per row and cost more than the rows
-    themselves (an R*Tree insert and three map-log writes per published row),
+    themselves (an R*Tree insert and a map-log write per link of a published row),
     so inside the caller's transaction they are dropped, the rows inserted
     through the DB-API cursor, the R*Tree rows copied from the new incident
     rows (``ids``, a range; unless not ``rtree``: ``app.bulk`` packs the tree
@@ -254,21 +256,18 @@ def _bulk_fields(rows):
     """The fields of ``rows`` column by column, defaults applied as ``Incident`` has them."""
     def column(name, default=None):
         return [row.get(name) or default for row in rows]
-    return {"title": [row["title"] for row in rows], "summary": column("summary", ""),
-            "lang": column("lang", "en"), "start_date": [row["start_date"] for row in rows],
-            "end_date": [row["end_date"] for row in rows],
-            "time_precision": column("time_precision", "day"),
+
+    def stored(f):  # a number may be 0: only a missing one takes the default
+        if f.kind == "int":
+            return [row.get(f.name, f.default) for row in rows]
+        return column(f.name, f.default)
+    return {**{name: stored(BY_NAME[name]) for name in STORED},
             "geometry": [row["geometry"] for row in rows],
-            "geo_precision": column("geo_precision", "exact"),
-            "precision_m": [row.get("precision_m") for row in rows],
-            "location_name": column("location_name", ""),
-            "attribution": column("attribution", "unattributed"),
-            "confidence": [row.get("confidence", 50) for row in rows],
             "published_at": [row.get("published_at") for row in rows],
             "actor_id": column("actor_id"), "actor": column("actor"),
-            "vectors": column("vectors", ()), "vector_ids": column("vector_ids", ()),
-            "country_codes": column("country_codes", ()),
-            "technique_ids": column("technique_ids", ()), "sources": column("sources", ())}
+            **{f.name: column(f.name, ()) for f in LINK_FIELDS},
+            **{link_ids(f.name): column(link_ids(f.name), ()) for f in LINK_FIELDS},
+            "sources": column("sources", ())}
 
 
 def _same(value):
@@ -313,8 +312,8 @@ def _links(ids, values, *names):
 # written again, were a third of a bulk import's Python time. The actor, the
 # first key, is the one value that needs the database: ``_snapshot_tails``
 # writes everything after it, ``_snapshot_texts`` puts it in front.
-SNAPSHOT_KEYS = sorted((*SNAPSHOT_FIELDS, "geometry", "actor", "vectors", "countries",
-                        "techniques", "sources"))
+SNAPSHOT_KEYS = sorted((*SNAPSHOT_FIELDS, "geometry", "actor",
+                        *(f.name for f in LINK_FIELDS), "sources"))
 assert SNAPSHOT_KEYS[0] == "actor"
 _SOURCE_HEAD = '{"archived_url": %s, "published_on": %s, "publisher": %s, "url": '
 _json_string = json.encoder.encode_basestring  # json.dumps(text, ensure_ascii=False), in C
@@ -377,14 +376,11 @@ def _json_sources(sources):
 
 
 # How ``_snapshot_tails`` gets each key's column from ``_bulk_fields`` and encodes it.
+_ENCODERS = {"date": _json_days, "int": _json_numbers, "links": _json_sorted_lists}
 _SNAPSHOT_COLUMNS = {
-    **{name: (name, _json_texts) for name in ("title", "summary", "lang", "time_precision",
-                                              "geo_precision", "location_name",
-                                              "attribution")},
-    "start_date": ("start_date", _json_days), "end_date": ("end_date", _json_days),
-    "precision_m": ("precision_m", _json_numbers), "confidence": ("confidence", _json_numbers),
-    "vectors": ("vectors", _json_sorted_lists), "countries": ("country_codes", _json_sorted_lists),
-    "techniques": ("technique_ids", _json_sorted_lists), "sources": ("sources", _json_sources)}
+    **{name: (name, _ENCODERS.get(BY_NAME[name].kind, _json_texts)) for name in STORED},
+    **{f.name: (f.name, _json_sorted_lists) for f in LINK_FIELDS},
+    "sources": ("sources", _json_sources)}
 
 
 def _snapshot_tails(fields, status):
@@ -462,7 +458,7 @@ def _sql_literal(value):
 
 
 def prepare_bulk_rows(parsed, refs):
-    """Resolve the vectors, countries and techniques of parsed rows for ``bulk_columns``.
+    """Resolve the links fields (vectors, countries…) of parsed rows for ``bulk_columns``.
 
     ``parsed`` is a list of ``(line, data)`` from ``schema.parse_incident``.
     Returns ``(rows, errors)``: ``(line, row)`` of the rows that resolve, and
@@ -475,20 +471,19 @@ def prepare_bulk_rows(parsed, refs):
     missing = [i for i, (_, d) in enumerate(parsed) if not d.get("countries")]
     derived = refs.derive_countries([parsed[i][1]["geometry"] for i in missing])
     codes_for = dict(zip(missing, derived))
-    vectors = _memo_known(refs, "vectors", "slug", "id")
-    countries = _memo_known(refs, "countries", "iso_a3")
-    techniques = _memo_known(refs, "techniques", "id")
+    resolvers = [(f.name, _memo_known(refs, f.name, f.links.key, f.links.target.name))
+                 for f in LINK_FIELDS]
     rows = []
     for index, (line, data) in enumerate(parsed):
+        resolved = {}
         try:
-            slugs, vector_ids = vectors(data["vectors"])
-            country_codes, = countries(data["countries"] or codes_for[index])
-            technique_ids, = techniques(data.get("techniques") or [])
+            for name, resolve in resolvers:
+                keys = data.get(name) or (codes_for[index] if name == "countries" else ())
+                resolved[name], resolved[link_ids(name)] = resolve(keys)
         except ValidationError as exc:
             errors.extend((line, field, reason) for field, reason in exc.errors)
             continue
-        rows.append((line, {**data, "vectors": slugs, "vector_ids": vector_ids,
-                            "country_codes": country_codes, "technique_ids": technique_ids}))
+        rows.append((line, {**data, **resolved}))
     return rows, errors
 
 

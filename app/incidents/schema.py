@@ -14,14 +14,14 @@ from app.geo.geometry import (GeometryError, parse_geometry, parse_wkt_many,
                               point_from_lat_lon)
 from app.i18n import field_label, localise
 from app.inputs import plausible, text_problem
+from app.incidents.fields import (BY_NAME, CSV_COLUMNS, LINK_FIELDS, MAX_LIST, MAX_SUMMARY,
+                                  MAX_TITLE)
 from app.incidents.filters import FilterError, parse_date
-from app.incidents.models import ATTRIBUTIONS, GEO_PRECISIONS, TIME_PRECISIONS
 from app.incidents.urls import PLAIN_URI, normalise_url
 from app.messages import N_, Message
 
-MAX_TITLE = 300
-MAX_SUMMARY = 20_000
-MAX_LIST = 50
+__all__ = ["MAX_LIST", "MAX_SUMMARY", "MAX_TITLE", "ValidationError", "parse_incident",
+           "parse_incidents", "split_list"]
 
 
 class ValidationError(ValueError):
@@ -89,7 +89,8 @@ def _text(data, name, errors, *, required=False, limit=None):
     return value
 
 
-def _choice(data, name, choices, errors):
+def _choice(data, name, errors):
+    choices = BY_NAME[name].choices
     value = data.get(name)
     if value in (None, ""):
         return None
@@ -113,7 +114,8 @@ def _date(data, name, errors, *, end=False):
         return None
 
 
-def _int(data, name, errors, *, lo, hi):
+def _int(data, name, errors):
+    lo, hi = BY_NAME[name].bounds
     value = data.get(name)
     if value in (None, ""):
         return None
@@ -215,6 +217,7 @@ def _source(item, name, errors):
 
 
 def _list(data, name, errors, *, upper=False):
+    """The keys of the links field ``name``, upper-cased for codes; None when absent."""
     if name not in data:
         return None
     try:
@@ -240,15 +243,11 @@ def parse_incident(data, *, partial=False):
     out = {}
     has = (lambda k: k in data) if partial else (lambda k: True)
     geometry_keys = ("geometry", "wkt", "lat", "lon")
-    if has("title"):
-        out["title"] = _text(data, "title", errors, required=True, limit=MAX_TITLE)
-    if has("summary"):
-        out["summary"] = _text(data, "summary", errors, limit=MAX_SUMMARY) or ""
-    if has("location_name"):
-        out["location_name"] = _text(data, "location_name", errors, limit=200) or ""
-    if has("lang"):
-        lang = _text(data, "lang", errors, limit=8) or "en"
-        out["lang"] = lang
+    for name in ("title", "summary", "location_name", "lang"):
+        if has(name):
+            f = BY_NAME[name]
+            out[name] = _text(data, name, errors, required=f.required,
+                              limit=f.limit) or f.default
     if has("start_date"):
         out["start_date"] = _date(data, "start_date", errors)
         if out["start_date"] is None and not any(f == "start_date" for f, _ in errors):
@@ -256,29 +255,26 @@ def parse_incident(data, *, partial=False):
     if has("end_date"):
         out["end_date"] = _date(data, "end_date", errors, end=True)
     if has("time_precision"):
-        out["time_precision"] = _choice(data, "time_precision", TIME_PRECISIONS,
-                                        errors) or "day"
+        out["time_precision"] = _choice(data, "time_precision", errors) or "day"
     if not partial or any(k in data for k in geometry_keys):
         out["geometry"] = _geometry(data, errors)
     if has("geo_precision"):
-        out["geo_precision"] = _choice(data, "geo_precision", GEO_PRECISIONS,
-                                       errors) or "exact"
+        out["geo_precision"] = _choice(data, "geo_precision", errors) or "exact"
     if has("precision_m"):
-        out["precision_m"] = _int(data, "precision_m", errors, lo=0, hi=20_000_000)
+        out["precision_m"] = _int(data, "precision_m", errors)
     if has("actor"):
         actor = data.get("actor")
         out["actor"] = (_text(data, "actor", errors, limit=200) or None) if actor else None
     if has("attribution"):
-        out["attribution"] = _choice(data, "attribution", ATTRIBUTIONS,
-                                     errors) or "unattributed"
+        out["attribution"] = _choice(data, "attribution", errors) or "unattributed"
     if has("confidence"):
-        conf = _int(data, "confidence", errors, lo=0, hi=100)
+        conf = _int(data, "confidence", errors)
         out["confidence"] = 50 if conf is None else conf
-    for name, upper in (("vectors", False), ("countries", True), ("techniques", True)):
-        if name in data:
-            out[name] = _list(data, name, errors, upper=upper)
+    for f in LINK_FIELDS:
+        if f.name in data:
+            out[f.name] = _list(data, f.name, errors, upper=f.links.upper)
         elif not partial:
-            out[name] = []
+            out[f.name] = []
     sources = _sources(data, errors)
     if sources is not None:
         out["sources"] = sources
@@ -301,8 +297,9 @@ def parse_incident(data, *, partial=False):
 # The columns a plain CSV row may carry for ``parse_incidents``'s fast path;
 # any other key (GeoJSON geometry, lat/lon, sources objects, techniques…) sends
 # the row through ``parse_incident``.
-_FAST_KEYS = frozenset(("title", "summary", "start_date", "end_date", "actor", "vectors",
-                        "countries", "wkt", "geo_precision", "confidence", "source_url"))
+_FAST_KEYS = frozenset(CSV_COLUMNS)
+# The links fields a CSV row holds, ``;``-separated.
+_CSV_LINKS = tuple(f for f in LINK_FIELDS if f.name in _FAST_KEYS)
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -388,24 +385,19 @@ def _fast_fields(data):
     precision = get("geo_precision")
     if precision in (None, ""):
         precision = "exact"
-    elif precision not in GEO_PRECISIONS:
+    elif precision not in BY_NAME["geo_precision"].choices:
         return None
     actor = get("actor")
     if actor:
         actor = _plain_text(actor, 200)
         if actor is None:
             return None
-    confidence = get("confidence")
-    if confidence in (None, ""):
-        confidence = 50
-    elif isinstance(confidence, str) and len(confidence) <= 3 and confidence.isascii() \
-            and confidence.isdigit() and int(confidence) <= 100:
-        confidence = int(confidence)
-    else:
+    confidence = _whole(get("confidence"), "confidence")
+    radius = _whole(get("precision_m"), "precision_m")
+    if confidence is _NOT_PROVEN or radius is _NOT_PROVEN:
         return None
-    vectors = _items(get("vectors")) if "vectors" in data else []
-    countries = _items(get("countries")) if "countries" in data else []
-    if vectors is None or countries is None:
+    lists = {f.name: _items(get(f.name)) if f.name in data else [] for f in _CSV_LINKS}
+    if None in lists.values():
         return None
     sources = []
     urls = get("source_url")
@@ -416,9 +408,26 @@ def _fast_fields(data):
             return None
         sources = [{"url": u, "publisher": "", "published_on": None, "archived_url": None}
                    for u in urls]
+    for f in _CSV_LINKS:
+        if f.links.upper:
+            lists[f.name] = [v.upper() for v in lists[f.name]]
     return {"title": title, "summary": summary, "location_name": "", "lang": "en",
             "start_date": start, "end_date": end, "time_precision": "day",
-            "geo_precision": precision, "precision_m": None, "actor": actor or None,
+            "geo_precision": precision, "precision_m": radius, "actor": actor or None,
             "attribution": "unattributed", "confidence": confidence,
-            "vectors": vectors, "countries": [v.upper() for v in countries], "techniques": [],
-            "sources": sources}
+            "techniques": [], **lists, "sources": sources}
+
+
+_NOT_PROVEN = object()
+
+
+def _whole(value, name):
+    """A CSV cell of the whole-number field ``name`` in its bounds, its default when
+    empty, or ``_NOT_PROVEN`` (``_int`` then gives the verdict)."""
+    if value in (None, ""):
+        return BY_NAME[name].default
+    lo, hi = BY_NAME[name].bounds
+    if isinstance(value, str) and len(value) <= len(str(hi)) and value.isascii() \
+            and value.isdigit() and lo <= int(value) <= hi:
+        return int(value)
+    return _NOT_PROVEN

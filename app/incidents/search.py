@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.incidents import policy
 from app.incidents.filters import NONE
-from app.incidents.models import (Actor, Incident, Vector, incident_countries,
-                                  incident_vectors)
+from app.incidents.fields import PLATFORMS, VECTORS
+from app.incidents.models import Actor, Incident, incident_countries
 
 
 def bbox_parts(bbox):
@@ -60,6 +60,14 @@ def _any_or_none(keys, incident_col, having_any):
     return cond
 
 
+def _by_slug(slugs, links):
+    """Incidents linked to any taxonomy entry of ``slugs`` (vectors, platforms), or none."""
+    link = links.table.c
+    return _any_or_none(slugs, link.incident_id, sa.select(link.incident_id)
+                        .join(links.model, links.target == link[links.column])
+                        .where(links.model.slug.in_(slugs)))
+
+
 def filter_conditions(filters, viewer, *, default_statuses=("published",)):
     """All SQL conditions for ``filters`` as seen by ``viewer`` (a list to ``and_``)."""
     conds = [policy.visibility_clause(viewer)]
@@ -72,12 +80,9 @@ def filter_conditions(filters, viewer, *, default_statuses=("published",)):
         by_name = sa.select(Actor.id).where(sa.func.lower(Actor.name).in_(names))
         conds.append(sa.or_(Incident.actor_id.in_(ids), Incident.actor_id.in_(by_name),
                             *[Incident.actor_id.is_(None)] * (NONE in filters.actors)))
-    if filters.vectors:
-        conds.append(_any_or_none(
-            filters.vectors, incident_vectors.c.incident_id,
-            sa.select(incident_vectors.c.incident_id)
-            .join(Vector, Vector.id == incident_vectors.c.vector_id)
-            .where(Vector.slug.in_(filters.vectors))))
+    for slugs, links in ((filters.vectors, VECTORS), (filters.platforms, PLATFORMS)):
+        if slugs:
+            conds.append(_by_slug(slugs, links))
     if filters.countries:
         conds.append(_any_or_none(
             filters.countries, incident_countries.c.incident_id,
@@ -97,6 +102,8 @@ def filter_conditions(filters, viewer, *, default_statuses=("published",)):
         conds.append(sa.or_(Incident.title.ilike(pattern, escape="\\"),
                             Incident.summary.ilike(pattern, escape="\\"),
                             Incident.location_name.ilike(pattern, escape="\\")))
+    if filters.campaigns:
+        conds.append(Incident.campaign_id.in_(filters.campaigns))
     if filters.bbox:
         conds.append(bbox_clause(filters.bbox, db.engine.dialect.name))
     return conds

@@ -21,16 +21,12 @@ from app.extensions import db
 from app.geo.countries import assign_countries
 from app.geo.geometry import bounds_and_rep, to_geojson
 from app.incidents import policy
-from app.incidents.models import Actor, Country, Incident, Revision, Source, Technique, Vector
+from app.incidents.fields import BY_NAME, LINK_FIELDS, SNAPSHOT_FIELDS, STORED
+from app.incidents.models import Actor, Incident, Revision, Source
 from app.incidents.schema import ValidationError
 from app.inputs import text_problem, whole_number
 from app.messages import N_, Code, Message, MessageError
 from app.ops.counters import read_counter
-
-SNAPSHOT_FIELDS = ("title", "summary", "lang", "status", "start_date", "end_date",
-                   "time_precision", "geo_precision", "precision_m", "location_name",
-                   "attribution", "confidence", "rejection_reason")
-
 
 MAX_ID = 2**31 - 1
 
@@ -94,9 +90,8 @@ def snapshot(incident):
         data[name] = data[name].isoformat() if data[name] else None
     data["geometry"] = to_geojson(incident.geometry) if incident.geometry is not None else None
     data["actor"] = incident.actor.name if incident.actor else None
-    data["vectors"] = sorted(v.slug for v in incident.vectors)
-    data["countries"] = sorted(c.iso_a3 for c in incident.countries)
-    data["techniques"] = sorted(t.id for t in incident.techniques)
+    for f in LINK_FIELDS:
+        data[f.name] = sorted(getattr(o, f.links.key) for o in getattr(incident, f.name))
     data["sources"] = [{"url": s.url, "publisher": s.publisher,
                         "published_on": s.published_on.isoformat() if s.published_on else None,
                         "archived_url": s.archived_url} for s in incident.sources]
@@ -112,8 +107,7 @@ def diff(before, after):
 
 # --- reference data --------------------------------------------------------
 
-REFERENCE_KEYS = {"vectors": (Vector, "slug"), "countries": (Country, "iso_a3"),
-                  "techniques": (Technique, "id")}
+REFERENCE_KEYS = {f.name: (f.links.model, f.links.key) for f in LINK_FIELDS}
 # Per process and per engine: (generation, {kind: {key: detached object}}).
 _reference_cache = weakref.WeakKeyDictionary()
 
@@ -129,7 +123,7 @@ def _reference_generation():
 
 
 def reference_tables():
-    """``{kind: {key: object}}`` of vectors, countries and techniques, cached per process.
+    """``{kind: {key: object}}`` of every links field's references, cached per process.
 
     The objects are detached copies, valid while ``change_counters['references']``
     (migration 0009) keeps the value read here:
@@ -156,9 +150,10 @@ def reference_tables():
 
 
 class References:
-    """Resolves actor names, vector slugs, country codes and technique ids.
+    """Resolves actor names and the keys of links fields (vector and platform slugs,
+    country codes, technique ids).
 
-    Vectors, countries and techniques come from the per-process cache
+    Those references come from the per-process cache
     (``reference_tables``) and enter the session with ``merge(load=False)``,
     which issues no SQL. Actors grow with every write that names a new one,
     so they are looked up by name on demand (an index probe) and created if
@@ -179,23 +174,9 @@ class References:
             merged[key] = None if cached is None else db.session.merge(cached, load=False)
         return merged[key]
 
-    def _all(self, kind):
+    def all(self, kind):
+        """``{key: object}`` of every reference of ``kind`` (``"vectors"``…), in the session."""
         return {key: self._get(kind, key) for key in self._tables[kind]}
-
-    @property
-    def vectors(self):
-        """``{slug: Vector}``, every vector."""
-        return self._all("vectors")
-
-    @property
-    def countries(self):
-        """``{iso_a3: Country}``, every country."""
-        return self._all("countries")
-
-    @property
-    def techniques(self):
-        """``{id: Technique}``, every DISARM technique."""
-        return self._all("techniques")
 
     def actor(self, name):
         """The actor called ``name`` (case-insensitive), created if new."""
@@ -237,7 +218,8 @@ class References:
         """``keys`` without repeats; raise naming the unknown ones."""
         unknown = [k for k in keys if k not in self._tables[kind]]
         if unknown:
-            raise ValidationError([(kind, Message(_UNKNOWN[kind], keys=", ".join(unknown)))])
+            raise ValidationError([(kind, Message(BY_NAME[kind].links.unknown,
+                                                  keys=", ".join(unknown)))])
         return dict.fromkeys(keys)
 
     def derive_countries(self, geometries):
@@ -255,9 +237,7 @@ def derived_countries(geometry):
 
 def _apply(incident, data, refs):
     """Set ``data`` (output of ``schema.parse_incident``) on ``incident``."""
-    for name in ("title", "summary", "lang", "start_date", "end_date", "time_precision",
-                 "geo_precision", "precision_m", "location_name", "attribution",
-                 "confidence"):
+    for name in STORED:
         if name in data:
             setattr(incident, name, data[name])
     if "geometry" in data:
@@ -266,10 +246,10 @@ def _apply(incident, data, refs):
          incident.rep_x, incident.rep_y) = bounds_and_rep(data["geometry"])
     if "actor" in data:
         incident.actor = refs.actor(data["actor"])
-    if "vectors" in data:
-        incident.vectors = refs.lookup("vectors", data["vectors"])
-    if "techniques" in data:
-        incident.techniques = refs.lookup("techniques", data["techniques"])
+    for f in LINK_FIELDS:
+        if f.name in data and f.name != "countries":
+            setattr(incident, f.name, refs.lookup(f.name, data[f.name]))
+    # Countries left out are derived from the geometry.
     if data.get("countries"):
         incident.countries = refs.lookup("countries", data["countries"])
     elif "geometry" in data or "countries" in data:
@@ -277,7 +257,7 @@ def _apply(incident, data, refs):
         incident.countries = refs.lookup("countries", codes)
     if "sources" in data:
         incident.sources = [Source(**s) for s in data["sources"]]
-    # Touch the row: a change to vectors, countries, techniques or sources alone
+    # Touch the row: a change to a links field (vectors…) or sources alone
     # would not UPDATE it, so the version would not move and a concurrent edit
     # of those lists would be silently lost.
     incident.updated_at = utcnow()
@@ -419,11 +399,6 @@ TRANSITIONS = {
 REVIEW_STATUSES = ("published", "rejected")
 
 
-_UNKNOWN = {"vectors": N_("unknown vector %(keys)s"),
-            "countries": N_("unknown country %(keys)s"),
-            "techniques": N_("unknown technique %(keys)s")}
-
-
 def check_transition(incident, status, user, reason=None):
     """Raise unless ``user`` may move ``incident`` to ``status`` (nothing changes here)."""
     if status not in TRANSITIONS.get(incident.status, ()):
@@ -544,8 +519,7 @@ def data_from_snapshot(snap):
     data.update(start_date=date.fromisoformat(snap["start_date"]),
                 end_date=date.fromisoformat(snap["end_date"]),
                 geometry=shape(snap["geometry"]), actor=snap.get("actor"),
-                vectors=snap.get("vectors") or [], countries=snap.get("countries") or [],
-                techniques=snap.get("techniques") or [],
+                **{f.name: snap.get(f.name) or [] for f in LINK_FIELDS},
                 sources=[{**s, "published_on": date.fromisoformat(s["published_on"])
                           if s.get("published_on") else None}
                          for s in snap.get("sources") or []])

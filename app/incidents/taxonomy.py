@@ -1,14 +1,16 @@
-"""Reference data: the seeded vector taxonomy, countries and DISARM techniques.
+"""Reference data: the seeded vector and platform taxonomies, countries and DISARM
+techniques.
 
 ``load_reference_data()`` is idempotent: it inserts what is missing and
-updates labels, and never deletes (editors may have added vectors).
+never deletes (editors may have added vectors or platforms) nor relabels
+what editors may have renamed.
 """
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.geo.countries import load_countries
 from app.incidents import policy
-from app.incidents.models import Actor, Country, Incident, Technique, Vector
+from app.incidents.models import Actor, Country, Incident, Platform, Technique, Vector
 from app.reference.disarm import load_disarm
 
 # slug, English label, French label, colour, symbol (shared by map, legend and list)
@@ -29,9 +31,25 @@ SEED_VECTORS = (
     ("energy", "Energy coercion", "Coercition énergétique", "#ffbb33", "♨"),
 )
 
+# slug, English label, French label: where an operation ran
+SEED_PLATFORMS = (
+    ("x", "X (Twitter)", "X (Twitter)"),
+    ("facebook", "Facebook", "Facebook"),
+    ("instagram", "Instagram", "Instagram"),
+    ("telegram", "Telegram", "Telegram"),
+    ("tiktok", "TikTok", "TikTok"),
+    ("youtube", "YouTube", "YouTube"),
+    ("vk", "VK", "VK"),
+    ("websites", "Websites", "Sites web"),
+    ("messaging", "Messaging apps", "Messageries"),
+    ("tv", "Television", "Télévision"),
+    ("radio", "Radio", "Radio"),
+    ("print", "Print press", "Presse écrite"),
+)
+
 
 def load_reference_data():
-    """Insert or refresh countries, seeded vectors and DISARM techniques; commit."""
+    """Insert or refresh countries, seeded vectors and platforms, DISARM techniques; commit."""
     countries = {c.iso_a3: c for c in db.session.scalars(sa.select(Country))}
     for row in load_countries():
         country = countries.get(row.iso_a3) or Country(iso_a3=row.iso_a3)
@@ -43,6 +61,10 @@ def load_reference_data():
         if slug not in vectors:
             db.session.add(Vector(slug=slug, label_en=label_en, label_fr=label_fr,
                                   color=color, symbol=symbol))
+    platforms = {p.slug for p in db.session.scalars(sa.select(Platform))}
+    for slug, label_en, label_fr in SEED_PLATFORMS:
+        if slug not in platforms:
+            db.session.add(Platform(slug=slug, label_en=label_en, label_fr=label_fr))
     techniques = {t.id: t for t in db.session.scalars(sa.select(Technique))}
     for tech in load_disarm().techniques:
         row = techniques.get(tech.id) or Technique(id=tech.id)
@@ -61,6 +83,12 @@ def vector_styles(lang="en"):
 def vector_choices(lang="en"):
     """``(slug, label)`` pairs for the editor's vector checkboxes."""
     return [(v["slug"], f'{v["symbol"]} {v["label"]}') for v in vector_styles(lang)]
+
+
+def platform_labels(lang="en"):
+    """``(slug, label)`` of every platform in the page's language, by slug."""
+    return [(p.slug, p.label_fr if lang == "fr" else p.label_en)
+            for p in db.session.scalars(sa.select(Platform).order_by(Platform.slug))]
 
 
 def actor_names(viewer):

@@ -227,18 +227,65 @@ def sqlite_map_trigger(table, event, col, *, published_only):
             f"BEGIN {sqlite_body(event, col)} END")
 
 
+# --- migration 0012_fields_platforms: platforms watched as vectors are -----------
+
+# The platforms taxonomy and its link table, logged as 0006 logs vectors and
+# incident_vectors (by 0011's rules: the link only for published incidents).
+LOGGED_PLATFORMS_0012 = {"incident_platforms": "incident_id", "platforms": "-1"}
+REFERENCES_WATCHED_0012 = ("platforms",)
+
+
+def pg_map_triggers(table, col):
+    """PostgreSQL's map triggers on ``table`` logged by ``col``, as migration 0006
+    creates them: statement triggers with transition tables (one bump and one
+    ``INSERT … SELECT`` per statement), calling ``log_map_changes``. A sentinel
+    table (a new vector or platform shows only through incidents) has no insert one."""
+    statements = [] if sentinel(col) else [
+        f"CREATE TRIGGER {table}_map_insert AFTER INSERT ON {table} "
+        "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT "
+        f"EXECUTE FUNCTION log_map_changes('{col}')"]
+    return statements + [
+        f"CREATE TRIGGER {table}_map_update AFTER UPDATE ON {table} "
+        "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION log_map_changes('{col}')",
+        f"CREATE TRIGGER {table}_map_delete AFTER DELETE ON {table} "
+        "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT "
+        f"EXECUTE FUNCTION log_map_changes('{col}')",
+        f"CREATE TRIGGER {table}_map_truncate AFTER TRUNCATE ON {table} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION log_map_changes('{col}')"]
+
+
+def pg_references_trigger(table):
+    """PostgreSQL's trigger bumping ``change_counters['references']`` on ``table``, as
+    migration 0009 creates it."""
+    return (f"CREATE TRIGGER {table}_references_generation AFTER INSERT OR UPDATE OR "
+            f"DELETE OR TRUNCATE ON {table} FOR EACH STATEMENT "
+            "EXECUTE FUNCTION bump_references_generation()")
+
+
+def sqlite_references_triggers(table):
+    """SQLite's triggers bumping ``change_counters['references']`` on ``table``, as
+    migration 0009 creates them."""
+    return [f"CREATE TRIGGER {table}_references_generation_{event.lower()} AFTER "
+            f"{event} ON {table} BEGIN {SQLITE_REFERENCES_BUMP} END"
+            for event in ("INSERT", "UPDATE", "DELETE")]
+
+
 # --- what the head migration installed: the rules code replays -------------------
 
 CURRENT_PG_LOG_FUNCTION = PG_LOG_FUNCTION_0011
+# Every table with map triggers, and the column naming the incident.
+CURRENT_LOGGED = {**LOGGED, **LOGGED_PLATFORMS_0012}
 RTREE_INSERT = "incidents_rtree_insert"  # migration 0001's trigger growing the R*Tree
 # The SQLite map insert triggers on the tables a bulk insert writes, by table.
 MAP_INSERTS = {f"{table}_map_insert": table
-               for table in ("incidents", "incident_vectors", "incident_countries")}
+               for table in ("incidents", "incident_vectors", "incident_countries",
+                             "incident_platforms")}
 
 
 def current_sqlite_map_trigger(table, event):
     """The SQLite map trigger on ``table`` for ``event`` as the head migration made it."""
-    return sqlite_map_trigger(table, event, LOGGED[table], published_only=True)
+    return sqlite_map_trigger(table, event, CURRENT_LOGGED[table], published_only=True)
 
 
 def sqlite_logged_ids(tables):
@@ -247,7 +294,7 @@ def sqlite_logged_ids(tables):
     table's rows that pass its trigger's ``WHEN`` (``sqlite_condition``)."""
     selects = []
     for table in tables:
-        col = LOGGED[table]
+        col = CURRENT_LOGGED[table]
         condition = sqlite_condition(table, "INSERT", col)
         selects.append(f"SELECT NEW.{col} AS incident_id FROM {table} AS NEW "
                        f"WHERE NEW.{col} BETWEEN ? AND ?"

@@ -1,8 +1,10 @@
 """CSV in the docs/product.md columns: rows read for import, rows written on export.
 
-Columns: ``title, summary, start_date, end_date, actor, vectors, countries,
-wkt, geo_precision, confidence, source_url``; ``lat`` and ``lon`` may replace
-``wkt``; ``vectors``, ``countries`` and ``source_url`` are ``;``-separated.
+Columns: the CSV fields of ``fields.FIELDS`` (``title, summary, start_date,
+end_date, actor, confidence, vectors, platforms, countries, geo_precision,
+precision_m``), then ``wkt`` and ``source_url``; ``lat`` and ``lon`` may
+replace ``wkt``; lists (vectors, platforms, countries, source_url) are
+``;``-separated.
 
 Exports are safe to open in a spreadsheet: a text cell starting with ``=``,
 ``+``, ``-``, ``@``, tab or carriage return gets a leading apostrophe so it is
@@ -15,27 +17,40 @@ import io
 import shapely
 
 from app.geo.geometry import for_output
+from app.incidents.fields import BY_NAME, CSV_COLUMNS
 from app.interchange.errors import FormatError
 from app.messages import N_
 from app.interchange.jsonstream import text_stream
 from app.spreadsheet import FORMULA_START, NUMBER as _NUMBER, csv_writer, restore  # noqa: F401
 
-COLUMNS = ("title", "summary", "start_date", "end_date", "actor", "vectors", "countries",
-           "wkt", "geo_precision", "confidence", "source_url")
+COLUMNS = CSV_COLUMNS
 REQUIRED = ("title", "start_date")
 MAX_FIELD = 1_000_000
 
 
-MEDIA_TYPE = "text/csv; charset=utf-8"
-UNIT = "line"
+def _cell(name):
+    """``(record, wkt) -> cell`` of the column ``name``."""
+    if name == "wkt":
+        return lambda record, wkt: wkt
+    if name == "source_url":
+        return lambda record, wkt: ";".join(s.url for s in record.sources)
+    f = BY_NAME[name]
+    if f.kind == "date":
+        return lambda record, wkt: getattr(record, name).isoformat()
+    if f.kind == "actor":
+        return lambda record, wkt: record.actor.name if record.actor else ""
+    if f.kind == "links":
+        key = f.links.key
+        return lambda record, wkt: ";".join(getattr(o, key) for o in getattr(record, name))
+    return lambda record, wkt: getattr(record, name)
+
+
+_CELLS = [_cell(name) for name in COLUMNS]
+
+
 def csv_row(record, wkt):
     """The docs/product.md columns of one incident record (``csv_writer`` neutralises them)."""
-    return [v for v in (
-        record.title, record.summary, record.start_date.isoformat(),
-        record.end_date.isoformat(), record.actor.name if record.actor else "",
-        ";".join(v.slug for v in record.vectors),
-        ";".join(c.iso_a3 for c in record.countries), wkt, record.geo_precision,
-        record.confidence, ";".join(s.url for s in record.sources))]
+    return [cell(record, wkt) for cell in _CELLS]
 
 
 def write(records, *, batch=2000):

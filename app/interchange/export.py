@@ -3,10 +3,10 @@
 ``iter_incidents`` reads the incidents a viewer may see with plain Core
 queries, ``BATCH`` at a time by id, and yields light ``IncidentRecord``
 objects that ``app.incidents.serialize`` renders exactly like ORM incidents
-(THE feature shape). Writers per format live in ``*_io.py``; ``FORMATS``
-names them for the CLI and the download route. An export is one point in
-time: every batch is read in one transaction on one snapshot (``one_snapshot``),
-in this process.
+(THE feature shape). Writers per format live in ``*_io.py``, named by the
+format registry (``formats.FORMATS``) for the CLI and the download route. An
+export is one point in time: every batch is read in one transaction on one
+snapshot (``one_snapshot``), in this process.
 """
 import gc
 from collections import namedtuple
@@ -19,18 +19,20 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.incidents import search, serialize
-from app.incidents.models import (Actor, Campaign, Incident, Source, Technique, Vector,
-                                  incident_countries, incident_techniques,
-                                  incident_vectors)
+from app.incidents.fields import LINK_FIELDS
+from app.incidents.models import Actor, Campaign, Incident, Source
+from app.interchange.formats import FORMATS
 from app.ops import metrics
 
 BATCH = 2000
 EXPORT_STATUSES = ("published",)
 
 ActorRef = namedtuple("ActorRef", "id name type aliases")
-VectorRef = namedtuple("VectorRef", "slug")
-CountryRef = namedtuple("CountryRef", "iso_a3")
-TechniqueRef = namedtuple("TechniqueRef", "id name")
+# A reference of each links field (``vectors``: a vector) by the attributes
+# writers read: its key, and for techniques the name STIX names them by.
+REFS = {f.name: namedtuple(f"{f.links.model.__name__}Ref",
+                           (f.links.key, "name") if f.name == "techniques" else (f.links.key,))
+        for f in LINK_FIELDS}
 SourceRef = namedtuple("SourceRef", "url publisher published_on archived_url")
 CampaignRef = namedtuple("CampaignRef", "name")
 
@@ -43,8 +45,7 @@ _FIELDS = ("id", "uuid", "title", "summary", "lang", "status", "version", "start
 class IncidentRecord:
     """A read-only incident with the attributes ``serialize`` reads (no ORM session)."""
 
-    __slots__ = _FIELDS + ("actor", "campaign", "vectors", "countries", "techniques",
-                           "sources")
+    __slots__ = _FIELDS + ("actor", "campaign", *(f.name for f in LINK_FIELDS), "sources")
 
     def __init__(self, row, actor):
         (self.id, self.uuid, self.title, self.summary, self.lang, self.status, self.version,
@@ -53,39 +54,39 @@ class IncidentRecord:
          self.confidence, self.published_at, self.created_at, self.updated_at,
          self.campaign_id, self.actor_id) = row
         self.actor, self.campaign = actor, None
-        self.vectors, self.countries, self.techniques, self.sources = [], [], [], []
+        for f in LINK_FIELDS:
+            setattr(self, f.name, [])
+        self.sources = []
 
 
 class _Related:
-    """Vectors, countries, techniques and sources of a batch of incidents.
+    """The links fields (vectors, countries…) and sources of a batch of incidents.
 
-    Read in four queries per batch over the batch's id range (or its ids when
-    the filters leave it sparse), straight from the DB-API rows; the shared
-    references (vectors, countries, techniques) are one object each.
+    Read in one query per field per batch over the batch's id range (or its
+    ids when the filters leave it sparse), straight from the DB-API rows; the
+    shared references (a vector, a country…) are one object each.
     """
 
     def __init__(self):
-        self.vectors, self.countries, self.techniques = {}, {}, {}
+        self.refs = {f.name: {} for f in LINK_FIELDS}
 
     def attach(self, records):
         if not records:
             return
         where = _in_batch(records)
         by_id = {r.id: r for r in records}
-        v, c, t = incident_vectors.c, incident_countries.c, incident_techniques.c
-        self._fill(by_id, "vectors", self.vectors, VectorRef,
-                   _plain(v.incident_id, Vector.slug)
-                   .select_from(incident_vectors.join(Vector, Vector.id == v.vector_id))
-                   .where(where(v.incident_id))
-                   .order_by(v.incident_id, Vector.slug))
-        self._fill(by_id, "countries", self.countries, CountryRef,
-                   _plain(c.incident_id, c.iso_a3).where(where(c.incident_id))
-                   .order_by(c.incident_id, c.iso_a3))
-        self._fill(by_id, "techniques", self.techniques, TechniqueRef,
-                   _plain(t.incident_id, Technique.id, Technique.name)
-                   .select_from(incident_techniques.join(Technique,
-                                                         Technique.id == t.technique_id))
-                   .where(where(t.incident_id)).order_by(t.incident_id, Technique.id))
+        for f in LINK_FIELDS:
+            links, make = f.links, REFS[f.name]
+            link = links.table.c
+            if make._fields == (links.target.name,):  # the link column is the key
+                attributes, joined = [link[links.column]], links.table
+            else:
+                attributes = [getattr(links.model, name) for name in make._fields]
+                joined = links.table.join(links.model, links.target == link[links.column])
+            self._fill(by_id, f.name, self.refs[f.name], make,
+                       _plain(link.incident_id, *attributes).select_from(joined)
+                       .where(where(link.incident_id))
+                       .order_by(link.incident_id, attributes[0]))
         campaigns = {r.campaign_id for r in records} - {None}
         if campaigns:
             names = dict(_raw(_plain(Campaign.id, Campaign.name)
@@ -316,27 +317,12 @@ def paused_gc():
 
 # --- formats ---------------------------------------------------------------
 
-EXPORT_FORMATS = ("geojson", "csv", "gpkg", "stix")
-EXTENSIONS = {"geojson": "geojson", "csv": "csv", "gpkg": "gpkg", "stix": "stix.json"}
-
-
-def _writer(fmt):
-    from app.interchange import csv_io, geojson_io, stix_io
-    return {"geojson": geojson_io, "csv": csv_io, "stix": stix_io}[fmt]
-
-
 def bundle_key(filters):
     """A stable key of the filtered view, for the STIX bundle's id."""
     from urllib.parse import urlencode
 
     from app.incidents.filters import to_query
     return urlencode(to_query(filters)) or "all"
-
-
-def media_type(fmt):
-    """The Content-Type of an export in ``fmt``."""
-    from app.interchange import gpkg_io
-    return gpkg_io.MEDIA_TYPE if fmt == "gpkg" else _writer(fmt).MEDIA_TYPE
 
 
 def stream_text(fmt, filters, viewer):
@@ -348,14 +334,13 @@ def stream_text(fmt, filters, viewer):
 
 def export_to_path(path, fmt, filters, viewer):
     """Write the export of ``filters`` as seen by ``viewer`` to ``path``; return the count."""
-    if fmt not in EXPORT_FORMATS:
+    if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
     metrics.export_started(fmt)
     with paused_gc(), one_snapshot():
-        if fmt == "gpkg":
-            from app.interchange import gpkg_io
+        if FORMATS[fmt].to_path:
             counted = _Counted(_records(fmt, filters, viewer))
-            gpkg_io.write(counted, path)
+            FORMATS[fmt].writer(counted, path)
             return counted.count
         counted = _Counted(())
         with open(path, "w", encoding="utf-8", newline="") as out:
@@ -376,8 +361,8 @@ def _records(fmt, filters, viewer):
 
 def _text_chunks(fmt, records, filters):
     if fmt == "stix":
-        return _writer(fmt).write(records, bundle_key=bundle_key(filters))
-    return _writer(fmt).write(records)
+        return FORMATS[fmt].writer(records, bundle_key=bundle_key(filters))
+    return FORMATS[fmt].writer(records)
 
 
 class _Counted:

@@ -5,13 +5,15 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField
 from wtforms.fields.choices import SelectChoice
 
-FORMAT_CHOICES = [SelectChoice(value, label) for value, label in (
-    ("", _l("From the file name")), ("csv", "CSV"), ("geojson", "GeoJSON"),
-    ("gpkg", "GeoPackage"), ("stix", "STIX 2.1"))]
+from app.interchange.formats import FORMATS
+
+FORMAT_CHOICES = [SelectChoice("", _l("From the file name"))] + [
+    SelectChoice(f.name, f.label) for f in FORMATS.values()]
 
 
 class ImportForm(FlaskForm):
-    file = FileField(_l("File (CSV, GeoJSON, GeoPackage, STIX 2.1, or one of them zipped)"),
+    file = FileField(_l("File (%(formats)s, or one of them zipped)",
+                        formats=", ".join(f.label for f in FORMATS.values())),
                      validators=[FileRequired()])
     format = SelectField(_l("Format"), choices=FORMAT_CHOICES, default="")
     dry_run = BooleanField(_l("Dry run: check and preview, import nothing"), default=True)

@@ -11,8 +11,6 @@ from app.interchange.errors import FormatError
 from app.interchange.jsonstream import ARRAY, ITEM, object_members
 from app.messages import N_, Message
 
-MEDIA_TYPE = "application/geo+json"
-UNIT = "feature"
 HEAD = '{"type":"FeatureCollection","features":['
 TAIL = "]}\n"
 

@@ -19,26 +19,22 @@ import pyogrio
 import shapely
 
 from app.geo.geometry import for_output
+from app.incidents.fields import FIELDS
 from app.interchange.errors import FormatError
 from app.messages import N_, Message
 
-MEDIA_TYPE = "application/geopackage+sqlite3"
-UNIT = "feature"
 LAYER = "incidents"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 _STANDARD_TRIGGER = re.compile(
     r"^(gpkg_tile_matrix_\w+|rtree_\w+_(insert|update\d?|delete)\d?|"
     r"trigger_(insert|delete)_feature_count_\w+|gpkg_metadata_\w+)$")
 _ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
-SCHEMA = pa.schema([
-    ("uuid", pa.string()), ("title", pa.string()), ("summary", pa.string()),
-    ("lang", pa.string()), ("start_date", pa.date32()), ("end_date", pa.date32()),
-    ("time_precision", pa.string()), ("actor", pa.string()), ("attribution", pa.string()),
-    ("confidence", pa.int16()), ("vectors", pa.string()), ("countries", pa.string()),
-    ("techniques", pa.string()), ("geo_precision", pa.string()),
-    ("precision_m", pa.int32()), ("location_name", pa.string()), ("sources", pa.string()),
-    ("geometry", pa.binary()),
-])
+# The layer's columns: every field with a GeoPackage type, then the geometry.
+_COLUMNS = [f for f in FIELDS if f.gpkg]
+SCHEMA = pa.schema([(f.name, getattr(pa, f.gpkg)()) for f in _COLUMNS]
+                   + [("geometry", pa.binary())])
+# Whole-number columns: a NULL one is left out of the properties read (the default).
+_NUMBERS = tuple(f.name for f in _COLUMNS if f.kind == "int")
 
 
 def _sources_json(record):
@@ -48,25 +44,21 @@ def _sources_json(record):
                       ensure_ascii=False)
 
 
+def _column(f, records):
+    """The values of field ``f`` for ``records``: lists ``;``-separated, sources as JSON."""
+    if f.kind == "actor":
+        return [r.actor.name if r.actor else None for r in records]
+    if f.kind == "links":
+        key = f.links.key
+        return [";".join(getattr(o, key) for o in getattr(r, f.name)) for r in records]
+    if f.kind == "sources":
+        return [_sources_json(r) for r in records]
+    return [getattr(r, f.name) for r in records]
+
+
 def _table(records):
-    columns = {
-        "uuid": [r.uuid for r in records], "title": [r.title for r in records],
-        "summary": [r.summary for r in records], "lang": [r.lang for r in records],
-        "start_date": [r.start_date for r in records],
-        "end_date": [r.end_date for r in records],
-        "time_precision": [r.time_precision for r in records],
-        "actor": [r.actor.name if r.actor else None for r in records],
-        "attribution": [r.attribution for r in records],
-        "confidence": [r.confidence for r in records],
-        "vectors": [";".join(v.slug for v in r.vectors) for r in records],
-        "countries": [";".join(c.iso_a3 for c in r.countries) for r in records],
-        "techniques": [";".join(t.id for t in r.techniques) for r in records],
-        "geo_precision": [r.geo_precision for r in records],
-        "precision_m": [r.precision_m for r in records],
-        "location_name": [r.location_name for r in records],
-        "sources": [_sources_json(r) for r in records],
-        "geometry": shapely.to_wkb(for_output([r.geometry for r in records])).tolist(),
-    }
+    columns = {f.name: _column(f, records) for f in _COLUMNS}
+    columns["geometry"] = shapely.to_wkb(for_output([r.geometry for r in records])).tolist()
     return pa.table(columns, schema=SCHEMA)
 
 
@@ -252,7 +244,7 @@ def _properties(row, geom_col):
             return {"__error__": ("sources", Message(N_("is not a JSON list of sources")))}
     elif "sources" in row:
         row.pop("sources")
-    for name in ("precision_m", "confidence"):
+    for name in _NUMBERS:
         if row.get(name) is None:
             row.pop(name, None)
     return row

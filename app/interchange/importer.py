@@ -1,8 +1,8 @@
 """All-or-nothing import of incident files, with a row-by-row refusal report.
 
-Each format registers a reader yielding ``(position, properties)`` with the
-CSV names of docs/product.md (``READERS``) and the word its report uses for a
-position (line, feature, object). Every row runs through the same validation
+Each format of the registry (``formats.FORMATS``) has a reader yielding
+``(position, properties)`` with the CSV names of docs/product.md and the word
+its report uses for a position (line, feature, object). Every row runs through the same validation
 as the editor and the API (``schema.parse_incidents``, ``parse_incident``'s
 rules for a chunk of rows at once). Valid rows are
 inserted in chunks inside one transaction, so memory stays bounded on huge
@@ -36,17 +36,13 @@ from app.incidents.rows import (bigger_cache, bulk_columns, insert_bulk_columns,
                                 prepare_bulk_rows, resolve_actors, select_bulk_rows)
 from app.incidents.service import (ConflictError, PermissionDenied, References,
                                    import_update)
-from app.interchange import csv_io, geojson_io, gpkg_io, stix_io
+from app.interchange import formats
 from app.interchange.errors import FormatError
 from app.interchange.export import paused_gc
 from app.interchange.sniff import check_claimed_format
 from app.messages import N_, Message
 from app.ops import metrics
 
-FORMATS = {"csv": csv_io, "geojson": geojson_io, "gpkg": gpkg_io, "stix": stix_io}
-READERS = {name: module.read_rows for name, module in FORMATS.items()}
-EXTENSIONS = {"csv": "csv", "geojson": "geojson", "json": "geojson", "gpkg": "gpkg",
-              "stix": "stix"}
 MAX_REPORTED = 1000
 CHUNK = 10_000
 FIRST_CHUNK = 1000
@@ -94,11 +90,7 @@ class ImportResult:
 
 def detect_format(path):
     """The format named by a file's extension."""
-    suffix = str(path).rsplit(".", 1)[-1].lower()
-    if suffix not in EXTENSIONS:
-        raise FormatError(N_("cannot tell the format of %(path)s; pass --format (%(formats)s)"),
-                          path=path, formats=", ".join(sorted(FORMATS)))
-    return EXTENSIONS[suffix]
+    return formats.by_file_name(path)
 
 
 def duplicate_keys(titles, start_dates, geometries):
@@ -341,16 +333,14 @@ def import_stream(stream, *, fmt, user, publish=False, dry_run=False, loader=Non
     ``loader``: how to load (``PlainLoad`` when None; the CLI passes
     ``app.bulk.Loader``).
     """
-    if fmt not in READERS:
-        raise FormatError(N_("unknown format %(fmt)r; use one of %(formats)s"), fmt=fmt,
-                          formats=", ".join(sorted(READERS)))
+    file_format = formats.get(fmt)
     if not policy.can_create(user):
         raise PermissionDenied(N_("Only contributors, editors and admins import incidents."))
     if publish and not policy.can_publish(user):
         raise PermissionDenied(N_("Only editors may publish on import."))
     loader = loader or PlainLoad()
     run = _Run(user, "published" if publish else "draft", loader.write)
-    run.result.unit, run.result.dry_run = FORMATS[fmt].UNIT, dry_run
+    run.result.unit, run.result.dry_run = file_format.unit, dry_run
     try:
         stream = check_claimed_format(stream, fmt)
         with paused_gc(), bigger_cache(), loader.writing():
@@ -366,7 +356,7 @@ def import_stream(stream, *, fmt, user, publish=False, dry_run=False, loader=Non
 def _read_and_insert(run, stream, fmt, dry_run, loader):
     """Feed every chunk of ``stream`` to ``run``; commit, or roll back on any problem."""
     reader = _Reader(run.refs, run.status, db.engine.dialect.name)
-    chunks = reader.chunks(READERS[fmt](stream))
+    chunks = reader.chunks(formats.FORMATS[fmt].reader(stream))
     try:
         with loader.inserting(dry_run=dry_run, empty=not run.before_id):
             for chunk in loader.chunks(chunks, stream):

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from app.incidents import policy
 from app.interchange import bp, export, importer
+from app.interchange.formats import FORMATS
 from app.interchange.forms import ImportForm
 from app.main.routes import parse_request_filters
 
@@ -16,34 +17,34 @@ from app.main.routes import parse_request_filters
 @bp.get("/export/incidents.<fmt>")
 def download(fmt):
     """The incidents of the filtered view in ``fmt``, streamed as they are read."""
-    if fmt not in export.EXPORT_FORMATS:
+    if fmt not in FORMATS:
         abort(404, _("No export format %(fmt)s; use one of %(names)s.", fmt=fmt,
-                     names=", ".join(export.EXPORT_FORMATS)))
+                     names=", ".join(FORMATS)))
     filters = parse_request_filters()
-    filename = f"incidents.{export.EXTENSIONS[fmt]}"
-    if fmt == "gpkg":
-        return _gpkg_download(filters, filename)
+    filename = f"incidents.{FORMATS[fmt].extension}"
+    if FORMATS[fmt].to_path:
+        return _file_download(fmt, filters, filename)
     body = stream_with_context(export.stream_text(fmt, filters, current_user))
     # content_type, not mimetype: a media type naming its charset gets no second one.
-    return Response(body, content_type=export.media_type(fmt), headers={
+    return Response(body, content_type=FORMATS[fmt].media_type, headers={
         "Content-Disposition": f'attachment; filename="{filename}"',
         "Cache-Control": "no-store" if current_user.is_authenticated else "public, max-age=60"})
 
 
-def _gpkg_download(filters, filename):
+def _file_download(fmt, filters, filename):
     # A GeoPackage is an SQLite file: it is written to a temporary file in
     # bounded-memory batches, then streamed and removed.
-    handle, path = tempfile.mkstemp(suffix=".gpkg")
+    handle, path = tempfile.mkstemp(suffix="." + FORMATS[fmt].extension)
     os.close(handle)
     try:
-        export.export_to_path(path, "gpkg", filters, current_user)
+        export.export_to_path(path, fmt, filters, current_user)
         stream = open(path, "rb")
     finally:
         os.remove(path)  # the open handle keeps the data until it is closed (POSIX)
     # A file object has no size for send_file, which would then advertise Range
     # support yet answer a Range request with the whole body (GDAL's /vsicurl/
     # reads a GeoPackage by ranges): the size comes from the open file.
-    response = send_file(stream, mimetype=export.media_type("gpkg"), as_attachment=True,
+    response = send_file(stream, mimetype=FORMATS[fmt].media_type, as_attachment=True,
                          download_name=filename, max_age=0, conditional=False)
     response.content_length = os.fstat(stream.fileno()).st_size
     return response.make_conditional(request, accept_ranges=True,

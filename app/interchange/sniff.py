@@ -11,6 +11,7 @@ import tempfile
 import zipfile
 
 from app.interchange.errors import FormatError
+from app.interchange.formats import FORMATS
 from app.messages import N_, Message
 
 MAX_UNZIPPED = int(os.environ.get("ATLAS_MAX_UNZIPPED", 256 * 1024 * 1024))
@@ -18,8 +19,6 @@ MAX_RATIO = 200
 MAX_MEMBERS = 20
 ZIP_MAGIC = b"PK\x03\x04"
 SQLITE_MAGIC = b"SQLite format 3\x00"
-_CLAIMS = {"csv": N_("CSV text"), "geojson": "GeoJSON", "stix": N_("a STIX bundle"),
-           "gpkg": N_("a GeoPackage")}
 
 
 def describe(head):
@@ -51,11 +50,9 @@ def check_claimed_format(stream, fmt):
         stream = unzip_single(stream)
         head = _peek(stream)
     seen = describe(head)
-    expected = {"csv": ("text",), "geojson": ("JSON",), "stix": ("JSON",),
-                "gpkg": ("an SQLite database",)}[fmt]
-    if seen not in expected:
+    if seen not in FORMATS[fmt].content:
         raise FormatError(N_("the file was sent as %(claimed)s but holds %(seen)s"),
-                          claimed=Message(_CLAIMS[fmt]), seen=Message(seen))
+                          claimed=Message(FORMATS[fmt].claim), seen=Message(seen))
     return stream
 
 

@@ -36,8 +36,6 @@ from app.messages import N_
 from app.interchange.jsonstream import ARRAY, ITEM, object_members, text_stream
 from app.reference.disarm import load_disarm, technique as disarm_technique
 
-MEDIA_TYPE = "application/stix+json;version=2.1"
-UNIT = "object"
 NAMESPACE = uuid.UUID("6f1e3a52-6d4e-4b55-9a57-0c7d3b0d2a11")
 EPOCH = "2020-01-01T00:00:00.000Z"
 IDENTITY_ID = f"identity--{uuid.uuid5(NAMESPACE, 'identity:hybrid-threat-atlas')}"

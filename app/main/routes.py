@@ -65,6 +65,7 @@ def map_page():
         static_url=lambda filename: url_for("static", filename=filename), **where)
     return render_template("map.html", parts=page_parts(m, g.csp_nonce),
                            filters=filters, user=current_user, embed_url=embed_url,
+                           platforms=taxonomy.platform_labels(lang),
                            feed_url=url_for("feeds.incidents_atom", **url_args(filters)))
 
 

@@ -20,3 +20,9 @@ class VectorForm(FlaskForm):
     label_fr = StringField(_l("French label"))
     color = StringField(_l("Colour (#rrggbb)"), default="#555555")
     symbol = StringField(_l("Symbol"), default="●")
+
+
+class PlatformForm(FlaskForm):
+    slug = StringField(_l("Slug"))
+    label_en = StringField(_l("English label"))
+    label_fr = StringField(_l("French label"))

@@ -1,16 +1,17 @@
-"""Actors and vectors: list, create and edit (editors only)."""
+"""Actors, vectors and platforms: list, create and edit (editors only)."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.incidents import policy
-from app.incidents.models import Actor, Vector
+from app.incidents.models import Actor, Platform, Vector
 from app.incidents.schema import ValidationError
 from app.taxonomy import bp, service
-from app.taxonomy.forms import ActorForm, VectorForm
+from app.taxonomy.forms import ActorForm, PlatformForm, VectorForm
 
 KINDS = {"actors": (Actor, ActorForm, service.save_actor, service.all_actors),
-         "vectors": (Vector, VectorForm, service.save_vector, service.all_vectors)}
+         "vectors": (Vector, VectorForm, service.save_vector, service.all_vectors),
+         "platforms": (Platform, PlatformForm, service.save_platform, service.all_platforms)}
 
 
 @bp.before_request
@@ -63,3 +64,15 @@ def vectors():
 def vector(item_id):
     """Edit one vector."""
     return _page("vectors", item_id)
+
+
+@bp.route("/platforms", methods=["GET", "POST"])
+def platforms():
+    """Every platform, and a form to add one."""
+    return _page("platforms")
+
+
+@bp.route("/platforms/<int:item_id>", methods=["GET", "POST"])
+def platform(item_id):
+    """Edit one platform."""
+    return _page("platforms", item_id)

@@ -1,4 +1,4 @@
-"""Rules for the editable taxonomy: actors (aliases, type, sponsor) and vectors.
+"""Rules for the editable taxonomy: actors (aliases, type, sponsor), vectors and platforms.
 
 Each ``save_*`` validates everything, lists every problem in one
 ``ValidationError`` and stores nothing unless all is well.
@@ -11,7 +11,7 @@ from werkzeug.exceptions import NotFound
 from app.extensions import db
 from app.incidents.filters import _SLUG as SLUG
 from app.incidents.filters import NONE
-from app.incidents.models import ACTOR_TYPES, Actor, Country, Vector
+from app.incidents.models import ACTOR_TYPES, Actor, Country, Platform, Vector
 from app.incidents.schema import MAX_LIST, ValidationError, split_list
 from app.messages import N_, Message
 
@@ -71,19 +71,24 @@ def save_actor(actor, values):
     return actor
 
 
-def save_vector(vector, values):
-    """Create (``vector=None``) or update a vector from form ``values``; commit."""
-    errors = []
+def _labelled(model, item, values, errors, reserved):
+    """The slug and labels of a vector or platform from form ``values``, checked."""
     slug = _required(values, "slug", errors, 40)
     if slug and not SLUG.match(slug):
         errors.append(("slug", Message(N_("use lower-case letters, digits and hyphens"))))
     elif slug == NONE:
-        errors.append(("slug", Message(N_("“%(value)s” is reserved for incidents with no "
-                                          "vector"), value=slug)))
+        errors.append(("slug", Message(reserved, value=slug)))
     elif slug:
-        _unique(Vector, Vector.slug, slug, vector, "slug", errors)
-    label_en = _required(values, "label_en", errors, 80)
-    label_fr = _required(values, "label_fr", errors, 80)
+        _unique(model, model.slug, slug, item, "slug", errors)
+    return slug, _required(values, "label_en", errors, 80), \
+        _required(values, "label_fr", errors, 80)
+
+
+def save_vector(vector, values):
+    """Create (``vector=None``) or update a vector from form ``values``; commit."""
+    errors = []
+    slug, label_en, label_fr = _labelled(Vector, vector, values, errors, N_(
+        "“%(value)s” is reserved for incidents with no vector"))
     color = (values.get("color") or "").strip()
     if not COLOR.match(color):
         errors.append(("color", Message(N_("%(value)s is not a colour like #1f77b4"),
@@ -99,9 +104,27 @@ def save_vector(vector, values):
     return vector
 
 
+def save_platform(platform, values):
+    """Create (``platform=None``) or update a platform from form ``values``; commit."""
+    errors = []
+    slug, label_en, label_fr = _labelled(Platform, platform, values, errors, N_(
+        "“%(value)s” is reserved for incidents with no platform"))
+    if errors:
+        raise ValidationError(errors)
+    platform = platform or Platform()
+    platform.slug, platform.label_en, platform.label_fr = slug, label_en, label_fr
+    db.session.add(platform)
+    db.session.commit()
+    return platform
+
+
 def all_actors():
     return list(db.session.scalars(sa.select(Actor).order_by(Actor.name)))
 
 
 def all_vectors():
     return list(db.session.scalars(sa.select(Vector).order_by(Vector.slug)))
+
+
+def all_platforms():
+    return list(db.session.scalars(sa.select(Platform).order_by(Platform.slug)))

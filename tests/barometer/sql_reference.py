@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from app.barometer import index as idx
 from app.barometer.service import Barometer, default_quarter, nested_top
 from app.extensions import db
-from app.incidents.models import (Actor, Incident, Vector, incident_countries,
-                                  incident_vectors)
+from app.incidents.fields import PLATFORMS, VECTORS
+from app.incidents.models import Actor, Incident, incident_countries
 from app.incidents.search import filter_conditions
 
 
@@ -58,12 +58,13 @@ def quarter_rows(filters):
     return idx.fold_into_quarters(db.session.execute(stmt), keys=0)
 
 
-def vector_rows(filters, quarter, *, by_country=False):
-    """``([iso_a3,] slug, count)`` for incidents starting in ``quarter``."""
-    keys = [Vector.slug]
-    stmt = sa.select(Incident.id).join(
-        incident_vectors, incident_vectors.c.incident_id == Incident.id).join(
-        Vector, Vector.id == incident_vectors.c.vector_id)
+def vector_rows(filters, quarter, *, by_country=False, links=VECTORS):
+    """``([iso_a3,] slug, count)`` for incidents starting in ``quarter`` (vectors, or
+    the taxonomy of ``links``)."""
+    keys = [links.model.slug]
+    link = links.table.c
+    stmt = sa.select(Incident.id).join(links.table, link.incident_id == Incident.id).join(
+        links.model, links.target == link[links.column])
     if by_country:
         stmt = _country_join(stmt, filters)
         keys.insert(0, incident_countries.c.iso_a3)
@@ -97,6 +98,7 @@ def barometer(filters, quarter=None, *, today=None):
         countries=idx.country_figures(country_quarter_rows(filters, [
             quarter, idx.previous_quarter(quarter), idx.year_before(quarter)]), quarter),
         vectors=idx.top(vector_rows(filters, quarter), limit=100),
+        platforms=idx.top(vector_rows(filters, quarter, links=PLATFORMS), limit=100),
         actors=idx.top(actor_rows(filters, quarter), limit=100),
         vectors_by_country=nested_top(vector_rows(filters, quarter, by_country=True)),
         actors_by_country=nested_top(actor_rows(filters, quarter, by_country=True)))

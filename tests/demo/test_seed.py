@@ -50,3 +50,18 @@ def test_seed_ignores_vectors_added_by_editors(app, runner):
         db.session.rollback()
         db.session.execute(sa.delete(Vector).where(Vector.id == vector.id))
         db.session.commit()
+
+
+def test_an_injected_surge_is_found_by_the_detector(runner, app, make_user):
+    """``demo seed --surge``: the known answer the signals bench relies on."""
+    from app.signals import service as signals
+    make_user("admin")
+    result = runner.invoke(args=["demo", "seed", "--count", "400", "--seed", "3",
+                                 "--surge", "EST:sabotage:2026-10-14:8"])
+    assert result.exit_code == 0, result.output
+    assert "Seeded 408 incidents" in result.output
+    found = [s for s in signals.current_signals() if s.country == "EST"
+             and s.vector == "sabotage"]
+    assert [(s.week.isoformat(), s.observed >= 8) for s in found] == [("2026-10-12", True)]
+    bad = runner.invoke(args=["demo", "seed", "--count", "1", "--surge", "EST:sabotage:x:8"])
+    assert bad.exit_code == 2 and "COUNTRY:VECTOR:YYYY-MM-DD:SIZE" in bad.output

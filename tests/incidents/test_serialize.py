@@ -21,6 +21,7 @@ def _incident(**changes):
                   start_date=date(2024, 3, 1), end_date=date(2024, 3, 31),
                   time_precision="month", actor=ACTOR, attribution="inferred",
                   confidence=0, vectors=[Obj(slug="cyber"), Obj(slug="information")],
+                  platforms=[Obj(slug="telegram"), Obj(slug="x")],
                   countries=[Obj(iso_a3="FRA")], techniques=[Obj(id="T0002.001")],
                   geo_precision="city", precision_m=5000, location_name="Saint-Étienne",
                   sources=SOURCES, published_at=datetime(2025, 1, 2, 3, 4, 5, 60))
@@ -29,7 +30,8 @@ def _incident(**changes):
 
 
 @pytest.mark.parametrize("changes", [
-    {}, {"actor": None}, {"sources": [], "vectors": [], "countries": [], "techniques": []},
+    {}, {"actor": None},
+    {"sources": [], "vectors": [], "platforms": [], "countries": [], "techniques": []},
     {"precision_m": None, "published_at": None}, {"published_at": datetime(2025, 1, 2)},
     {"confidence": 100, "summary": "x" * 5000, "location_name": "北京"},
 ])

@@ -123,7 +123,8 @@ def test_any_json_properties_are_fields_or_a_validation_error(overrides, partial
 
 
 filter_names = st.sampled_from(["actor", "vector", "country", "from", "to",
-                                "min_confidence", "q", "bbox", "status", "other"])
+                                "min_confidence", "q", "bbox", "status", "campaign",
+                                "other"])
 
 
 @SETTINGS

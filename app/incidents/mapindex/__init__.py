@@ -5,12 +5,12 @@ SQLite; the same aggregation over numpy columns takes tens of milliseconds
 (bench/README.md, "## Map"). Each server process builds the index lazily from
 the database once, then keeps it current from a change log: database triggers
 bump ``change_counters['incidents']`` in the very transaction of every write to
-incidents, their vectors or countries, and record the ids written in
+incidents, their vectors, platforms or countries, and record the ids written in
 ``map_changes`` under the value reached (migration 0006). Each map request
 reads the counter (one primary-key lookup); when it moved, the process re-reads
 only the incidents logged since the value it applied and patches its columns
 (milliseconds), rebuilding only on first use, when it fell further behind than
-the pruned log reaches, or when the vector taxonomy changed. So no process
+the pruned log reaches, or when the vector or platform taxonomy changed. So no process
 serves clusters older than the last committed change, whoever wrote it and
 from whichever process.
 
@@ -28,9 +28,10 @@ Behind this interface, one concern per module: ``columns`` (the arrays),
 ``query`` (filter masks, facets, bounding boxes). The map view, the
 barometer and embeds use only the names below: the holder and the query.
 """
+from app.incidents.mapindex.columns import MULTI
 from app.incidents.mapindex.holding import IndexHolder, holder, warm
 from app.incidents.mapindex.query import (bbox_mask, count_rows, dates, facets, group_masks,
                                           masks, period, without_view)
 
-__all__ = ["IndexHolder", "holder", "warm", "bbox_mask", "count_rows", "dates", "facets",
+__all__ = ["MULTI", "IndexHolder", "holder", "warm", "bbox_mask", "count_rows", "dates", "facets",
            "group_masks", "masks", "period", "without_view"]

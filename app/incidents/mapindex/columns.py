@@ -1,16 +1,17 @@
 """The map index's columns: the published incidents as numpy arrays, sorted by id.
 
 ``MapIndex`` holds one value per incident per column (positions are row
-numbers); ``MultiColumn`` a many-valued column (vectors, countries) as
+numbers); ``MultiColumn`` a many-valued column (vectors, platforms, countries) as
 (row, code) entries. Immutable: a patch makes a new index that shares the
 columns it did not change (``loading``). Pure numpy, no database.
 """
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 
 EPOCH = np.datetime64("1970-01-01", "D")
+# Many-valued columns, by index attribute: the filter group (``query.Masks``) each answers.
+MULTI = {"vectors": "vector", "platforms": "platform", "countries": "country"}
 
 
 def day_number(value):
@@ -114,17 +115,8 @@ class MapIndex:
     confidence: np.ndarray
     precision: np.ndarray   # index into GEO_PRECISIONS
     vectors: MultiColumn
+    platforms: MultiColumn
     countries: MultiColumn
 
     def __len__(self):
         return len(self.ids)
-
-    @cached_property
-    def no_vector(self):
-        """Rows with no vector (for ``vector=none``)."""
-        return self.vectors.none_of(len(self))
-
-    @cached_property
-    def no_country(self):
-        """Rows with no target country (for ``country=none``)."""
-        return self.countries.none_of(len(self))

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.incidents import policy
-from app.incidents.mapindex.columns import MapIndex, MultiColumn
+from app.incidents.mapindex.columns import MULTI, MapIndex, MultiColumn
 from app.incidents.mapindex.loading import (MAX_PATCH, NAMES_CHANGED, TAXONOMY_CHANGED,
                                             NeedsRebuild, build_index, map_changes,
                                             patch_index, read_generation, read_state,
@@ -119,8 +119,8 @@ class IndexHolder:
                 self.patches += 1
                 metrics.map_index_updated(built=False)
             if loaded or self.index is None:  # a new process: prepare what requests use
-                index.vectors.split(len(index))
-                index.countries.split(len(index))
+                for name in MULTI:
+                    getattr(index, name).split(len(index))
             if index is not self.index:
                 self.cache.clear()
                 self.bodies.clear()
@@ -198,14 +198,14 @@ def save_index(directory, index, applied, epoch, keep=2):
     tmp = directory / f".tmp-{os.getpid()}-{uuid.uuid4().hex}"
     tmp.mkdir()
     arrays = {name: getattr(index, name) for name in SAVED_ARRAYS}
-    for column in ("vectors", "countries"):
+    for column in MULTI:
         arrays[f"{column}_rows"] = getattr(index, column).rows
         arrays[f"{column}_codes"] = getattr(index, column).codes
     for name, array in arrays.items():
         np.save(tmp / f"{name}.npy", np.ascontiguousarray(array))
     (tmp / "meta.json").write_text(json.dumps({
         "epoch": epoch, "applied": applied, "generation": index.generation,
-        "vectors": list(index.vectors.labels), "countries": list(index.countries.labels)}))
+        **{name: list(getattr(index, name).labels) for name in MULTI}}))
     try:
         os.rename(tmp, directory / f"{epoch}-{applied}")
     except OSError:  # another worker saved the same state first
@@ -234,7 +234,7 @@ def load_saved_index(directory, epoch):
                       for p in path.glob("*.npy")}
             columns = {name: MultiColumn(arrays.pop(f"{name}_rows"),
                                          arrays.pop(f"{name}_codes"), tuple(meta[name]))
-                       for name in ("vectors", "countries")}
+                       for name in MULTI}
             return MapIndex(generation=meta["generation"], **arrays, **columns), meta["applied"]
         except (OSError, ValueError, KeyError, TypeError):
             return None  # half-deleted or from another version: build instead

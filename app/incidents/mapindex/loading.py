@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.geo import grid
 from app.incidents import policy
+from app.incidents.fields import PLATFORMS, VECTORS
 from app.incidents.mapindex.columns import MapIndex, MultiColumn
 from app.incidents.models import GEO_PRECISIONS
 from app.ops.counters import read_counter
@@ -118,17 +119,23 @@ def _pairs_sql(table, key, ids):
     return f"SELECT {{}} FROM {table}{where} ORDER BY incident_id, {key}"
 
 
-def _vector_pairs(conn, labels, ids=None):
-    """``(incident_ids, codes)`` of incident_vectors, codes indexing ``labels``."""
-    slugs = dict(_fetch(conn, "SELECT id, slug FROM vectors"))
+# The many-valued columns of slugs of an editable taxonomy, by index attribute.
+TAXONOMIES = {"vectors": VECTORS, "platforms": PLATFORMS}
+
+
+def _taxonomy_pairs(conn, links, labels, ids=None):
+    """``(incident_ids, codes)`` of a taxonomy's link table (vectors, platforms), codes
+    indexing ``labels`` (slugs)."""
+    reference, table = links.model.__tablename__, links.table.name
+    slugs = dict(_fetch(conn, f"SELECT id, slug FROM {reference}"))
     lookup = np.full(max(slugs, default=0) + 1, -1, dtype=np.int32)
-    for vid, slug in slugs.items():
+    for key, slug in slugs.items():
         if slug in labels:
-            lookup[vid] = labels.index(slug)
-    sql = _pairs_sql("incident_vectors", "vector_id", ids)
+            lookup[key] = labels.index(slug)
+    sql = _pairs_sql(table, links.column, ids)
     incident_ids = _column(conn, sql.format("incident_id"), np.int64)
-    vector_ids = _column(conn, sql.format("vector_id"), np.int64)
-    return incident_ids, lookup[vector_ids]
+    keys = _column(conn, sql.format(links.column), np.int64)
+    return incident_ids, lookup[keys]
 
 
 def _country_pairs(conn, isos, ids=None):
@@ -160,22 +167,25 @@ def build_index(generation, conn=None):
             return build_index(generation, conn)
     cols = _columns(conn)
     ids = cols["ids"]
-    labels = sorted(r[0] for r in _fetch(conn, "SELECT slug FROM vectors"))
+    taxonomies = {}
+    for name, links in TAXONOMIES.items():
+        table = links.model.__tablename__
+        labels = sorted(r[0] for r in _fetch(conn, f"SELECT slug FROM {table}"))
+        taxonomies[name] = _multi(*_taxonomy_pairs(conn, links, labels), ids, labels)
     isos = np.array(sorted(r[0] for r in _fetch(conn, "SELECT iso_a3 FROM countries")),
                     dtype="U3")
-    return MapIndex(generation=generation, **cols,
-                    vectors=_multi(*_vector_pairs(conn, labels), ids, labels),
+    return MapIndex(generation=generation, **cols, **taxonomies,
                     countries=_multi(*_country_pairs(conn, isos), ids, isos.tolist()))
 
 
 class NeedsRebuild(Exception):
-    """A change the patch cannot express (a vector unknown to the index)."""
+    """A change the patch cannot express (a vector or platform unknown to the index)."""
 
 
 def _new_codes(incident_ids, codes, fresh_ids, fresh_pos):
     """Entries of the rows written anew: positions in the patched index, and codes."""
     if (codes < 0).any():
-        raise NeedsRebuild("a vector or country the index does not know")
+        raise NeedsRebuild("a vector, platform or country the index does not know")
     at = np.searchsorted(fresh_ids, incident_ids)
     return fresh_pos[at], codes
 
@@ -242,12 +252,12 @@ def patch_index(index, changed, conn, generation):
         fresh_pos = ins + np.arange(len(ins))
         cols = {name: np.insert(getattr(index, name)[..., keep], ins, values, axis=-1)
                 for name, values in fresh.items()}
-    vectors = _multi_patched(
-        index.vectors, new_pos_removed,
-        _vector_pairs(conn, list(index.vectors.labels), fresh["ids"]),
-        fresh["ids"], fresh_pos, same_rows)
-    countries = _multi_patched(
+    multi = {name: _multi_patched(
+        getattr(index, name), new_pos_removed,
+        _taxonomy_pairs(conn, links, list(getattr(index, name).labels), fresh["ids"]),
+        fresh["ids"], fresh_pos, same_rows) for name, links in TAXONOMIES.items()}
+    multi["countries"] = _multi_patched(
         index.countries, new_pos_removed,
         _country_pairs(conn, np.array(index.countries.labels, dtype="U3"), fresh["ids"]),
         fresh["ids"], fresh_pos, same_rows)
-    return MapIndex(generation=generation, vectors=vectors, countries=countries, **cols)
+    return MapIndex(generation=generation, **multi, **cols)

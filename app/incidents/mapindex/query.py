@@ -1,7 +1,8 @@
 """Questions asked of a map index: filter masks, facet counts, bounding boxes.
 
 Filter semantics are those of ``search.filter_conditions``: actor in the
-list, any vector in the list, any country in the list, the interval
+list, any vector in the list, any platform in the list, any country in the
+list, the interval
 overlapping the period, confidence at least the minimum; ``q`` is answered by
 the database. The bbox test uses each incident's bounding box.
 """
@@ -12,9 +13,12 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.incidents.filters import NONE, IncidentFilters
-from app.incidents.mapindex.columns import EPOCH, day_number
+from app.incidents.mapindex.columns import EPOCH, MULTI, day_number
 from app.incidents.models import Actor, Incident
 from app.incidents.search import bbox_parts, filter_conditions
+
+GROUPS = ("actor", "vector", "platform", "country")  # the layer filter groups
+
 
 @dataclass(frozen=True)
 class Masks:
@@ -23,12 +27,13 @@ class Masks:
     base: np.ndarray
     actor: np.ndarray | None
     vector: np.ndarray | None
+    platform: np.ndarray | None
     country: np.ndarray | None
 
     def all(self, *, without=None):
         """Rows passing every group but ``without`` (for facet counts)."""
         out = self.base.copy()
-        for name in ("actor", "vector", "country"):
+        for name in GROUPS:
             mask = getattr(self, name)
             if name != without and mask is not None:
                 out &= mask
@@ -51,6 +56,17 @@ def _text_ids(q):
                     dtype=np.int64)
 
 
+def _campaign_ids(campaigns):
+    """Ids of published incidents of ``campaigns`` (asked of the database, by its index).
+
+    A campaign holds a few hundred incidents at most, so asking beats a column
+    of the index that every load and patch would have to carry.
+    """
+    conds = filter_conditions(IncidentFilters(campaigns=campaigns), None)
+    return np.array(sorted(db.session.scalars(sa.select(Incident.id).where(*conds))),
+                    dtype=np.int64)
+
+
 def masks(index, filters):
     """The filter masks of ``filters`` (bbox excluded) over ``index``."""
     n = len(index)
@@ -63,19 +79,25 @@ def masks(index, filters):
         base &= index.confidence >= filters.min_confidence
     if filters.q:
         base &= np.isin(index.ids, _text_ids(filters.q), assume_unique=True)
-    actor = vector = country = None
+    if filters.campaigns:
+        base &= np.isin(index.ids, _campaign_ids(filters.campaigns), assume_unique=True)
+    actor = None
     if filters.actors:
         actor = np.isin(index.actor, _actor_ids(filters.actors)
                         + [-1] * (NONE in filters.actors))
-    if filters.vectors:
-        vector = index.vectors.any_of(filters.vectors, n)
-        if NONE in filters.vectors:
-            vector |= index.no_vector
-    if filters.countries:
-        country = index.countries.any_of(filters.countries, n)
-        if NONE in filters.countries:
-            country |= index.no_country
-    return Masks(base, actor, vector, country)
+    multi = {group: _multi_mask(getattr(index, name), getattr(filters, name), n)
+             for name, group in MULTI.items()}
+    return Masks(base, actor, **multi)
+
+
+def _multi_mask(column, keys, n):
+    """Rows having any of ``keys`` in ``column`` (with ``NONE``: or none); None: any."""
+    if not keys:
+        return None
+    mask = column.any_of(keys, n)
+    if NONE in keys:
+        mask |= column.none_of(n)
+    return mask
 
 
 def bbox_mask(index, bbox):
@@ -95,15 +117,15 @@ def group_masks(m):
     """
     full = m.all()
     out = {None: full}
-    for name in ("actor", "vector", "country"):
+    for name in GROUPS:
         out[name] = full if getattr(m, name) is None else m.all(without=name)
-    unfiltered = all(getattr(m, name) is None for name in ("actor", "vector", "country"))
+    unfiltered = all(getattr(m, name) is None for name in GROUPS)
     out["base"] = full if unfiltered else m.base
     return out
 
 
 def count_rows(index, column, mask, memo):
-    """``{label: rows}`` of ``column`` (``"vectors"``/``"countries"``) under ``mask``,
+    """``{label: rows}`` of ``column`` (one of ``MULTI``) under ``mask``,
     with ``NONE`` for rows having none; memoised in ``memo`` by mask identity."""
     key = (column, id(mask))
     if key not in memo:
@@ -116,11 +138,11 @@ def facets(index, m, *, groups=None, memo=None):
     """Layer counts: each group counted under the *other* groups' filters.
 
     So an unticked actor still shows how many incidents ticking it would add.
-    Every actor, vector and country with an incident under the base filters
+    Every actor, vector, platform and country with an incident under the base filters
     (period, confidence, text) is listed, with 0 when the other groups leave
     it nothing: a layer never vanishes from the control because another was
     switched off. ``NONE`` ("none") counts the incidents with no actor, no
-    vector or no country, so the layers reach every incident.
+    vector, no platform or no country, so the layers reach every incident.
     """
     groups = groups or group_masks(m)
     memo = {} if memo is None else memo
@@ -137,8 +159,7 @@ def facets(index, m, *, groups=None, memo=None):
     return {
         "actors": {(int(a) - 2 if a > 1 else NONE): int(counted[a])
                    for a in np.flatnonzero(present[1:]) + 1},
-        "vectors": with_zeros("vectors", "vector"),
-        "countries": with_zeros("countries", "country"),
+        **{name: with_zeros(name, group) for name, group in MULTI.items()},
     }
 
 

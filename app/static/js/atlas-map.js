@@ -28,7 +28,8 @@
   var PALETTE = window.AtlasCommon.PALETTE;
   var BAROMETER_COLORS = ['#fee5d9', '#fcae91', '#fb6a4a', '#de2d26', '#a50f15'];
   var GROUPS = ['actor', 'vector', 'country'];
-  var SCALARS = ['from', 'to', 'min_confidence', 'q'];
+  // campaign: carried as is (a campaign page's map and embeds), no form field.
+  var SCALARS = ['from', 'to', 'min_confidence', 'q', 'platform', 'campaign'];
   // A value that matches nothing, for a group whose layers are all off.
   var NOTHING = { actor: '0', vector: '0', country: 'XXX' };
   var NONE = 'none';  // the layer of incidents with no actor / vector / country

@@ -1,7 +1,7 @@
 """stored links as RFC 3986 URIs: percent-encode what was stored before the normaliser
 
 Revision ID: 0012_eco_urls
-Revises: 0011_map_published
+Revises: 0012_trust
 Create Date: 2026-12-07 18:20:00
 
 Before ``app.incidents.urls.normalise_url``, a source or tip link was stored
