@@ -13,7 +13,7 @@ from datetime import date
 from werkzeug.datastructures import MultiDict
 
 from app.i18n import N_
-from app.inputs import INT64, date_problem, whole_number
+from app.inputs import INT64, InputError, date_problem, whole_number
 from app.messages import Message, MessageError
 
 MAX_Q = 200
@@ -99,6 +99,14 @@ def _period_day(year, month, day, end):
     return date(year, month, int(day))
 
 
+def _whole_number(raw, **rules):
+    """``app.inputs.whole_number``, its refusal a ``FilterError`` like every filter's."""
+    try:
+        return whole_number(raw, **rules)
+    except InputError as exc:
+        raise FilterError(exc.message, **exc.params) from None
+
+
 def parse_bbox(text):
     """Parse ``W,S,E,N`` in degrees. ``W > E`` means the box crosses the antimeridian."""
     parts = text.split(",")
@@ -143,7 +151,7 @@ def parse_filters(args):
             actors.append(NONE)
             continue
         # A number is an actor id (ASCII digits, within bigint); other text a name.
-        actors.append(whole_number(value, name="actor", hi=INT64)
+        actors.append(_whole_number(value, name="actor", hi=INT64)
                       if value.isdigit() else value)
     vectors = _slugs(args, "vector", N_("vector: '%(value)s' is not a vector slug"))
     platforms = _slugs(args, "platform", N_("platform: '%(value)s' is not a platform slug"))
@@ -162,7 +170,7 @@ def parse_filters(args):
     date_to = parse_date(date_to, end=True, name="to") if date_to else None
     if date_from and date_to and date_from > date_to:
         raise FilterError(N_("from must not be after to"))
-    min_conf = whole_number(args.get("min_confidence"), name="min_confidence", hi=100)
+    min_conf = _whole_number(args.get("min_confidence"), name="min_confidence", hi=100)
     q = (args.get("q") or "").strip() or None
     if q and len(q) > MAX_Q:
         raise FilterError(N_("q: at most %(max)s characters"), max=MAX_Q)

@@ -6,8 +6,9 @@ from PIL import Image
 
 def test_favicon_is_served_by_the_app(client):
     page = client.get("/barometer").get_data(as_text=True)
-    assert 'rel="icon" href="/static/favicon.svg"' in page
-    assert 'rel="icon" href="/static/favicon.png"' in page
+    # Static URLs carry the static folder's digest (?v=…): cached for a year, safely.
+    assert 'rel="icon" href="/static/favicon.svg?v=' in page
+    assert 'rel="icon" href="/static/favicon.png?v=' in page
     ico = client.get("/favicon.ico")
     assert ico.status_code == 200 and ico.mimetype == "image/vnd.microsoft.icon"
     assert Image.open(io.BytesIO(ico.get_data())).format == "ICO"

@@ -7,6 +7,7 @@ or raises ``GeometryError``; ``parse_filters`` returns filters or raises
 """
 import math
 from dataclasses import replace
+from datetime import date
 
 import shapely
 from hypothesis import HealthCheck, assume, given, settings
@@ -151,7 +152,9 @@ def _check_permalink(filters):
 @given(st.fixed_dictionaries({}, optional={
     "vector": st.sampled_from(["cyber", "information", "economic"]),
     "country": st.sampled_from(["FRA", "deu", "EST"]),
-    "from": st.dates().map(lambda d: d.isoformat()),
+    # Dates run from 1900 to a year ahead (app/inputs.py); others are refused.
+    "from": st.dates(min_value=date(1900, 1, 1), max_value=date.today()).map(
+        lambda d: d.isoformat()),
     "min_confidence": st.integers(0, 100).map(str),
     "bbox": st.tuples(lon, lat, lon, lat).filter(lambda b: b[1] <= b[3]).map(
         lambda b: ",".join(map(repr, b))),
