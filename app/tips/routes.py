@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.extensions import limiter
+from app.i18n import LANGUAGES
 from app.incidents import service as incidents
 from app.incidents import taxonomy
 from app.incidents.schema import ValidationError
@@ -52,7 +53,10 @@ def _received(receipt):
     """Post/redirect/get: the receipt waits in the (signed) session for the page that
     shows it, so reloading that page shows it again instead of sending the tip twice."""
     session["tip_receipt"] = receipt
-    return redirect(url_for("tips.received"), code=303)
+    # A language chosen in the form's URL (?lang=fr) follows to the receipt page.
+    lang = request.args.get("lang")
+    return redirect(url_for("tips.received", lang=lang if lang in LANGUAGES else None),
+                    code=303)
 
 
 @bp.route("/received")
