@@ -1,7 +1,14 @@
-"""Helpers for tests: forms through the test client, calls counted through monkeypatch."""
+"""Helpers for tests: forms through the test client, calls counted through monkeypatch,
+a database taken back before a migration."""
 import re
+from contextlib import contextmanager
 
-from flask import g
+from alembic.script import ScriptDirectory
+from flask import current_app, g
+from flask_migrate import downgrade, upgrade
+
+from app.extensions import db
+from app.incidents.taxonomy import load_reference_data
 
 
 def fresh_g():
@@ -27,3 +34,20 @@ def count_calls(monkeypatch, owner, name):
         return real(*args, **kwargs)
     monkeypatch.setattr(owner, name, counted)
     return calls
+
+
+@contextmanager
+def before_migration(revision):
+    """The database downgraded to just before ``revision`` inside the block, then
+    upgraded to head with its reference data reloaded: a downgrade past a
+    migration that creates a reference table (platforms) empties it, and the
+    PostGIS database is shared by the tests of a worker."""
+    db.session.remove()
+    script = ScriptDirectory.from_config(
+        current_app.extensions["migrate"].migrate.get_config())
+    downgrade(revision=script.get_revision(revision).down_revision)
+    try:
+        yield
+    finally:
+        upgrade()
+        load_reference_data()

@@ -2,11 +2,10 @@
 import json
 
 import sqlalchemy as sa
-from alembic.script import ScriptDirectory
-from flask_migrate import downgrade, upgrade
 
 from app.embeds import service
 from app.extensions import db
+from tests.helpers import before_migration
 
 REVISION = "0008_embeds_view"
 
@@ -25,20 +24,13 @@ def test_legacy_frozen_embed_is_served_from_its_stored_incidents(app, client, ma
     embed = make_embed(frozen=True, title="Old tribune")
     key, embed_id = embed.key, embed.id
     db.session.commit()
-    db.session.remove()
-    script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
-    parent = script.get_revision(REVISION).down_revision
     legacy = {"type": "FeatureCollection", "count": 2, "features": [
         _feature(1, "<img src=x onerror=alert(1)>", [2.35, 48.86]),
         _feature(2, "A square", [[[2, 48], [3, 48], [3, 49], [2, 49], [2, 48]]],
                  "Polygon")]}
-    downgrade(revision=parent)
-    try:
-        with db.engine.begin() as conn:
-            conn.execute(sa.text("UPDATE embeds SET frozen_data = :d WHERE id = :id"),
-                         {"d": json.dumps(legacy), "id": embed_id})
-    finally:
-        upgrade()
+    with before_migration(REVISION), db.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE embeds SET frozen_data = :d WHERE id = :id"),
+                     {"d": json.dumps(legacy), "id": embed_id})
     embed = service.get_active(key)
     assert service.frozen_levels(embed) == [2]
     level = json.loads(client.get(f"/embed/{key}/z/2.json").get_data())

@@ -1,11 +1,10 @@
 """Migration 0012_eco_urls: links stored before the normaliser become RFC 3986 URIs."""
 import sqlalchemy as sa
-from alembic.script import ScriptDirectory
-from flask_migrate import downgrade, upgrade
 
 from app.extensions import db
 from app.tips.models import Tip, TipEvidence
 from app.tips.schema import url_key
+from tests.helpers import before_migration
 
 REVISION = "0012_eco_urls"
 RAW = 'https://Example.org/x?<b>"q" y'
@@ -24,16 +23,10 @@ def test_stored_links_are_encoded_and_hopeless_ones_kept(app, make_incident):
     db.session.add(tip)
     db.session.commit()
     incident_id, tip_id = incident.id, tip.id
-    db.session.remove()
-    script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
-    downgrade(revision=script.get_revision(REVISION).down_revision)
-    try:
-        with db.engine.begin() as conn:
-            conn.execute(sa.text("UPDATE sources SET url = :u, archived_url = :a "
-                                 "WHERE incident_id = :i"),
-                         {"u": RAW, "a": "https://exa mple.org/", "i": incident_id})
-    finally:
-        upgrade()
+    with before_migration(REVISION), db.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE sources SET url = :u, archived_url = :a "
+                             "WHERE incident_id = :i"),
+                     {"u": RAW, "a": "https://exa mple.org/", "i": incident_id})
     with db.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT url, archived_url FROM sources WHERE "
                                     "incident_id = :i"), {"i": incident_id}).one() == (
