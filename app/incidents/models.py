@@ -13,8 +13,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import utcnow
 from app.campaigns.models import Campaign  # noqa: F401  (incidents belong to one)
-from app.db_types import Geometry, JSONDict, JSONList
+from app.db_types import Geometry, JSONList
 from app.extensions import db
+from app.revisions import RevisionColumns
 
 STATUSES = ("draft", "submitted", "published", "rejected", "archived")
 TIME_PRECISIONS = ("day", "month", "year")
@@ -22,30 +23,21 @@ GEO_PRECISIONS = ("exact", "city", "region", "country")
 ACTOR_TYPES = ("state", "state-affiliated", "criminal", "commercial", "unknown")
 ATTRIBUTIONS = ("direct", "proxy", "inferred", "unattributed")
 
-incident_vectors = sa.Table(
-    "incident_vectors", db.metadata,
-    sa.Column("incident_id", sa.ForeignKey("incidents.id", ondelete="CASCADE"),
-              primary_key=True),
-    sa.Column("vector_id", sa.ForeignKey("vectors.id"), primary_key=True, index=True),
-)
-incident_countries = sa.Table(
-    "incident_countries", db.metadata,
-    sa.Column("incident_id", sa.ForeignKey("incidents.id", ondelete="CASCADE"),
-              primary_key=True),
-    sa.Column("iso_a3", sa.ForeignKey("countries.iso_a3"), primary_key=True, index=True),
-)
-incident_platforms = sa.Table(
-    "incident_platforms", db.metadata,
-    sa.Column("incident_id", sa.ForeignKey("incidents.id", ondelete="CASCADE"),
-              primary_key=True),
-    sa.Column("platform_id", sa.ForeignKey("platforms.id"), primary_key=True, index=True),
-)
-incident_techniques = sa.Table(
-    "incident_techniques", db.metadata,
-    sa.Column("incident_id", sa.ForeignKey("incidents.id", ondelete="CASCADE"),
-              primary_key=True),
-    sa.Column("technique_id", sa.ForeignKey("techniques.id"), primary_key=True),
-)
+
+def _link_table(name, column, target, *, indexed=True):
+    """An incident's links to one reference table: rows go with the incident."""
+    return sa.Table(
+        name, db.metadata,
+        sa.Column("incident_id", sa.ForeignKey("incidents.id", ondelete="CASCADE"),
+                  primary_key=True),
+        sa.Column(column, sa.ForeignKey(target), primary_key=True, index=indexed or None))
+
+
+incident_vectors = _link_table("incident_vectors", "vector_id", "vectors.id")
+incident_countries = _link_table("incident_countries", "iso_a3", "countries.iso_a3")
+incident_platforms = _link_table("incident_platforms", "platform_id", "platforms.id")
+incident_techniques = _link_table("incident_techniques", "technique_id", "techniques.id",
+                                  indexed=False)
 
 
 class Country(db.Model):
@@ -178,20 +170,12 @@ class Source(db.Model):
     incident = relationship("Incident", back_populates="sources")
 
 
-class Revision(db.Model):
+class Revision(RevisionColumns, db.Model):
     """One change to an incident: who, when, what, and the state after it."""
 
     __tablename__ = "revisions"
     # Its unique index (incident_id, number) also serves lookups by incident.
     __table_args__ = (sa.UniqueConstraint("incident_id", "number"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(
         sa.ForeignKey("incidents.id", ondelete="CASCADE"))
-    number: Mapped[int]
-    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    action: Mapped[str] = mapped_column(sa.String(20))
-    snapshot: Mapped[dict] = mapped_column(JSONDict)
-    changes: Mapped[dict | None] = mapped_column(JSONDict)
     incident = relationship("Incident", back_populates="revisions")
-    author = relationship("User")
