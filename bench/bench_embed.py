@@ -14,6 +14,9 @@ fetched, clusters and incidents drawn, legend placed). *Live cold* is the first
 reader of the embed's filters in the process (the in-memory index already built,
 its build timed apart); *live warm* the next readers. Naive baseline in the same
 run: the full ``/map`` page for the same filters until ``data-atlas-ready``.
+*Phone* rows: the builder's phone preview (360×480, the frame in a phone's article
+column) under the phone profile of ``bench/phone.py`` (CPU 4× slower, "slow 4G",
+cache off), with every byte the first load transferred.
 Each run is broken down with the browser's Performance API: the page's HTML,
 the scripts, the map data, the basemap. Prints Markdown tables.
 """
@@ -28,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.phone import phone_page  # noqa: E402
 from bench.seed_db import bench_config, ensure_seeded  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer  # noqa: E402
 
@@ -77,10 +81,17 @@ def make_embeds(filters):
     return live.key, frozen.key, freeze_s
 
 
-def time_to(browser, url, selector):
-    """Seconds to ``selector`` in a fresh context, the breakdown (ms), and what was drawn."""
-    context = browser.new_context(viewport={"width": 800, "height": 533})
-    page = context.new_page()
+PHONE_FRAME = {"width": 360, "height": 480}  # the builder's phone preview
+
+
+def time_to(browser, url, selector, phone=False):
+    """Seconds to ``selector`` in a fresh context, the breakdown (ms), and what was
+    drawn (with the KB transferred, under the phone profile)."""
+    if phone:
+        context, page, transfer = phone_page(browser, PHONE_FRAME)
+    else:
+        context = browser.new_context(viewport={"width": 800, "height": 533})
+        page, transfer = context.new_page(), None
     started = time.perf_counter()
     page.goto(url)
     page.wait_for_selector(selector, timeout=60000)
@@ -89,7 +100,10 @@ def time_to(browser, url, selector):
     drawn = page.locator(".folium-map").get_attribute("data-shown")
     markers = page.locator(".leaflet-marker-icon").count()
     context.close()
-    return elapsed, parts, f"{markers} markers, {drawn} incidents"
+    what = f"{markers} markers, {drawn} incidents"
+    if transfer:
+        what += f"; {transfer.bytes / 1024:.0f} KB in {transfer.requests} responses"
+    return elapsed, parts, what
 
 
 def summary(name, runs):
@@ -132,6 +146,12 @@ def main():
                     rows.append(summary(f"embed, frozen, {what}", [
                         time_to(browser, f"{server.url}/embed/{frozen}", ready)
                         for _ in range(args.runs)]))
+                for label, (live, frozen) in embeds.items():
+                    what = "`" + FILTERS + "`" if label == "filtered" else "all incidents"
+                    for kind, key in (("live", live), ("frozen", frozen)):
+                        rows.append(summary(f"phone, embed, {kind}, {what}", [
+                            time_to(browser, f"{server.url}/embed/{key}", ready, phone=True)
+                            for _ in range(max(2, args.runs // 2))]))
                 rows.append(summary(f"naive: full /map page, `{FILTERS}`", [
                     time_to(browser, f"{server.url}/map?{FILTERS}", "[data-atlas-ready=true]")
                     for _ in range(args.runs)]))

@@ -35,8 +35,6 @@ HERE = Path(__file__).resolve().parent
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 RUNS = 5
-SLOW_4G = {"offline": False, "latency": 150, "downloadThroughput": 1_600_000 / 8,
-           "uploadThroughput": 750_000 / 8}
 
 # Timestamps, in the page: the map answer's arrival and the render that follows it.
 WATCH = """() => {
@@ -67,6 +65,7 @@ def measure(url, runs=RUNS):
 
     from app import create_app
     from app.incidents import mapindex
+    from phone import phone_page
     from seed_db import bench_config
 
     app = create_app(type("MapUiBench", (bench_config(url),), {"ATLAS_MAP_SAVED_DIR": None}))
@@ -94,34 +93,30 @@ def measure(url, runs=RUNS):
                     out["france"] = total
             out["all"] = int(page.locator(".folium-map").get_attribute("data-shown"))
             context.close()
-        phone = []
+        phone, transferred = [], []
         for run in range(max(2, runs // 2)):
-            context = browser.new_context(viewport={"width": 390, "height": 844},
-                                          is_mobile=True, has_touch=True)
-            page = context.new_page()
-            cdp = context.new_cdp_session(page)
-            cdp.send("Network.enable")
-            cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
-            cdp.send("Network.emulateNetworkConditions", SLOW_4G)
-            cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
+            context, page, transfer = phone_page(browser)
             t0 = time.perf_counter()
             page.goto(base + "/map")
             page.wait_for_selector(".folium-map[data-atlas-ready=true]", timeout=300_000)
             phone.append(time.perf_counter() - t0)
+            transferred.append(transfer.bytes)
             context.close()
         browser.close()
     server.shutdown()
     out.update(shown=statistics.median(shown), shown_max=max(shown),
                redraw=statistics.median(redraws), redraw_max=max(redraws),
-               phone=statistics.median(phone), phone_max=max(phone))
+               phone=statistics.median(phone), phone_max=max(phone),
+               phone_kb=statistics.median(transferred) / 1024)
     return out
 
 
 def main(url, roots):
     print("| code | incidents drawn (all / only France) | data shown, desktop: median (max) "
           "| \"only France\" redraw after the answer: median (max) "
-          "| phone, 4× CPU, slow 4G: data shown, median (max) |")
-    print("|---|---:|---:|---:|---:|")
+          "| phone, 4× CPU, slow 4G: data shown, median (max) | phone: KB transferred "
+          "until then |")
+    print("|---|---:|---:|---:|---:|---:|")
     for root in roots:
         env = dict(os.environ, PYTHONPATH=f"{root}:{Path(root) / 'bench'}")
         done = subprocess.run([sys.executable, str(HERE / "bench_map_ui.py"), "--one", url],
@@ -129,7 +124,8 @@ def main(url, roots):
         r = json.loads(done.stdout.strip().splitlines()[-1])
         print(f"| {root} | {r['all']:,} / {r['france']:,} | {r['shown']:.2f} s "
               f"({r['shown_max']:.2f} s) | {r['redraw']:.0f} ms ({r['redraw_max']:.0f} ms) "
-              f"| {r['phone']:.2f} s ({r['phone_max']:.2f} s) |")
+              f"| {r['phone']:.2f} s ({r['phone_max']:.2f} s) "
+              f"| {r.get('phone_kb', float('nan')):,.0f} |")
 
 
 if __name__ == "__main__":

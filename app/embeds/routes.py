@@ -18,6 +18,7 @@ from app.embeds.forms import EmbedForm
 from app.i18n import LANGUAGES, interface_labels
 from app.incidents import taxonomy
 from app.incidents.filters import FilterError
+from app.main.routes import basemap_urls
 from app.inputs import whole_number
 from app.ops import abuse
 from app.maps.embed_page import (iframe_html, inline_assets, responsive_snippet,
@@ -74,7 +75,7 @@ def _full_map_url(embed):
     return url_for("main.map_page", _external=True) + ("?" + args if args else "")
 
 
-def _map_config(embed, *, inline=None, basemap_url):
+def _map_config(embed, *, inline=None, basemap):
     """The map page's config for ``atlas-map.js``, with its embed mode (``embed``).
 
     A live embed asks ``/api/v1/map`` for each view, like the full map; a frozen one
@@ -100,7 +101,7 @@ def _map_config(embed, *, inline=None, basemap_url):
         "incidentApiUrl": url_for("api.get_incident", incident_id=0).rsplit("0", 1)[0],
         "incidentUrl": url_for("incidents.show", incident_id=0,
                                _external=True).rsplit("0", 1)[0],
-        "basemapUrl": basemap_url,
+        "basemap": basemap,
         "vectors": taxonomy.vector_styles(lang),
         "countries": taxonomy.country_names(lang),
         "labels": interface_labels(),
@@ -117,7 +118,9 @@ def _folium_map(embed, config, tiles):
 
 
 def _page(embed, *, standalone=False, config=None, tiles=None):
-    config = config or _map_config(embed, basemap_url=url_for("main.basemap"))
+    # No 1:50m file in an embed (1.2 MB, over a reader's first-load budget): the
+    # 1:110m outline, then the 1:10m tiles of the view from the closest zooms.
+    config = config or _map_config(embed, basemap=dict(basemap_urls(), medium=None))
     m = _folium_map(embed, config, tiles or current_app.config["ATLAS_TILES"])
     return render_template("embeds/embed.html", embed=embed, parts=page_parts(m, ""),
                            standalone=standalone, full_map_url=_full_map_url(embed),
@@ -215,7 +218,7 @@ def download(key):
     """The embed as one HTML file that works offline (scripts, styles, data inlined)."""
     embed = _lookup(key)
     config = _map_config(embed, inline=service.frozen_bodies(embed) or service.snapshot(embed),
-                         basemap_url=_data_uri(BASEMAP.read_bytes(), "application/json"))
+                         basemap={"coarse": _data_uri(BASEMAP.read_bytes(), "application/json")})
     page = inline_assets(_page(embed, standalone=True, config=config, tiles="offline"),
                          _read_static)
     response = current_app.response_class(page, mimetype="text/html")

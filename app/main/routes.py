@@ -8,6 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.extensions import db
+from app.geo import basemap as fine_tiles
+from app.geo.countries import geodata_dir
 from app.geo.gazetteer import country_view_bounds, map_places
 from app.i18n import interface_labels
 from app.incidents import taxonomy
@@ -48,8 +50,7 @@ def map_page():
         "incidentsApiUrl": url_for("api.list_incidents"),
         "incidentApiUrl": url_for("api.get_incident", incident_id=0).rsplit("0", 1)[0],
         "incidentUrl": url_for("incidents.show", incident_id=0).rsplit("0", 1)[0],
-        "basemapUrl": url_for("main.basemap"),
-        "basemapFineUrl": url_for("main.basemap_fine"),
+        "basemap": basemap_urls(),
         "placesUrl": url_for("main.places", lang=lang),
         "countryBounds": country_view_bounds(),
         "embedUrl": embed_url,
@@ -82,6 +83,32 @@ def basemap_fine():
     """The offline basemap from zoom 5: Natural Earth 1:50m countries, simplified."""
     return send_from_directory(BASE_DIR / "geodata", "basemap-50m.geojson",
                                mimetype="application/geo+json", max_age=86400)
+
+
+@bp.route("/geodata/basemap-10m/<int:z>/<int:x>/<int:y>.geojson")
+def basemap_tile(z, x, y):
+    """The offline basemap from zoom 8: one tile of the 1:10m land, coasts and borders."""
+    if z != fine_tiles.TILE_ZOOM or not fine_tiles.in_grid(x, y):
+        abort(404)
+    body = fine_tiles.fine_basemap(geodata_dir()).tile(x, y)
+    response = current_app.response_class(body, mimetype="application/geo+json")
+    response.cache_control.max_age = 86400
+    response.cache_control.public = True
+    return response
+
+
+# The zoom from which the browser swaps the 1:110m countries for the 1:50m ones.
+MEDIUM_ZOOM = 5
+
+
+@bp.app_template_global()
+def basemap_urls():
+    """What every offline map (threat map, embeds, editor, locator, tip picker) needs
+    to draw the app's own basemap at every zoom (``static/js/basemap.js``)."""
+    tile = url_for("main.basemap_tile", z=fine_tiles.TILE_ZOOM, x=0, y=0)
+    return {"coarse": url_for("main.basemap"), "medium": url_for("main.basemap_fine"),
+            "mediumZoom": MEDIUM_ZOOM, "tiles": tile.replace("/0/0.", "/{x}/{y}."),
+            "tileZoom": fine_tiles.TILE_ZOOM, "fineZoom": fine_tiles.FINE_ZOOM}
 
 
 @bp.route("/geodata/places-<lang>.json")

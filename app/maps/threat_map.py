@@ -49,13 +49,14 @@ class ThreatLayer(JSCSSMixin, MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, config, script_url, common_url):
+    def __init__(self, config, script_url, common_url, basemap_url):
         super().__init__()
         self._name = "ThreatLayer"
         self.config_json = script_json(config)
         # Clusters are computed by the server (live) or stored (frozen embeds):
         # no clustering plugin in the browser.
-        self.default_js = [("atlas_common", common_url), ("atlas_map", script_url)]
+        self.default_js = [("atlas_common", common_url), ("atlas_basemap", basemap_url),
+                           ("atlas_map", script_url)]
         self.default_css = []
 
 
@@ -66,7 +67,7 @@ def build_threat_map(*, config, tiles, tiles_attribution, static_url,
     Parameters
     ----------
     config : dict
-        Settings for the browser side (``dataUrl``, ``basemapUrl``, taxonomy…).
+        Settings for the browser side (``dataUrl``, ``basemap``, taxonomy…).
     tiles : str
         A tile URL template, or ``"offline"`` to draw countries from ``geodata/``.
     tiles_attribution : str
@@ -85,8 +86,8 @@ def build_threat_map(*, config, tiles, tiles_attribution, static_url,
         folium.TileLayer(tiles=tiles, attr=tiles_attribution, name="Basemap",
                          control=False).add_to(m)
     config = dict(config, offline=tiles == "offline")
-    ThreatLayer(config, static_url(AGGREGATED_SCRIPT),
-                static_url("js/atlas-common.js")).add_to(m)
+    ThreatLayer(config, static_url(AGGREGATED_SCRIPT), static_url("js/atlas-common.js"),
+                static_url("js/basemap.js")).add_to(m)
     use_local_assets(m, static_url)
     return m
 

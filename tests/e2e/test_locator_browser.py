@@ -93,7 +93,7 @@ def test_locator_draws_on_incident_and_review_pages(browser, live_server, locate
         assert page.locator(".locator-map path.locator-before").count() == 1
         assert page.locator(".locator-map path.locator-after").count() == 1
         assert page.locator(".locator-legend li").count() == 2
-        # The basemap (the app's own country outlines) is drawn under the shapes.
-        assert page.locator(".locator-map .leaflet-overlay-pane path").count() > 2
+        # The basemap (the app's own, static/js/basemap.js) is drawn under the shapes.
+        assert page.locator(".locator-map .leaflet-tile-pane path").count() > 2
         assert errors == [] and foreign == []
         context.close()

@@ -59,6 +59,17 @@ def test_map_and_embed_make_no_request_off_the_machine(browser, served):
         page.wait_for_selector(".folium-map[data-atlas-ready=true]", timeout=20000)
         page.wait_for_load_state("networkidle")
         assert page.locator(".leaflet-marker-icon, .atlas-cluster").count() >= 1
+        assert page.get_attribute(".folium-map", "data-basemap") == "coarse"  # Europe, zoom 4
+        # Close in (a permalink at zoom 9 on Riga), the 1:10m tiles of the view are drawn
+        # over the 1:110m outline: a coast and borders far finer than either file's.
+        page.goto(server.url + "/map?at=56.95,24.11,9")
+        page.wait_for_selector(".folium-map[data-basemap^='tiles:']", timeout=20000)
+        tiles = int(page.get_attribute(".folium-map", "data-basemap").split(":")[1])
+        assert 1 <= tiles <= 6
+        points = page.evaluate("""() => [...document.querySelectorAll(
+            '.leaflet-atlas-basemap-pane path.atlas-basemap-fine')].reduce((n, p) =>
+            n + (p.getAttribute('d').match(/L/g) || []).length, 0)""")
+        assert points > 25  # the Gulf of Riga's coast on screen (1:110m: two or three)
         page.goto(f"{server.url}/embed/{key}")
         page.wait_for_selector(".folium-map[data-embed-ready=true]", timeout=20000)
         page.wait_for_load_state("networkidle")

@@ -17,7 +17,8 @@ def test_anonymous_report_end_to_end(page, live_app, live_server):
     page.select_option("#country", "LTU")
     page.fill("#evidence", "https://social.example/post/1\nhttps://social.example/post/1/")
     # The map picker: the offline basemap draws, a click sets the hidden lat/lon.
-    page.wait_for_selector("#tip-map .leaflet-overlay-pane path", timeout=15000)
+    page.wait_for_selector("#tip-map[data-basemap=coarse]", timeout=15000)
+    assert page.locator("#tip-map .leaflet-tile-pane path").count() > 100
     page.locator("#tip-map").click(position={"x": 200, "y": 100})
     assert page.locator("#tip-map").get_attribute("data-picked") == "true"
     assert page.input_value("#lat") != "" and page.input_value("#lon") != ""

@@ -39,8 +39,6 @@
   var TICK_BATCH_MS = 350;
   // Below this map width (px) the layers panel starts folded (a phone).
   var FOLD_PANEL_BELOW = 600;
-  // From this zoom the offline basemap draws the 1:50m countries.
-  var FINE_BASEMAP_ZOOM = 5;
   // Place names on the offline basemap: from which zoom a city of this population
   // (or a capital) is named. Ordered most to least populous.
   var PLACE_ZOOMS = [[5000000, 4], [1000000, 5], [300000, 6]];
@@ -151,7 +149,7 @@
     [['atlas-basemap', 250], ['atlas-barometer', 350], ['atlas-places', 390]]
       .forEach(function (p) { self.map.createPane(p[0]).style.zIndex = String(p[1]); });
     this.map.getPane('atlas-places').style.pointerEvents = 'none';
-    this.basemap = fetch(this.cfg.basemapUrl).then(function (r) { return r.json(); });
+    this.basemap = AtlasBasemap.countries(this.cfg.basemap);
     if (this.cfg.offline) { this.drawOfflineBasemap(); }
     if (!this.embed || this.embed.legend !== 'hidden') { this.buildControl(); }
     this.buildLegend();
@@ -162,34 +160,11 @@
     this.refresh(0);
   };
 
-  /* The offline basemap: 1:110m countries, 1:50m from FINE_BASEMAP_ZOOM (fetched
-   * the first time it is needed), and the names of capitals and large cities. */
+  /* The offline basemap (static/js/basemap.js), and the names of capitals and large
+   * cities. */
   Atlas.prototype.drawOfflineBasemap = function () {
-    var self = this, style = { color: '#8d99a6', weight: 0.7, fillColor: '#fbfbf8',
-      fillOpacity: 1 };
-    this.container.style.background = '#dfe9f3';
-    function layerOf(geo) {
-      return L.geoJSON(geo, { interactive: false, pane: 'atlas-basemap', style: style });
-    }
-    var coarse = this.basemap.then(layerOf), fine = null, shown = null;
-    function show(layer) {
-      if (layer === shown) { return; }
-      if (shown) { self.map.removeLayer(shown); }
-      shown = layer.addTo(self.map);
-    }
-    function update() {
-      if (self.map.getZoom() >= FINE_BASEMAP_ZOOM && self.cfg.basemapFineUrl) {
-        fine = fine || fetch(self.cfg.basemapFineUrl).then(function (r) { return r.json(); })
-          .then(layerOf);
-        fine.then(function (layer) {
-          if (self.map.getZoom() >= FINE_BASEMAP_ZOOM) { show(layer); }
-        });
-      } else {
-        coarse.then(show);
-      }
-    }
-    this.map.on('zoomend', update);
-    update();
+    var self = this;
+    AtlasBasemap.draw(this.map, this.cfg.basemap, { pane: 'atlas-basemap' });
     if (this.cfg.placesUrl) {
       // Names come after the data: they must not delay the first drawing on a phone.
       this.placeLayer = L.layerGroup().addTo(this.map);

@@ -25,11 +25,9 @@
   if (mapEl.dataset.tiles && mapEl.dataset.tiles !== "offline") {
     L.tileLayer(mapEl.dataset.tiles, { maxZoom: 18 }).addTo(map);
   }
-  fetch(mapEl.dataset.basemap).then(function (r) { return r.json(); }).then(function (data) {
-    L.geoJSON(data, { interactive: false, pmIgnore: true,
-      style: { color: "#8a94a0", weight: 1, fillColor: "#e6e9ed", fillOpacity: 1 } })
-      .addTo(map).bringToBack();
-  }).catch(function () { /* the editor works without a basemap */ });
+  if (!mapEl.dataset.tiles || mapEl.dataset.tiles === "offline") {
+    AtlasBasemap.draw(map, JSON.parse(mapEl.dataset.basemap));
+  }
 
   /* The drawing tool's buttons and tooltips in the page's language. */
   if (document.documentElement.lang === "fr") { map.pm.setLang("fr"); }
@@ -51,10 +49,9 @@
     shown.clearLayers();
     L.geoJSON(geometry, { pmIgnore: true }).eachLayer(function (l) { shown.addLayer(l); });
     var bounds = shown.getBounds();
-    /* The offline basemap is country outlines only: closer than zoom 6 a point would
-       sit on a plain grey square with no coast or border to place it by. */
-    var closest = mapEl.dataset.tiles && mapEl.dataset.tiles !== "offline" ? 9 : 6;
-    if (bounds.isValid()) { map.fitBounds(bounds, { maxZoom: closest, padding: [20, 20] }); }
+    /* Close enough to place a point by its coast, borders and towns (the offline
+       basemap draws the 1:10m coast from zoom 8). */
+    if (bounds.isValid()) { map.fitBounds(bounds, { maxZoom: 9, padding: [20, 20] }); }
     mapEl.dataset.shown = String(shown.getLayers().length);
   }
 

@@ -1,6 +1,6 @@
 /* The locator map of the incident and review pages: the incident's geometry drawn
-   as precisely as it is known, over the app's own basemap (no request leaves the
-   site). The map only decorates the text beside it, so it takes no focus and no
+   as precisely as it is known, over the app's own basemap (static/js/basemap.js; no
+   request leaves the site). The map only decorates the text beside it, so it takes no focus and no
    gesture: the page scrolls through it and the keyboard passes over it. */
 (function () {
   "use strict";
@@ -45,13 +45,9 @@
     if (data.before) { draw(group, data.before, "before"); }
     draw(group, data.after, "after");
     var bounds = group.getBounds();
-    /* Country outlines only: closer than zoom 6 there is nothing to place a point by. */
-    if (bounds.isValid()) { map.fitBounds(bounds, { maxZoom: 6, padding: [16, 16] }); }
-    fetch(el.dataset.basemap).then(function (r) { return r.json(); }).then(function (geo) {
-      L.geoJSON(geo, { interactive: false,
-        style: { color: "#8a94a0", weight: 1, fillColor: "#e6e9ed", fillOpacity: 1 } })
-        .addTo(map).bringToBack();
-    }).catch(function () { /* the shape still shows without the basemap */ })
+    /* At zoom 9 the offline basemap draws the 1:10m coast and borders around a point. */
+    if (bounds.isValid()) { map.fitBounds(bounds, { maxZoom: 9, padding: [16, 16], animate: false }); }
+    AtlasBasemap.draw(map, JSON.parse(el.dataset.basemap)).drawn
       .then(function () { el.dataset.ready = "true"; });
   }
 

@@ -1,5 +1,5 @@
 /* The report form's map picker: a click places the point, nothing else is sent anywhere.
- * The basemap is the app's own country outlines (no tile server sees the reporter). */
+ * The basemap is the app's own (static/js/basemap.js): no tile server sees the reporter. */
 (function () {
   "use strict";
   var box = document.getElementById("tip-map");
@@ -10,10 +10,7 @@
   var map = L.map(box, { minZoom: 2, maxZoom: 12, worldCopyJump: true }).setView([50, 15], 3);
   var marker = null;
 
-  fetch(box.dataset.basemap).then(function (r) { return r.json(); }).then(function (data) {
-    L.geoJSON(data, { style: { color: "#8a96a3", weight: 1, fillColor: "#e9edf1", fillOpacity: 1 },
-                      interactive: false }).addTo(map);
-  }).catch(function () { /* the picker still works on a blank map */ });
+  AtlasBasemap.draw(map, JSON.parse(box.dataset.basemap));
 
   function place(latlng) {
     var wrapped = latlng.wrap();
