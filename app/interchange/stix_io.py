@@ -295,7 +295,7 @@ def write(records, *, bundle_key="all"):
 # --- reading ---------------------------------------------------------------
 
 # Objects an incident's relationships point to that the reader needs (by type).
-LINKED_TYPES = ("threat-actor", "intrusion-set", "attack-pattern", "location")
+LINKED_TYPES = ("threat-actor", "intrusion-set", "campaign", "attack-pattern", "location")
 
 
 def _objects(text):
@@ -393,6 +393,10 @@ def incident_properties(obj, links):
     actors = [a.get("name") for a in rel("attributed-to")
               if a.get("type") in ("threat-actor", "intrusion-set")]
     props["actor"] = actors[0] if actors else None
+    # The extension names the campaign; a bundle from elsewhere relates the
+    # incident to a ``campaign`` object (as this export does too).
+    campaigns = [c.get("name") for c in rel("related-to") if c.get("type") == "campaign"]
+    props["campaign"] = ext.get("campaign") or (campaigns[0] if campaigns else None)
     props["techniques"] = [t for t in (_disarm_id(a) for a in rel("uses")
                                        if a.get("type") == "attack-pattern") if t]
     props["vectors"] = _listed(obj.get("labels"))
