@@ -110,7 +110,7 @@ def test_stix_reads_a_campaign_related_to_the_incident(app, doppelganger, make_u
                    "created": "2025-01-01T00:00:00.000Z", "modified": "2025-01-01T00:00:00.000Z",
                    "first_seen": "2025-01-01T00:00:00Z",
                    "extensions": {stix_io.EXTENSION_ID: {
-                       "extension_type": "property-extension",
+                       "extension_type": "property-extension", "platforms": ["tiktok"],
                        "geometry": {"type": "Point", "coordinates": [2, 48]}}}},
                   stix_io.campaign_object("RRN"),
                   stix_io.relationship("related-to",
@@ -121,6 +121,7 @@ def test_stix_reads_a_campaign_related_to_the_incident(app, doppelganger, make_u
     assert result.ok, result.report()
     incident = db.session.get(Incident, result.ids[0])
     assert incident.campaign_id == doppelganger.id
+    assert [p.slug for p in incident.platforms] == ["tiktok"]
 
 
 def test_api_sets_reads_refuses_and_clears_the_campaign(client, make_user, doppelganger):

@@ -86,7 +86,7 @@ def _platforms_and_precision(tmp_path, fmt, name):
             for t, p in _by_title(json.loads(path.read_text())["features"]).items()}
 
 
-@pytest.mark.parametrize("fmt", ["csv", "geojson", "gpkg"])
+@pytest.mark.parametrize("fmt", ["csv", "geojson", "gpkg", "stix"])
 def test_platforms_and_precision_round_trip_in_every_format(app, sample, make_user, tmp_path,
                                                             fmt):
     before = _platforms_and_precision(tmp_path, fmt, "before")

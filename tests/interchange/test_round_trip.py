@@ -23,7 +23,7 @@ def sample(make_incident, make_user):
                      editor=make_user("editor"))
     make_incident(title="=HYPERLINK(\"http://evil\")", summary="@cmd\ttab", start_date="2025-01-02",
                   end_date="2025-02-03", time_precision="month", actor="Storm Relay",
-                  campaign="copycop",
+                  campaign="copycop", platforms=["x", "telegram"],
                   vectors=["cyber", "information"], techniques=["T0002", "T0085.001"],
                   attribution="proxy", confidence=85, geo_precision="city",
                   precision_m=10000, location_name="Paris",
@@ -147,7 +147,7 @@ def test_stix_bundle_passes_the_oasis_validator_and_is_deterministic(app, sample
             "target_ref": campaign["id"]}.items() <= next(
         o for o in objects if o.get("relationship_type") == "related-to").items()
     members = incident["extensions"][stix_io.EXTENSION_ID]
-    assert members["campaign"] == "Storm-1516"
+    assert members["platforms"] == ["telegram", "x"] and members["campaign"] == "Storm-1516"
     pattern = next(o for o in objects if o["type"] == "attack-pattern"
                    and o["external_references"][0]["external_id"] == "T0002")
     assert pattern["name"] == "Facilitate State Propaganda"
