@@ -51,3 +51,22 @@ def before_migration(revision):
     finally:
         upgrade()
         load_reference_data()
+
+
+def reimported(tmp_path, fmt, user):
+    """Export every published incident as ``fmt``, empty the incidents table and import
+    the file back as ``user`` (published); the import must succeed."""
+    import sqlalchemy as sa
+
+    from app.incidents.filters import parse_filters
+    from app.incidents.models import Incident
+    from app.interchange.export import export_to_path
+    from app.interchange.importer import import_stream
+    path = tmp_path / f"exported.{fmt}"
+    export_to_path(path, fmt, parse_filters({}), None)
+    db.session.execute(sa.delete(Incident))
+    db.session.commit()
+    with open(path, "rb") as stream:
+        result = import_stream(stream, fmt=fmt, user=user, publish=True)
+    assert result.ok, result.report()
+    return result

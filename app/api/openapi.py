@@ -64,7 +64,7 @@ def _input_schema(f):
         return {"type": "integer", "minimum": low, "maximum": high}
     if f.kind == "choice":
         return {"enum": list(f.choices)}
-    return {"type": ["string", "null"] if f.kind == "actor" else "string",
+    return {"type": ["string", "null"] if f.kind in ("actor", "campaign") else "string",
             "maxLength": f.limit}
 
 

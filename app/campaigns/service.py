@@ -64,13 +64,15 @@ def incidents_of(campaign, viewer, *, limit=MAX_INCIDENTS_SHOWN):
 
 def profile(incidents):
     """What a campaign's incidents say, counted: ``countries``, ``vectors``,
-    ``techniques`` (``[(object, n)]``, most frequent first), ``sources`` (unique by
-    URL), ``period`` (first start, last end) and ``months`` for the timeline."""
-    countries, vectors, techniques = Counter(), Counter(), Counter()
+    ``platforms``, ``techniques`` (``[(object, n)]``, most frequent first),
+    ``sources`` (unique by URL), ``period`` (first start, last end) and ``months``
+    for the timeline."""
+    countries, vectors, platforms, techniques = Counter(), Counter(), Counter(), Counter()
     sources = {}
     for incident in incidents:
         countries.update(incident.countries)
         vectors.update(incident.vectors)
+        platforms.update(incident.platforms)
         techniques.update(incident.techniques)
         for source in incident.sources:
             sources.setdefault(source.url, source)
@@ -80,6 +82,7 @@ def profile(incidents):
     return {
         "countries": sorted(countries.items(), key=by_key(lambda c: c.iso_a3)),
         "vectors": sorted(vectors.items(), key=by_key(lambda v: v.slug)),
+        "platforms": sorted(platforms.items(), key=by_key(lambda p: p.slug)),
         "techniques": sorted(techniques.items(), key=by_key(lambda t: t.id)),
         "sources": list(sources.values()),
         "period": period,

@@ -59,7 +59,8 @@ class FieldRow:
     """One property of an incident (see the module docstring)."""
 
     name: str
-    kind: str                # text, choice, int, date, datetime, links, actor*, sources, geometry
+    kind: str                # text, choice, int, date, datetime, links, actor*, campaign,
+    #                          sources, geometry
     label: str = ""          # N_() label of forms and error lists ("": not an input)
     default: object = None   # the value of an input that leaves it out
     csv: bool = False        # a CSV column (named ``name``)
@@ -124,6 +125,18 @@ FIELDS = (
     FieldRow("actor_id", "actor_id", schema={"type": ["integer", "null"]}),
     FieldRow("actor_type", "actor_type", schema=NULLABLE_STRING),
     _choice("attribution", N_("Attribution"), ATTRIBUTIONS, "unattributed", shown=True),
+    # The campaign the incident belongs to, written by its NAME, not its id: names
+    # are unique, mean the same in a spreadsheet, in another atlas and in STIX
+    # (whose ``campaign`` objects are named), where a row id of this database
+    # means nothing. Read back, a campaign's name or any of its aliases matches
+    # whatever the case (what an editor types); a name that matches none is a
+    # per-row error naming it: campaigns are kept by editors on their pages
+    # (summary, actor, revisions), so an import never creates one. The shared
+    # filter ``campaign=`` takes the campaign's id (filters.py). Snapshots
+    # carry the name (``service.snapshot``); restoring a revision keeps the
+    # incident's current campaign, as membership is kept on the campaign's page.
+    FieldRow("campaign", "campaign", N_("Campaign"), None, csv=True, gpkg="string",
+             schema=NULLABLE_STRING, shown=True, limit=200),
     FieldRow("confidence", "int", N_("Confidence (0–100)"), 50, csv=True, gpkg="int16",
           schema={"type": "integer", "minimum": 0, "maximum": 100}, stored=True,
           snapshot=True, shown=True, filter="min_confidence", bounds=(0, 100)),

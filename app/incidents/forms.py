@@ -48,6 +48,7 @@ class IncidentForm(FlaskForm):
     location_name = StringField(_l("Place name"))
     countries = StringField(_l("Countries"))
     actor = StringField(_l("Actor"))
+    campaign = StringField(_l("Campaign"))
     attribution = SelectField(_l("Attribution"), choices=ATTRIBUTIONS)
     confidence = StringField(_l("Confidence (0–100)"), default="50")
     vectors = CheckboxesField(_l("Vectors"), choices=[], validate_choice=False)
@@ -59,7 +60,7 @@ class IncidentForm(FlaskForm):
         """The submitted fields as input for ``schema.parse_incident``."""
         data = {name: getattr(self, name).data for name in (
             "title", "summary", "lang", "start_date", "end_date", "time_precision",
-            "geometry", "geo_precision", "precision_m", "location_name", "actor",
+            "geometry", "geo_precision", "precision_m", "location_name", "actor", "campaign",
             "attribution", "confidence", *(f.name for f in LINK_FIELDS))}
         data["sources"] = parse_source_lines(self.sources.data or "")
         return data
@@ -76,6 +77,7 @@ class IncidentForm(FlaskForm):
         self.confidence.data = str(incident.confidence)
         self.geometry.data = json.dumps(to_geojson(incident.geometry))
         self.actor.data = incident.actor.name if incident.actor else ""
+        self.campaign.data = incident.campaign.name if incident.campaign else ""
         for f in LINK_FIELDS:  # checkboxes take the keys, text fields "; "-separated
             keys = [getattr(o, f.links.key) for o in getattr(incident, f.name)]
             field = getattr(self, f.name)

@@ -55,19 +55,13 @@ def icon_px(count):
     return np.where(count > 1, np.round(30 + 8 * np.log10(np.maximum(count, 1))), 22)
 
 
-def _first_vectors(index):
-    """Each row's first vector code (``-1``: none), for the clusters' vector rings."""
-    return index.vectors.split(len(index))[0].astype(np.int64) - 2
-
-
 def _cells(index, rows, zoom, cell_px):
-    kind = _first_vectors(index)
+    kind, kinds = mapindex.first_codes(index, "vectors")  # the clusters' vector rings
     if len(rows) == len(index):  # no filter: the columns themselves, no copies
         return grid.aggregate(index.lon, index.lat, index.x, index.y, zoom, cell_px=cell_px,
-                              kind=kind, kinds=len(index.vectors.labels))
+                              kind=kind, kinds=kinds)
     return grid.aggregate(index.lon[rows], index.lat[rows], index.x[rows], index.y[rows],
-                          zoom, cell_px=cell_px, kind=kind[rows],
-                          kinds=len(index.vectors.labels))
+                          zoom, cell_px=cell_px, kind=kind[rows], kinds=kinds)
 
 
 def _aggregate(index, rows, zoom):
@@ -125,7 +119,7 @@ def _read_features(index, rows, zoom):
     extended = (b[0] != b[2]) | (b[1] != b[3])
     shapes = dict(db.session.execute(sa.select(Incident.id, Incident.geometry).where(
         Incident.id.in_(index.ids[rows[extended]].tolist()))).all()) if extended.any() else {}
-    labels = {name: getattr(index, name).labels_of(rows) for name in mapindex.MULTI}
+    labels = mapindex.labels(index, rows)
     start, end = mapindex.dates(index, rows)
     out, shaped = [], []
     for k, (incident_id, row) in enumerate(zip(ids, rows.tolist())):

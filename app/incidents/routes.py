@@ -17,7 +17,7 @@ from app.incidents.filters import parse_filters
 from app.incidents.forms import BatchForm, choices, IncidentForm, RestoreForm, StatusForm
 from app.incidents.schema import ValidationError, parse_incident
 from app.inputs import INT64, InputError, whole_number
-from app.incidents.taxonomy import (actor_names, country_names, platform_labels,
+from app.incidents.taxonomy import (actor_names, campaign_names, country_names, platform_labels,
                                     vector_choices)
 from app.reference.disarm import search_techniques
 
@@ -62,6 +62,7 @@ def _editor_page(form, incident=None, errors=(), conflict=None):
     status = 409 if conflict is not None else (400 if errors else 200)
     return render_template("incidents/form.html", form=form, incident=incident,
                            errors=errors, conflict=conflict, actor_names=actor_names(current_user),
+                           campaign_names=campaign_names(),
                            tiles=current_app.config["ATLAS_TILES"]), status
 
 

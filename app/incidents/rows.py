@@ -35,7 +35,8 @@ def bulk_insert(rows, *, author_id, status, action):
     """Insert many incidents at once with ``executemany``; return their ids.
 
     ``rows`` are dicts of clean fields where ``actor_id`` (and ``actor``, the
-    actor's stored name), each links field's keys (``vectors``: slugs) with
+    actor's stored name), ``campaign_id`` (and ``campaign``, its stored name),
+    each links field's keys (``vectors``: slugs) with
     the values of its link column (``link_ids("vectors")``: vector ids) and
     ``sources`` are already resolved.
     The caller owns the transaction (all or nothing), so this only flushes.
@@ -70,7 +71,8 @@ def bulk_columns(rows, *, status, dialect):
                  "end_date": list(map(day, fields["end_date"])),
                  "geometry": encode_many(geometries, dialect), "min_x": min_x,
                  "min_y": min_y, "max_x": max_x, "max_y": max_y, "rep_x": rep_x,
-                 "rep_y": rep_y, **{name: fields[name] for name in copied}}
+                 "rep_y": rep_y, "campaign_id": fields["campaign_id"],
+                 **{name: fields[name] for name in copied}}
     return {"incidents": incidents, "same": _shared_values(incidents, SHAREABLE),
             "actor_id": fields["actor_id"], "actor": fields["actor"],
             **{link_ids(f.name): fields[link_ids(f.name)] for f in LINK_FIELDS},
@@ -82,7 +84,8 @@ def bulk_columns(rows, *, status, dialect):
 
 
 # Incident columns of ``bulk_columns`` that may turn out to be one value in every row.
-SHAREABLE = tuple(name for name in STORED if BY_NAME[name].kind != "date" and name != "title")
+SHAREABLE = (*(name for name in STORED if BY_NAME[name].kind != "date" and name != "title"),
+             "campaign_id")
 
 
 def link_ids(name):
@@ -163,8 +166,7 @@ def table_rows(columns, *, ids, author_id, status, action):
          "published_at": [moment(p) if p else now if published else None
                           for p in given["published_at"]]},
         status=status, created_by_id=author_id, reviewed_by_id=author_id if published else None,
-        rejection_reason=None, created_at=now, updated_at=now, version=1, campaign_id=None,
-        **columns["same"])
+        rejection_reason=None, created_at=now, updated_at=now, version=1, **columns["same"])
     revisions = _Rows.of_columns(
         {"incident_id": ids,
          "snapshot": _snapshot_texts(columns["actor"], columns["snapshot_tails"])},
@@ -265,6 +267,7 @@ def _bulk_fields(rows):
             "geometry": [row["geometry"] for row in rows],
             "published_at": [row.get("published_at") for row in rows],
             "actor_id": column("actor_id"), "actor": column("actor"),
+            "campaign_id": column("campaign_id"), "campaign": column("campaign"),
             **{f.name: column(f.name, ()) for f in LINK_FIELDS},
             **{link_ids(f.name): column(link_ids(f.name), ()) for f in LINK_FIELDS},
             "sources": column("sources", ())}
@@ -312,7 +315,7 @@ def _links(ids, values, *names):
 # written again, were a third of a bulk import's Python time. The actor, the
 # first key, is the one value that needs the database: ``_snapshot_tails``
 # writes everything after it, ``_snapshot_texts`` puts it in front.
-SNAPSHOT_KEYS = sorted((*SNAPSHOT_FIELDS, "geometry", "actor",
+SNAPSHOT_KEYS = sorted((*SNAPSHOT_FIELDS, "geometry", "actor", "campaign",
                         *(f.name for f in LINK_FIELDS), "sources"))
 assert SNAPSHOT_KEYS[0] == "actor"
 _SOURCE_HEAD = '{"archived_url": %s, "published_on": %s, "publisher": %s, "url": '
@@ -326,6 +329,10 @@ def _json_text(value):
 
 def _json_texts(values):
     return list(map(_json_string, values))
+
+
+def _json_optional_texts(values):
+    return list(map(_json_text, values))
 
 
 def _json_days(days):
@@ -380,7 +387,7 @@ _ENCODERS = {"date": _json_days, "int": _json_numbers, "links": _json_sorted_lis
 _SNAPSHOT_COLUMNS = {
     **{name: (name, _ENCODERS.get(BY_NAME[name].kind, _json_texts)) for name in STORED},
     **{f.name: (f.name, _json_sorted_lists) for f in LINK_FIELDS},
-    "sources": ("sources", _json_sources)}
+    "campaign": ("campaign", _json_optional_texts), "sources": ("sources", _json_sources)}
 
 
 def _snapshot_tails(fields, status):
@@ -463,7 +470,8 @@ def prepare_bulk_rows(parsed, refs):
     ``parsed`` is a list of ``(line, data)`` from ``schema.parse_incident``.
     Returns ``(rows, errors)``: ``(line, row)`` of the rows that resolve, and
     ``(line, field, reason)`` of those that do not (the caller inserts nothing
-    when there is one). Pure (``References.known``): actors, which may have to
+    when there is one). Pure (``References.known``, and ``References.campaign``
+    once its campaigns are read): actors, which may have to
     be created, are left to ``resolve_actors``, once there is no error at all,
     so that a refused file leaves nothing behind.
     """
@@ -480,6 +488,8 @@ def prepare_bulk_rows(parsed, refs):
             for name, resolve in resolvers:
                 keys = data.get(name) or (codes_for[index] if name == "countries" else ())
                 resolved[name], resolved[link_ids(name)] = resolve(keys)
+            # The campaign's stored name, whichever of its names or aliases the row gave.
+            resolved["campaign_id"], resolved["campaign"] = refs.campaign(data.get("campaign"))
         except ValidationError as exc:
             errors.extend((line, field, reason) for field, reason in exc.errors)
             continue

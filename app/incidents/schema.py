@@ -14,8 +14,8 @@ from app.geo.geometry import (GeometryError, parse_geometry, parse_wkt_many,
                               point_from_lat_lon)
 from app.i18n import field_label, localise
 from app.inputs import plausible, text_problem
-from app.incidents.fields import (BY_NAME, CSV_COLUMNS, LINK_FIELDS, MAX_LIST, MAX_SUMMARY,
-                                  MAX_TITLE)
+from app.incidents.fields import (BY_NAME, CSV_COLUMNS, FIELDS, LINK_FIELDS, MAX_LIST,
+                                  MAX_SUMMARY, MAX_TITLE)
 from app.incidents.filters import FilterError, parse_date
 from app.incidents.urls import PLAIN_URI, normalise_url
 from app.messages import N_, Message
@@ -230,6 +230,10 @@ def _list(data, name, errors, *, upper=False):
     return [i.upper() for i in items] if upper else items
 
 
+# Fields naming another record by its name (text, or None): the actor, the campaign.
+NAMED = tuple(f.name for f in FIELDS if f.kind in ("actor", "campaign"))
+
+
 def parse_incident(data, *, partial=False):
     """Validate ``data`` and return the clean fields it sets.
 
@@ -262,9 +266,10 @@ def parse_incident(data, *, partial=False):
         out["geo_precision"] = _choice(data, "geo_precision", errors) or "exact"
     if has("precision_m"):
         out["precision_m"] = _int(data, "precision_m", errors)
-    if has("actor"):
-        actor = data.get("actor")
-        out["actor"] = (_text(data, "actor", errors, limit=200) or None) if actor else None
+    for name in NAMED:  # the actor's or the campaign's name, or None
+        if has(name):
+            out[name] = (_text(data, name, errors, limit=BY_NAME[name].limit) or None) \
+                if data.get(name) else None
     if has("attribution"):
         out["attribution"] = _choice(data, "attribution", errors) or "unattributed"
     if has("confidence"):
@@ -300,6 +305,7 @@ def parse_incident(data, *, partial=False):
 _FAST_KEYS = frozenset(CSV_COLUMNS)
 # The links fields a CSV row holds, ``;``-separated.
 _CSV_LINKS = tuple(f for f in LINK_FIELDS if f.name in _FAST_KEYS)
+_NAMED_LIMITS = tuple((name, BY_NAME[name].limit) for name in NAMED)
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -387,11 +393,14 @@ def _fast_fields(data):
         precision = "exact"
     elif precision not in BY_NAME["geo_precision"].choices:
         return None
-    actor = get("actor")
-    if actor:
-        actor = _plain_text(actor, 200)
-        if actor is None:
-            return None
+    names = {}
+    for name, limit in _NAMED_LIMITS:
+        value = get(name)
+        if value:
+            value = _plain_text(value, limit)
+            if value is None:
+                return None
+        names[name] = value or None
     confidence = _whole(get("confidence"), "confidence")
     radius = _whole(get("precision_m"), "precision_m")
     if confidence is _NOT_PROVEN or radius is _NOT_PROVEN:
@@ -413,7 +422,8 @@ def _fast_fields(data):
             lists[f.name] = [v.upper() for v in lists[f.name]]
     return {"title": title, "summary": summary, "location_name": "", "lang": "en",
             "start_date": start, "end_date": end, "time_precision": "day",
-            "geo_precision": precision, "precision_m": radius, "actor": actor or None,
+            "geo_precision": precision, "precision_m": radius,
+            **names,
             "attribution": "unattributed", "confidence": confidence,
             "techniques": [], **lists, "sources": sources}
 

@@ -38,6 +38,11 @@ def _actor(attribute):
     return value
 
 
+def _campaign(incident):
+    campaign = incident.campaign
+    return campaign.name if campaign else None
+
+
 def _getter(f):
     """``incident -> value`` of the JSON properties for the field ``f``."""
     attribute = operator.attrgetter(f.name)
@@ -47,6 +52,8 @@ def _getter(f):
         return lambda incident: _moment(attribute(incident))
     if f.kind.startswith("actor"):
         return _actor({"actor": "name", "actor_id": "id", "actor_type": "type"}[f.kind])
+    if f.kind == "campaign":
+        return _campaign
     if f.kind == "links":
         return _keys(f.name, f.links.key)
     if f.kind == "sources":
@@ -153,6 +160,10 @@ def _sqlite_member(f):
         return f.name, "coalesce(export_actor.id, 'null')"
     if f.kind in ("actor", "actor_type"):
         return f.name, f"json_quote(export_actor.{'name' if f.kind == 'actor' else 'type'})"
+    if f.kind == "campaign":  # most incidents have none: no subquery for them
+        return f.name, ("CASE WHEN incidents.campaign_id IS NULL THEN 'null' ELSE "
+                        "(SELECT json_quote(name) FROM campaigns "
+                        "WHERE campaigns.id = incidents.campaign_id) END")
     if f.kind == "links":
         return f.name, _sqlite_links(f)
     if f.kind == "sources":
@@ -188,6 +199,8 @@ def _python_member(f):
         attribute = {"actor": "_json_text(i.actor.name)", "actor_id": "i.actor.id",
                      "actor_type": "_json_text(i.actor.type)"}[f.kind]
         expr = f'{{{attribute} if i.actor else "null"}}'
+    elif f.kind == "campaign":
+        expr = f'{{_json_text({value}.name) if {value} else "null"}}'
     elif f.kind == "links":
         expr = f"{{_json_list(o.{f.links.key} for o in {value})}}"
     elif f.kind == "sources":

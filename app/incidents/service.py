@@ -22,7 +22,7 @@ from app.geo.countries import assign_countries
 from app.geo.geometry import bounds_and_rep, to_geojson
 from app.incidents import policy
 from app.incidents.fields import BY_NAME, LINK_FIELDS, SNAPSHOT_FIELDS, STORED
-from app.incidents.models import Actor, Incident, Revision, Source
+from app.incidents.models import Actor, Campaign, Incident, Revision, Source
 from app.incidents.schema import ValidationError
 from app.inputs import text_problem, whole_number
 from app.messages import N_, Code, Message, MessageError
@@ -90,6 +90,7 @@ def snapshot(incident):
         data[name] = data[name].isoformat() if data[name] else None
     data["geometry"] = to_geojson(incident.geometry) if incident.geometry is not None else None
     data["actor"] = incident.actor.name if incident.actor else None
+    data["campaign"] = incident.campaign.name if incident.campaign else None
     for f in LINK_FIELDS:
         data[f.name] = sorted(getattr(o, f.links.key) for o in getattr(incident, f.name))
     data["sources"] = [{"url": s.url, "publisher": s.publisher,
@@ -165,6 +166,34 @@ class References:
         self._tables = reference_tables()
         self._merged = {kind: {} for kind in REFERENCE_KEYS}
         self._actors = {}
+        self._campaigns = None
+
+    def campaigns(self):
+        """``{lower-case name or alias: (id, name)}`` of every campaign, read once.
+
+        A campaign's own name wins over another's alias. An import reads it
+        before its reader starts (``importer._Run``), so that ``campaign``
+        needs no database afterwards.
+        """
+        if self._campaigns is None:
+            rows = db.session.execute(sa.select(Campaign.id, Campaign.name,
+                                                Campaign.aliases)).all()
+            found = {alias.lower(): (id_, name) for id_, name, aliases in rows
+                     for alias in aliases or ()}
+            found.update((name.lower(), (id_, name)) for id_, name, _ in rows)
+            self._campaigns = found
+        return self._campaigns
+
+    def campaign(self, name):
+        """``(id, name)`` of the campaign called or aliased ``name`` (any case), ``(None,
+        None)`` for no name; raise naming a campaign that does not exist."""
+        if not name:
+            return None, None
+        found = self.campaigns().get(name.lower())
+        if found is None:
+            raise ValidationError([("campaign", Message(N_("unknown campaign %(name)s"),
+                                                        name=name))])
+        return found
 
     def _get(self, kind, key):
         """The session's instance of ``key`` in ``kind``, or ``None`` if unknown."""
@@ -246,6 +275,9 @@ def _apply(incident, data, refs):
          incident.rep_x, incident.rep_y) = bounds_and_rep(data["geometry"])
     if "actor" in data:
         incident.actor = refs.actor(data["actor"])
+    if "campaign" in data:
+        campaign_id = refs.campaign(data["campaign"])[0]
+        incident.campaign = campaign_id and db.session.get(Campaign, campaign_id)
     for f in LINK_FIELDS:
         if f.name in data and f.name != "countries":
             setattr(incident, f.name, refs.lookup(f.name, data[f.name]))

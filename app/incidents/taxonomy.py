@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.geo.countries import load_countries
 from app.incidents import policy
-from app.incidents.models import Actor, Country, Incident, Platform, Technique, Vector
+from app.incidents.models import (Actor, Campaign, Country, Incident, Platform, Technique,
+                                  Vector)
 from app.reference.disarm import load_disarm
 
 # slug, English label, French label, colour, symbol (shared by map, legend and list)
@@ -103,6 +104,12 @@ def actor_names(viewer):
         sa.select(Actor.name).where(sa.or_(
             ~named.exists(), named.where(policy.visibility_clause(viewer)).exists()))
         .order_by(Actor.name)))
+
+
+def campaign_names():
+    """Every campaign's name (campaigns are public), for the editor's campaign field."""
+    return list(db.session.scalars(sa.select(Campaign.name)
+                                   .order_by(sa.func.lower(Campaign.name))))
 
 
 def country_names(lang="en"):

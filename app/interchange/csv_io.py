@@ -1,8 +1,8 @@
 """CSV in the docs/product.md columns: rows read for import, rows written on export.
 
 Columns: the CSV fields of ``fields.FIELDS`` (``title, summary, start_date,
-end_date, actor, confidence, vectors, platforms, countries, geo_precision,
-precision_m``), then ``wkt`` and ``source_url``; ``lat`` and ``lon`` may
+end_date, actor, campaign, confidence, vectors, platforms, countries,
+geo_precision, precision_m``), then ``wkt`` and ``source_url``; ``lat`` and ``lon`` may
 replace ``wkt``; lists (vectors, platforms, countries, source_url) are
 ``;``-separated.
 
@@ -37,8 +37,8 @@ def _cell(name):
     f = BY_NAME[name]
     if f.kind == "date":
         return lambda record, wkt: getattr(record, name).isoformat()
-    if f.kind == "actor":
-        return lambda record, wkt: record.actor.name if record.actor else ""
+    if f.kind in ("actor", "campaign"):  # a record named by its name
+        return lambda record, wkt: getattr(record, name).name if getattr(record, name) else ""
     if f.kind == "links":
         key = f.links.key
         return lambda record, wkt: ";".join(getattr(o, key) for o in getattr(record, name))

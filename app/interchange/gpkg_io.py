@@ -46,8 +46,8 @@ def _sources_json(record):
 
 def _column(f, records):
     """The values of field ``f`` for ``records``: lists ``;``-separated, sources as JSON."""
-    if f.kind == "actor":
-        return [r.actor.name if r.actor else None for r in records]
+    if f.kind in ("actor", "campaign"):  # a record named by its name
+        return [getattr(r, f.name).name if getattr(r, f.name) else None for r in records]
     if f.kind == "links":
         key = f.links.key
         return [";".join(getattr(o, key) for o in getattr(r, f.name)) for r in records]

@@ -253,6 +253,7 @@ class _Run:
     def __init__(self, user, status, write=None):
         self.user, self.status, self.write = user, status, write
         self.refs = References()
+        self.refs.campaigns()  # read here: the reader (maybe a worker) resolves without SQL
         self.result = ImportResult()
         self.before_id = db.session.scalar(sa.select(sa.func.max(Incident.id))) or 0
 

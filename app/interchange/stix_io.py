@@ -19,7 +19,7 @@ What the CTI platforms read decides the shape. Each incident is
   ``taxonomies/disarm/disarm.json``), linked by ``uses``;
 - its sources as ``external_references`` of the incident and the report.
 The fields STIX has no property for (dates as days, precisions, attribution,
-the geometry, sources' dates) travel in one property extension defined by an
+platforms, the geometry, sources' dates) travel in one property extension defined by an
 ``extension-definition`` object, never as top-level custom properties. Other
 ids are UUIDv5 of stable keys and timestamps come from the data, so
 exporting twice gives byte-identical files.
@@ -82,7 +82,8 @@ def extension_definition():
                       "time_precision (day, month, year), geo_precision (exact, city, "
                       "region, country), attribution (direct, proxy, inferred, "
                       "unattributed), precision_m (metres), countries (ISO 3166-1 "
-                      "alpha-3 list), sources (objects: url, publisher, date, "
+                      "alpha-3 list), platforms (where the operation ran: the atlas's "
+                      "platform slugs, such as x, telegram, tv), sources (objects: url, publisher, date, "
                       "archived_url), geometry (RFC 7946 GeoJSON geometry), "
                       "location_name, campaign (name), version (the incident's "
                       "version when exported: an import updating the incident "
@@ -171,6 +172,7 @@ def _extension(record, geometry):
               "geo_precision": record.geo_precision, "attribution": record.attribution,
               "precision_m": record.precision_m,
               "countries": [c.iso_a3 for c in record.countries],
+              "platforms": [p.slug for p in record.platforms],
               "sources": [_source(s) for s in record.sources], "geometry": geometry,
               "location_name": record.location_name or None,
               "campaign": campaign.name if campaign else None,
@@ -295,7 +297,7 @@ def write(records, *, bundle_key="all"):
 # --- reading ---------------------------------------------------------------
 
 # Objects an incident's relationships point to that the reader needs (by type).
-LINKED_TYPES = ("threat-actor", "intrusion-set", "attack-pattern", "location")
+LINKED_TYPES = ("threat-actor", "intrusion-set", "campaign", "attack-pattern", "location")
 
 
 def _objects(text):
@@ -393,6 +395,11 @@ def incident_properties(obj, links):
     actors = [a.get("name") for a in rel("attributed-to")
               if a.get("type") in ("threat-actor", "intrusion-set")]
     props["actor"] = actors[0] if actors else None
+    # The extension names the campaign; a bundle from elsewhere relates the
+    # incident to a ``campaign`` object (as this export does too).
+    campaigns = [c.get("name") for c in rel("related-to") if c.get("type") == "campaign"]
+    props["campaign"] = ext.get("campaign") or (campaigns[0] if campaigns else None)
+    props["platforms"] = _listed(ext.get("platforms"))
     props["techniques"] = [t for t in (_disarm_id(a) for a in rel("uses")
                                        if a.get("type") == "attack-pattern") if t]
     props["vectors"] = _listed(obj.get("labels"))

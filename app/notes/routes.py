@@ -1,16 +1,14 @@
 """Alert-note pages: the list, a note (and its printable page), the editor, the
 workflow, the history, and ``/feeds/notes.atom``. Routes parse and authorise;
 ``service`` decides who sees what and writes."""
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
 from app.auth.models import utcnow
-from app.editing import form_errors, require
+from app.editing import editor_page, require, save_form
 from app.feeds.atom import atom_feed
-from app.i18n import localise
 from app.incidents import policy
-from app.incidents.schema import ValidationError
 from app.incidents.taxonomy import country_names
 from app.notes import bp, service
 from app.notes.forms import NoteForm, NoteStatusForm
@@ -52,26 +50,24 @@ def printable(note_id):
     return _note_page("notes/print.html", service.get(note_id, current_user))
 
 
-def _editor_page(form, note=None, errors=(), conflict=None):
-    status = 409 if conflict is not None else (400 if errors else 200)
-    return render_template("notes/form.html", form=form, note=note,
-                           errors=[(f, localise(r)) for f, r in errors],
-                           conflict=conflict), status
+def _editor_page(note=None):
+    """``page`` of ``save_form``: the note editor."""
+    def page(form, **problems):
+        return editor_page("notes/form.html", form, note=note, **problems)
+    return page
+
+
+def _shown(note):
+    return url_for("notes.show", note_id=note.id)
 
 
 @bp.route("/notes/new", methods=["GET", "POST"])
 def new():
     """Write a new note: saved as a draft."""
     require(service.can_create(current_user))
-    form = NoteForm()
-    if not form.validate_on_submit():
-        return _editor_page(form, errors=form_errors(form))
-    try:
-        note = service.create(data=service.parse_note(form.to_data()), author=current_user)
-    except ValidationError as exc:
-        return _editor_page(form, errors=exc.errors)
-    flash(_("Note saved as a draft."))
-    return redirect(url_for("notes.show", note_id=note.id))
+    return save_form(NoteForm(), page=_editor_page(), saved=_("Note saved as a draft."),
+                     target=_shown, save=lambda data, _version: service.create(
+                         data=service.parse_note(data), author=current_user))
 
 
 @bp.route("/notes/<int:note_id>/edit", methods=["GET", "POST"])
@@ -79,22 +75,12 @@ def edit(note_id):
     """Edit a note; a stale ``version`` shows the conflict (409) and saves nothing."""
     note = service.get(note_id, current_user)
     require(service.can_edit(current_user, note))
-    form = NoteForm()
-    if request.method == "GET":
-        form.fill(note)
-        return _editor_page(form, note)
-    if not form.validate_on_submit():
-        return _editor_page(form, note, errors=form_errors(form))
-    try:
-        service.update(note=note, data=service.parse_note(form.to_data()),
-                       expected_version=form.version.data, editor=current_user)
-    except ValidationError as exc:
-        return _editor_page(form, note, errors=exc.errors)
-    except StaleVersion as exc:
-        form.version.data = exc.obj.version
-        return _editor_page(form, note, conflict=exc.localised())
-    flash(_("Note saved."))
-    return redirect(url_for("notes.show", note_id=note.id))
+    return save_form(
+        NoteForm(), page=_editor_page(note), saved=_("Note saved."), target=_shown,
+        fill=lambda form: form.fill(note),
+        save=lambda data, version: service.update(
+            note=note, data=service.parse_note(data), expected_version=version,
+            editor=current_user))
 
 
 @bp.post("/notes/<int:note_id>/status")

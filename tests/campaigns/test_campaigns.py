@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from flask_babel import refresh
 
 from app.campaigns import service
 from app.revisions import StaleVersion
@@ -41,6 +42,23 @@ def test_campaign_page_shows_facts_timeline_and_only_published_incidents(
     assert f"/embed/map?campaign={campaign.id}" in html
     listing = client.get("/campaigns").get_data(as_text=True)
     assert "Social Design Agency" in listing and "<td>3</td>" in listing
+
+
+def test_campaign_page_counts_platforms_in_both_languages(client, make_user, make_incident):
+    editor = make_user("editor")
+    tv = make_incident(title="Spot", platforms=["tv", "x"], author=editor)
+    both = make_incident(title="Thread", platforms=["tv"], author=editor)
+    hidden = make_incident(title="Draft", status="draft", platforms=["radio"], author=editor)
+    campaign = service.create(data=service.parse_campaign(
+        {"name": "Airwaves", "incidents": f"{tv.id} {both.id} {hidden.id}"}), editor=editor)
+    english = client.get(f"/campaigns/{campaign.id}?lang=en").get_data(as_text=True)
+    assert '<dd id="campaign-platforms">Television (2), X (Twitter) (1)</dd>' in english
+    fresh_g()
+    refresh()  # the English request's locale stays in the test's shared app context
+    french = client.get(f"/campaigns/{campaign.id}?lang=fr").get_data(as_text=True)
+    assert "Plateformes" in french
+    assert '<dd id="campaign-platforms">Télévision (2), X (Twitter) (1)</dd>' in french
+    assert "Radio" not in english  # a draft's platform stays out of the public counts
 
 
 def test_campaign_filter_reaches_api_map_feed_and_export(client, campaign_with_incidents):

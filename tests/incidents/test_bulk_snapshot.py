@@ -22,6 +22,7 @@ FEATURES = [
      "properties": {"title": 'Cable "cut" – Łódź\\ \u00e9t\u00e9', "summary": "Line one\nline two",
                     "start_date": "2025-01-02", "end_date": "2025-01-09",
                     "actor": "Northern Bear", "vectors": "sabotage;cyber;cyber",
+                    "campaign": "rrn", "platforms": "x;telegram",
                     "techniques": ["T0002", "T0002"], "geo_precision": "city",
                     "precision_m": 5000, "location_name": "Paris", "confidence": 0,
                     "attribution": "proxy",
@@ -32,7 +33,8 @@ FEATURES = [
     {"type": "Feature",
      "geometry": {"type": "LineString", "coordinates": [[22.93, 54.1], [23.97, 54.02]]},
      "properties": {"title": "Border push", "start_date": "2025-02", "vectors": "migration",
-                    "countries": "ltu;POL", "actor": "northern bear"}},
+                    "countries": "ltu;POL", "actor": "northern bear",
+                    "campaign": 'Doppelgänger "100%"'}},
     {"type": "Feature",
      "geometry": {"type": "Polygon",
                   "coordinates": [[[5, 49], [7, 49], [7, 51], [5, 51], [5, 49]]]},
@@ -53,8 +55,15 @@ def _stored_snapshots(ids):
     return {i: (revisions[i], service.snapshot(db.session.get(Incident, i))) for i in ids}
 
 
+def _campaign(name, editor, aliases=""):
+    from app.campaigns import service as campaigns
+    return campaigns.create(data=campaigns.parse_campaign({"name": name, "aliases": aliases}),
+                            editor=editor)
+
+
 def test_imported_snapshots_equal_the_stored_incidents(app, make_user):
     editor = make_user("editor")
+    _campaign('Doppelgänger "100%"', editor, aliases="RRN")
     body = json.dumps({"type": "FeatureCollection", "features": FEATURES}).encode()
     result = import_stream(io.BytesIO(body), fmt="geojson", user=editor, publish=True)
     assert result.ok, result.report()
@@ -68,6 +77,9 @@ def test_imported_snapshots_equal_the_stored_incidents(app, make_user):
     assert first["vectors"] == ["cyber", "sabotage"] and first["techniques"] == ["T0002"]
     assert first["precision_m"] == 5000 and first["confidence"] == 0
     assert second["actor"] == "Northern Bear" and second["countries"] == ["LTU", "POL"]
+    # A campaign named by an alias, in another case, is stored (and snapshotted) by name.
+    assert first["campaign"] == second["campaign"] == 'Doppelgänger "100%"'
+    assert first["platforms"] == ["telegram", "x"] and last["campaign"] is None
     assert last["actor"] is None and last["precision_m"] is None
     assert last["rejection_reason"] is None and last["geometry"]["type"] == "MultiPolygon"
 
@@ -88,11 +100,13 @@ def test_bulk_insert_defaults_are_snapshotted_as_stored(app, make_user):
 def test_columns_shared_by_every_row_are_snapshotted_as_stored(app, make_user):
     """A column with one value in every row goes into the row template once (``%`` and all)."""
     editor = make_user("editor")
+    campaign = _campaign("100% %(name)s", editor)
     source = {"url": "https://example.org/100%", "publisher": "50% Media",
               "published_on": date(2025, 1, 2), "archived_url": None}
     rows = [{"title": title, "start_date": date(2025, 5, 6), "end_date": date(2025, 5, 7),
              "geometry": shapely.Point(13.4, 52.5 + i), "summary": "100% sure, %s %(x)s",
              "location_name": "Łódź", "precision_m": 50, "confidence": 80,
+             "campaign_id": campaign.id, "campaign": campaign.name,
              "sources": [source]} for i, title in enumerate(["%s", "%(title)s", "100%"])]
     ids = incident_rows.bulk_insert(rows, author_id=editor.id, status="draft", action="seed")
     db.session.commit()
@@ -101,3 +115,4 @@ def test_columns_shared_by_every_row_are_snapshotted_as_stored(app, make_user):
         assert written == stored
     assert [w["title"] for w, _ in snapshots.values()] == ["%s", "%(title)s", "100%"]
     assert {w["summary"] for w, _ in snapshots.values()} == {"100% sure, %s %(x)s"}
+    assert {w["campaign"] for w, _ in snapshots.values()} == {"100% %(name)s"}

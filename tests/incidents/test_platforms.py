@@ -13,6 +13,7 @@ from app.incidents.filters import parse_filters
 from app.incidents.models import Incident, Platform
 from app.interchange.export import export_to_path
 from app.interchange.importer import import_stream
+from tests.helpers import reimported
 
 WORLD = {"bbox": "-180,-85,180,85", "zoom": "3"}
 
@@ -85,18 +86,13 @@ def _platforms_and_precision(tmp_path, fmt, name):
             for t, p in _by_title(json.loads(path.read_text())["features"]).items()}
 
 
-@pytest.mark.parametrize("fmt", ["csv", "geojson", "gpkg"])
+@pytest.mark.parametrize("fmt", ["csv", "geojson", "gpkg", "stix"])
 def test_platforms_and_precision_round_trip_in_every_format(app, sample, make_user, tmp_path,
                                                             fmt):
     before = _platforms_and_precision(tmp_path, fmt, "before")
     assert before == {"Bot swarm": (["telegram", "x"], 2500), "TV spot": (["tv"], None),
                       "Cable cut": ([], None)}
-    exported = _export(tmp_path, fmt, "first")
-    db.session.execute(sa.delete(Incident))
-    db.session.commit()
-    with open(exported, "rb") as stream:
-        result = import_stream(stream, fmt=fmt, user=make_user("editor"), publish=True)
-    assert result.ok, result.report()
+    reimported(tmp_path, fmt, make_user("editor"))
     assert _platforms_and_precision(tmp_path, fmt, "after") == before
 
 

@@ -20,6 +20,7 @@ def _incident(**changes):
                   summary="", lang="fr", status="published", version=3,
                   start_date=date(2024, 3, 1), end_date=date(2024, 3, 31),
                   time_precision="month", actor=ACTOR, attribution="inferred",
+                  campaign=Obj(name='Doppelgänger "RRN" \\ 🦆'),
                   confidence=0, vectors=[Obj(slug="cyber"), Obj(slug="information")],
                   platforms=[Obj(slug="telegram"), Obj(slug="x")],
                   countries=[Obj(iso_a3="FRA")], techniques=[Obj(id="T0002.001")],
@@ -30,7 +31,7 @@ def _incident(**changes):
 
 
 @pytest.mark.parametrize("changes", [
-    {}, {"actor": None},
+    {}, {"actor": None}, {"campaign": None},
     {"sources": [], "vectors": [], "platforms": [], "countries": [], "techniques": []},
     {"precision_m": None, "published_at": None}, {"published_at": datetime(2025, 1, 2)},
     {"confidence": 100, "summary": "x" * 5000, "location_name": "北京"},

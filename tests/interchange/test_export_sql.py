@@ -13,8 +13,12 @@ AWKWARD = 'quote " backslash \\ tab\t newline\n é 日本 \u2028 🙂 </script>'
 
 
 @pytest.fixture
-def varied(make_incident):
+def varied(make_incident, make_user):
+    from app.campaigns import service as campaigns
+    campaigns.create(data=campaigns.parse_campaign({"name": AWKWARD}),
+                     editor=make_user("editor"))
     make_incident(title=AWKWARD, summary=AWKWARD, location_name=AWKWARD, actor=AWKWARD,
+                  campaign=AWKWARD, platforms=["x", "tv"],
                   vectors=["cyber", "information"], countries=["LTU", "POL"],
                   techniques=["T0002", "T0085.001"], precision_m=25, geo_precision="city",
                   sources=[{"url": "https://example.org/a", "publisher": AWKWARD,

@@ -16,10 +16,14 @@ VOLATILE = {"id", "uuid", "version", "status", "published_at", "actor_id"}
 
 
 @pytest.fixture
-def sample(make_incident):
+def sample(make_incident, make_user):
     """Three published incidents covering every field, and one draft that must not leak."""
+    from app.campaigns import service as campaigns
+    campaigns.create(data=campaigns.parse_campaign({"name": "Storm-1516", "aliases": "CopyCop"}),
+                     editor=make_user("editor"))
     make_incident(title="=HYPERLINK(\"http://evil\")", summary="@cmd\ttab", start_date="2025-01-02",
                   end_date="2025-02-03", time_precision="month", actor="Storm Relay",
+                  campaign="copycop", platforms=["x", "telegram"],
                   vectors=["cyber", "information"], techniques=["T0002", "T0085.001"],
                   attribution="proxy", confidence=85, geo_precision="city",
                   precision_m=10000, location_name="Paris",
@@ -134,7 +138,16 @@ def test_stix_bundle_passes_the_oasis_validator_and_is_deterministic(app, sample
     assert {"incident", "threat-actor", "attack-pattern", "location", "identity",
             "relationship"} <= kinds
     rels = {o["relationship_type"] for o in objects if o["type"] == "relationship"}
-    assert rels == {"attributed-to", "uses", "targets", "located-at"}
+    assert rels == {"attributed-to", "uses", "targets", "located-at", "related-to"}
+    campaign = next(o for o in objects if o["type"] == "campaign")
+    assert campaign["name"] == "Storm-1516"
+    incident = next(o for o in objects if o["type"] == "incident"
+                    and o["name"].startswith("=HYPERLINK"))
+    assert {"relationship_type": "related-to", "source_ref": incident["id"],
+            "target_ref": campaign["id"]}.items() <= next(
+        o for o in objects if o.get("relationship_type") == "related-to").items()
+    members = incident["extensions"][stix_io.EXTENSION_ID]
+    assert members["platforms"] == ["telegram", "x"] and members["campaign"] == "Storm-1516"
     pattern = next(o for o in objects if o["type"] == "attack-pattern"
                    and o["external_references"][0]["external_id"] == "T0002")
     assert pattern["name"] == "Facilitate State Propaganda"

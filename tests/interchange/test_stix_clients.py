@@ -34,7 +34,7 @@ def bundle(make_incident, tmp_path):
                   summary="<script>alert(1)</script>", location_name="Ünïcödé ⟨place⟩")
     make_incident(title=TITLES[3], start_date="2024-04", wkt="LINESTRING (23 60, 27 60.2)",
                   actor="Russian Federation", vectors=["cyber"], confidence=75,
-                  geo_precision="city", precision_m=25000)
+                  geo_precision="city", precision_m=25000, platforms=["radio", "messaging"])
     make_incident(title="Hidden draft", status="draft")
     doppelganger.campaign = Campaign(name="Doppelgänger")
     db.session.commit()
@@ -62,6 +62,9 @@ def test_oasis_validator_finds_no_error_and_no_custom_property_warning(bundle):
     objects = json.loads(bundle.read_text())["objects"]
     assert not any(k.startswith("x_") for o in objects for k in o)
     assert any(o["id"] == EXTENSION_ID for o in objects)
+    # Platforms ride the extension too (so no custom-property warning for them).
+    assert [o["extensions"][EXTENSION_ID].get("platforms") for o in objects
+            if o["type"] == "incident" and o["name"] == TITLES[3]] == [["messaging", "radio"]]
 
 
 def test_every_location_has_a_precision_and_no_placeholder_actor(bundle):

@@ -30,8 +30,8 @@ barometer and embeds use only the names below: the holder and the query.
 """
 from app.incidents.mapindex.columns import MULTI
 from app.incidents.mapindex.holding import IndexHolder, holder, warm
-from app.incidents.mapindex.query import (bbox_mask, count_rows, dates, facets, group_masks,
-                                          masks, period, without_view)
+from app.incidents.mapindex.query import (bbox_mask, count_rows, dates, facets, first_codes,
+                                          group_masks, labels, masks, period, without_view)
 
 __all__ = ["MULTI", "IndexHolder", "holder", "warm", "bbox_mask", "count_rows", "dates", "facets",
-           "group_masks", "masks", "period", "without_view"]
+           "first_codes", "group_masks", "labels", "masks", "period", "without_view"]

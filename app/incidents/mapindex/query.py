@@ -179,3 +179,17 @@ def dates(index, rows):
     """``(start, end)``: ISO date texts of ``rows``' intervals."""
     return ((EPOCH + index.start[rows]).astype(str).tolist(),
             (EPOCH + index.end[rows]).astype(str).tolist())
+
+
+def labels(index, rows):
+    """``{column: [sorted labels of each of rows]}`` of every many-valued column
+    (``MULTI``: vectors, platforms, countries), for the features drawn one by one."""
+    return {name: getattr(index, name).labels_of(rows) for name in MULTI}
+
+
+def first_codes(index, name):
+    """Each row's first label code in the many-valued column ``name`` (``-1``: none)
+    and how many labels there are: the clusters' vector rings. Computed once per
+    column (``MultiColumn.split`` keeps it)."""
+    column = getattr(index, name)
+    return column.split(len(index))[0].astype(np.int64) - 2, len(column.labels)
