@@ -89,6 +89,9 @@ def _bind_extensions(app):
     pool.init_app(app, db)
     abuse.init_app(app)
     with app.app_context():
+        from app import stored_text
+        for engine in db.engines.values():  # the primary and a read replica
+            stored_text.install_for_engine(engine)
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
             event.listen(db.engine, "begin", _sqlite_begin)
@@ -286,8 +289,12 @@ def _register_errors(app):
         wherever they are parsed.
 
         JSON keeps ``error`` in English (clients may match on it) and adds
-        ``message`` in the reader's language; pages show the latter.
+        ``message`` in the reader's language; pages show the latter. The request's
+        transaction is rolled back first: a refused request stores nothing, and a
+        refused text still pending in the session (``app/stored_text.py``) must not
+        be flushed again by the page's own queries.
         """
+        db.session.rollback()
         if wants_json():
             return jsonify(error=str(exc), message=exc.localised()), 400
         return render_template("error.html", code=400, name=_("Bad Request"),
