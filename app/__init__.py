@@ -263,10 +263,15 @@ def _register_errors(app):
     @app.errorhandler(SecurityError)
     def _untrusted_host(exc):
         """A ``Host`` outside ``TRUSTED_HOSTS``: a bare 400, no page (no URL can be
-        built for that host), never cached."""
-        response = app.response_class("400 Bad Request: this site does not answer to "
-                                      "that host name.\n", 400, mimetype="text/plain")
+        built for that host), never cached; in the language the other error pages
+        would speak (``?lang=``, cookie, ``Accept-Language``: nothing from the
+        database or a cache)."""
+        from flask_babel import get_locale
+        response = app.response_class(
+            _("400 Bad Request: this site does not answer to that host name.") + "\n",
+            400, mimetype="text/plain")
         response.headers["Cache-Control"] = "no-store"
+        response.headers["Content-Language"] = str(get_locale())
         return response
 
     @app.errorhandler(HTTPException)
