@@ -208,12 +208,17 @@ def view_body(index, filters, zoom):
         map_view(filters, zoom, index=index), separators=(",", ":")).encode())
 
 
+def _cached_summary(holder, index, filters):
+    """``(key, summary)`` of ``filters``, the summary cached per generation and filters."""
+    key = (index.generation, mapindex.without_view(filters))
+    return key, holder.cached(key, lambda: _summary(index, filters))
+
+
 def matching_ids(filters, *, index=None):
     """The ids of the published incidents meeting ``filters`` (bbox excluded), sorted."""
     holder = mapindex.holder()
     index = index or holder.current()
-    key = (index.generation, mapindex.without_view(filters))
-    summary = holder.cached(key, lambda: _summary(index, filters))
+    _key, summary = _cached_summary(holder, index, filters)
     return sorted(index.ids[summary["mask"]].tolist())
 
 
@@ -233,8 +238,7 @@ def map_view(filters, zoom, *, index=None, only=None):
     holder = mapindex.holder()
     index = index or holder.current()
     if only is None:
-        key = (index.generation, mapindex.without_view(filters))
-        summary = holder.cached(key, lambda: _summary(index, filters))
+        key, summary = _cached_summary(holder, index, filters)
     else:
         key, summary = None, _summary(index, filters, only)
     rows, cells = _view_cells(holder, key, index, summary["mask"], filters.bbox or WORLD,
