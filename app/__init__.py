@@ -89,6 +89,9 @@ def _bind_extensions(app):
     pool.init_app(app, db)
     abuse.init_app(app)
     with app.app_context():
+        from app import stored_text
+        for engine in db.engines.values():  # the primary and a read replica
+            stored_text.install_for_engine(engine)
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
             event.listen(db.engine, "begin", _sqlite_begin)
@@ -260,10 +263,15 @@ def _register_errors(app):
     @app.errorhandler(SecurityError)
     def _untrusted_host(exc):
         """A ``Host`` outside ``TRUSTED_HOSTS``: a bare 400, no page (no URL can be
-        built for that host), never cached."""
-        response = app.response_class("400 Bad Request: this site does not answer to "
-                                      "that host name.\n", 400, mimetype="text/plain")
+        built for that host), never cached; in the language the other error pages
+        would speak (``?lang=``, cookie, ``Accept-Language``: nothing from the
+        database or a cache)."""
+        from flask_babel import get_locale
+        response = app.response_class(
+            _("400 Bad Request: this site does not answer to that host name.") + "\n",
+            400, mimetype="text/plain")
         response.headers["Cache-Control"] = "no-store"
+        response.headers["Content-Language"] = str(get_locale())
         return response
 
     @app.errorhandler(HTTPException)
@@ -286,8 +294,12 @@ def _register_errors(app):
         wherever they are parsed.
 
         JSON keeps ``error`` in English (clients may match on it) and adds
-        ``message`` in the reader's language; pages show the latter.
+        ``message`` in the reader's language; pages show the latter. The request's
+        transaction is rolled back first: a refused request stores nothing, and a
+        refused text still pending in the session (``app/stored_text.py``) must not
+        be flushed again by the page's own queries.
         """
+        db.session.rollback()
         if wants_json():
             return jsonify(error=str(exc), message=exc.localised()), 400
         return render_template("error.html", code=400, name=_("Bad Request"),

@@ -13,6 +13,7 @@ from app.auth.models import ROLES, User
 from app.extensions import db
 from app.incidents.models import Incident
 from app.interchange.formats import NAMES as FORMAT_NAMES
+from app.messages import MessageError
 
 user_cli = AppGroup("user", help="Manage user accounts.")
 token_cli = AppGroup("token", help="Manage API tokens.")
@@ -44,7 +45,7 @@ def user_create(email, role):
     try:
         user = accounts.create_user(email=email, password=_password_from_env_or_prompt(),
                                     role=role)
-    except accounts.AccountError as exc:
+    except MessageError as exc:  # AccountError, or a refused text (app/stored_text.py)
         raise click.ClickException(str(exc))
     click.echo(f"Created {user.role} {user.email}.")
 

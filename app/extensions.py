@@ -12,6 +12,7 @@ from limits.storage import MemoryStorage
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from app import stored_text
 from app.ops import ratestore  # noqa: F401 — registers atlas-file:// with limits
 from app.ops.replica import RoutingSession
 
@@ -32,6 +33,8 @@ class Base(DeclarativeBase):
 
 
 # RoutingSession: anonymous public reads go to the read replica when one is set.
+# Every flush of it refuses texts ``app.inputs`` refuses (``app/stored_text.py``).
+stored_text.install(RoutingSession)
 db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
 migrate = Migrate(render_as_batch=True)
 login_manager = LoginManager()

@@ -9,7 +9,8 @@ from flask_login import current_user, login_required
 from app.admin import bp
 from app.audit import service as audit
 from app.auth import service as accounts
-from app.auth.models import User
+from app.auth.models import User, utcnow
+from app.auth.routes import backoff
 from app.extensions import db
 
 
@@ -27,9 +28,12 @@ def admin_required(view):
 @bp.get("/admin/users")
 @admin_required
 def users():
-    """Every account with its role and lock state."""
+    """Every account with its role and lock state: locked until when, while a
+    back-off runs (it ends by itself; an admin may end it sooner)."""
     rows = db.session.scalars(sa.select(User).order_by(User.email)).all()
-    return render_template("admin/users.html", users=rows)
+    rules, now = backoff(), utcnow()
+    return render_template("admin/users.html", users=rows, locked_until={
+        user.id: accounts.backoff_ends(user, rules, now) for user in rows})
 
 
 @bp.post("/admin/users/<int:user_id>/unlock")

@@ -106,10 +106,15 @@ def count_failure(user, backoff):
     db.session.commit()
 
 
-def backing_off(user, backoff, now=None):
-    """True while ``user`` is in a back-off (admin page, password change)."""
+def backoff_ends(user, backoff, now=None):
+    """When ``user``'s running back-off ends (admin page), or None when none runs now."""
     until = backoff.until(user)
-    return until is not None and (now or utcnow()) < until
+    return until if until is not None and (now or utcnow()) < until else None
+
+
+def backing_off(user, backoff, now=None):
+    """True while ``user`` is in a back-off (password change)."""
+    return backoff_ends(user, backoff, now) is not None
 
 
 def unlock(user, *, by):

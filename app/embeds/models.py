@@ -39,6 +39,9 @@ class Embed(db.Model):
     frozen_etag: Mapped[str | None] = mapped_column(sa.String(64))
     # When archived incidents were last taken out of the frozen levels (purge_incident).
     purged_at: Mapped[datetime | None]
+    # The ids of the incidents the frozen levels are made of, as a JSON list (None:
+    # frozen before 0013_trust2); ``service.purge_incident`` recomputes from them.
+    frozen_ids: Mapped[str | None] = mapped_column(sa.Text)
     allowed_hosts: Mapped[list] = mapped_column(JSONList, default=list)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

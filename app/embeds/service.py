@@ -115,9 +115,10 @@ def frozen_zooms(embed):
     return list(range(FROZEN_MIN_ZOOM, deepest + 1))
 
 
-def live_level(embed, zoom):
-    """The map data of ``embed``'s filters over the whole world at ``zoom``, now."""
-    return mapview.map_view(filters_of(embed), zoom)
+def live_level(embed, zoom, only=None):
+    """The map data of ``embed``'s filters over the whole world at ``zoom``, now
+    (limited to the incidents ``only`` when given: a frozen embed's)."""
+    return mapview.map_view(filters_of(embed), zoom, only=only)
 
 
 def _popup_details(ids):
@@ -137,50 +138,91 @@ def _popup_details(ids):
     return out
 
 
-def snapshot(embed):
+def snapshot(embed, only=None):
     """``{zoom: JSON text}``: every level ``embed`` shows now, popups included.
 
     What a frozen embed keeps, and what a downloaded embed carries inline: each
     level is the whole world's ``/api/v1/map`` answer at that zoom, its single
     incidents completed with the rest of what their popup shows, so a frozen
-    reader never asks the live API anything.
+    reader never asks the live API anything. ``only`` limits every level to
+    those incident ids (``purge_incident``).
     """
-    levels = {zoom: live_level(embed, zoom) for zoom in frozen_zooms(embed)}
+    return {zoom: _dumps(level) for zoom, level in _levels(embed, only).items()}
+
+
+def _levels(embed, only=None):
+    """``{zoom: level}`` of ``snapshot``, as data."""
+    levels = {zoom: live_level(embed, zoom, only) for zoom in frozen_zooms(embed)}
     ids = {f["id"] for level in levels.values() for f in level["features"]}
     details = _popup_details(ids)
     for level in levels.values():
         for feature in level["features"]:
             feature.update(details.get(feature["id"], {}))
-    return {zoom: _dumps(level) for zoom, level in levels.items()}
+    return levels
 
 
 def _dumps(value):
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def freeze(embed):
-    """Materialise what ``embed`` shows now, so it never changes afterwards."""
+def _store_levels(embed, bodies):
+    """Write ``bodies`` ({zoom: JSON text}) as ``embed``'s frozen levels and its version."""
     db.session.execute(sa.delete(EmbedView).where(EmbedView.embed_id == embed.id))
     digest = hashlib.sha256()
-    for zoom, body in snapshot(embed).items():
+    for zoom, body in sorted(bodies.items()):
         etag = hashlib.sha256(body.encode()).hexdigest()
         digest.update(etag.encode())
         db.session.add(EmbedView(embed_id=embed.id, zoom=zoom, body=body, etag=etag))
     embed.frozen_etag = digest.hexdigest()
+
+
+def freeze(embed):
+    """Materialise what ``embed`` shows now, so it never changes afterwards; keep the
+    ids of the incidents it shows, so that archiving one can take it out."""
+    ids = mapview.matching_ids(filters_of(embed))
+    embed.frozen_ids = json.dumps(ids)
+    _store_levels(embed, snapshot(embed, only=ids))  # the levels are exactly ``ids``
     embed.as_of = utcnow()
     embed.purged_at = None
 
 
 def purge_incident(incident_id):
-    """Take ``incident_id`` out of every frozen level that shows it (it was archived).
+    """Take ``incident_id`` out of every frozen embed that shows it (it was archived).
 
     A frozen embed keeps what it showed, except incidents that left the public
-    record: their features go, the level's ``total`` drops by as many, and the
-    embed's ``purged_at`` (its "as of" note) says when. Cluster and facet counts
-    are anonymous and stay. Runs in the caller's transaction.
+    record: its levels are made again from its remaining incidents
+    (``frozen_ids``), so the incident leaves the features and every count —
+    clusters, total, facets, legend, barometer — and the embed's ``purged_at``
+    (its "as of" note) says when. Incidents drawn one by one before keep their
+    frozen feature (title, popup); clusters are placed from the remaining
+    incidents' current places, and one left alone by the purge is drawn as it
+    is now. Runs in the caller's transaction; the map index holds the committed
+    state, so the archived incident is left out by its id.
     """
+    for embed in db.session.scalars(sa.select(Embed).where(  # LIKE: a cheap superset
+            Embed.frozen.is_(True), Embed.frozen_ids.contains(str(int(incident_id))))):
+        frozen = json.loads(embed.frozen_ids)
+        if incident_id not in frozen:
+            continue
+        kept = [i for i in frozen if i != incident_id]
+        before = frozen_bodies(embed)
+        levels = _levels(embed, only=kept)
+        for zoom, level in levels.items():
+            was = {f["id"]: f for f in json.loads(before[zoom])["features"]} \
+                if zoom in before else {}
+            level["features"] = [was.get(f["id"], f) for f in level["features"]]
+        _store_levels(embed, {zoom: _dumps(level) for zoom, level in levels.items()})
+        embed.frozen_ids = json.dumps(kept)
+        embed.purged_at = utcnow()
+    _purge_features_of_older_freezes(incident_id)
+
+
+def _purge_features_of_older_freezes(incident_id):
+    """Embeds frozen before ``frozen_ids`` existed: only the incident's own features
+    can go (their clusters do not say what they hold); freezing again fixes that."""
     marker = f'"id":{int(incident_id)},'
-    views = db.session.scalars(sa.select(EmbedView).where(EmbedView.body.contains(marker)))
+    views = db.session.scalars(sa.select(EmbedView).join(Embed).where(
+        Embed.frozen_ids.is_(None), EmbedView.body.contains(marker)))
     touched = set()
     for view in views:
         level = json.loads(view.body)
@@ -334,7 +376,7 @@ def _apply(embed, data):
         raise EmbedError(N_("view: give a centre and a zoom, or fit to the data"))
     embed.frozen = bool(data.get("frozen"))
     if not embed.frozen:
-        embed.frozen_etag = embed.as_of = None
+        embed.frozen_etag = embed.as_of = embed.frozen_ids = None
         if embed.id is not None:
             db.session.execute(sa.delete(EmbedView).where(EmbedView.embed_id == embed.id))
     return refreeze

@@ -6,6 +6,7 @@ few incidents drawn one by one are read from the database (titles, shapes).
 A cluster always holds two incidents or more: a lone incident in its cell is
 sent as itself.
 """
+import dataclasses
 import hashlib
 import json
 
@@ -31,9 +32,14 @@ KINDS = {"Point": "point", "LineString": "line", "Polygon": "polygon",
          "GeometryCollection": "polygon"}
 
 
-def _summary(index, filters):
-    """What does not change when the view pans: the filter mask, facets, barometer."""
+def _summary(index, filters, only=None):
+    """What does not change when the view pans: the filter mask, facets, barometer.
+
+    ``only`` (ids) limits every count to those incidents (``map_view``)."""
     m = mapindex.masks(index, filters)
+    if only is not None:
+        m = dataclasses.replace(m, base=m.base & np.isin(
+            index.ids, np.asarray(only, dtype=index.ids.dtype)))
     groups, memo = mapindex.group_masks(m), {}
     full = groups[None]
     per_country = dict(mapindex.count_rows(index, "countries", full, memo))
@@ -90,8 +96,8 @@ def _view_cells(holder, key, index, mask, bbox, zoom):
     """
     parts = bbox_parts(bbox)
     if zoom <= WHOLE_GRID_MAX_ZOOM:
-        rows, cells = holder.cached(key + (zoom,),
-                                    lambda: _world_cells(index, mask, zoom))
+        rows, cells = _world_cells(index, mask, zoom) if key is None else holder.cached(
+            key + (zoom,), lambda: _world_cells(index, mask, zoom))
         keep = cells.meeting(parts)
         if keep.sum() <= MAX_ITEMS:
             return rows, cells.take(keep)
@@ -196,8 +202,25 @@ def view_body(index, filters, zoom):
         map_view(filters, zoom, index=index), separators=(",", ":")).encode())
 
 
-def map_view(filters, zoom, *, index=None):
+def _cached_summary(holder, index, filters):
+    """``(key, summary)`` of ``filters``, the summary cached per generation and filters."""
+    key = (index.generation, mapindex.without_view(filters))
+    return key, holder.cached(key, lambda: _summary(index, filters))
+
+
+def matching_ids(filters, *, index=None):
+    """The ids of the published incidents meeting ``filters`` (bbox excluded), sorted."""
+    holder = mapindex.holder()
+    index = index or holder.current()
+    _key, summary = _cached_summary(holder, index, filters)
+    return sorted(index.ids[summary["mask"]].tolist())
+
+
+def map_view(filters, zoom, *, index=None, only=None):
     """The JSON-ready data of the map for ``filters`` (with bbox) at ``zoom``.
+
+    ``only``, a list of ids, limits the view — features, clusters, total, facets,
+    barometer — to those incidents, uncached (a frozen embed's remaining incidents).
 
     Returns clusters (two incidents or more, with their count, mean position,
     cell bbox and incidents per first vector; cells whose icons would overlap
@@ -208,8 +231,10 @@ def map_view(filters, zoom, *, index=None):
     """
     holder = mapindex.holder()
     index = index or holder.current()
-    key = (index.generation, mapindex.without_view(filters))
-    summary = holder.cached(key, lambda: _summary(index, filters))
+    if only is None:
+        key, summary = _cached_summary(holder, index, filters)
+    else:
+        key, summary = None, _summary(index, filters, only)
     rows, cells = _view_cells(holder, key, index, summary["mask"], filters.bbox or WORLD,
                               zoom)
     # Icons that would overlap on screen are merged: clusters never cover each other.

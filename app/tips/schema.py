@@ -1,8 +1,8 @@
 """Turn a tip from the public form or the JSON twin into clean fields.
 
-One parser for both entry points. Everything is plain text: control
-characters are refused (newlines and tabs excepted) and nothing is ever
-rendered as HTML. Evidence links are checked for shape only — the server
+One parser for both entry points. Everything is plain text: the app's one
+text rule (``app.inputs.text_problem``) refuses control characters but tab,
+CR and LF, and lone surrogates; nothing is ever rendered as HTML. Evidence links are checked for shape only — the server
 never fetches them (no SSRF) — and normalised so duplicates group.
 """
 import hashlib
@@ -13,13 +13,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from app.incidents.filters import FilterError, parse_date
 from app.incidents.schema import ValidationError, split_list
 from app.incidents.urls import normalise_url
+from app.inputs import text_problem
 from app.messages import N_, Message
 
 MAX_DESCRIPTION = 5000
 MAX_SHORT = 200
 MAX_EVIDENCE = 10
 MAX_BODY_BYTES = 64 * 1024
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ISO3 = re.compile(r"^[A-Z]{3}$")
 _TRACKING = re.compile(r"^(utm_[a-z]+|fbclid|gclid|mc_eid|igshid)$", re.I)
 
@@ -54,9 +54,9 @@ def _text(data, name, errors, *, limit, required=False):
         errors.append((name, Message(N_("is required"))))
     if len(value) > limit:
         errors.append((name, Message(N_("is longer than %(limit)s characters"), limit=limit)))
-    if _CONTROL.search(value):
-        errors.append((name, Message(N_("must be plain text (control characters are "
-                                        "refused)"))))
+    problem = text_problem(value)
+    if problem:
+        errors.append((name, problem))
     return value
 
 

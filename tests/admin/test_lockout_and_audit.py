@@ -1,9 +1,15 @@
 """Account back-off after repeated failures, admin unlock (page and CLI), audit log."""
 
+import re
+from datetime import timedelta
+
+import pytest
 import sqlalchemy as sa
+from flask_babel import refresh
 
 from app.audit.models import AuditEntry
 from app.audit.service import record
+from app.auth.models import utcnow
 from app.cli import user_unlock
 from app.extensions import db
 from tests.conftest import PASSWORD
@@ -53,7 +59,7 @@ def test_admin_unlocks_from_the_page_with_csrf(app, client, make_user):
     assert _login(admin_client, admin.email, PASSWORD).status_code == 302
     fresh_g()
     page = admin_client.get("/admin/users").get_data(as_text=True)
-    assert "Locked since" in page
+    assert "Locked until" in page
     assert admin_client.post(f"/admin/users/{user.id}/unlock").status_code == 400  # no CSRF
     token = csrf_from(admin_client, "/admin/users")
     assert admin_client.post(f"/admin/users/{user.id}/unlock",
@@ -65,6 +71,33 @@ def test_admin_unlocks_from_the_page_with_csrf(app, client, make_user):
     assert entry.request_id
     fresh_g()
     assert "user.unlock" in admin_client.get("/admin/audit").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("lang, locked, active", [("en", "Locked until", "Active"),
+                                                  ("fr", "Verrouillé jusqu’au", "Actif")])
+def test_the_users_page_shows_the_back_off_while_it_runs_only(app, client, make_user,
+                                                              lang, locked, active):
+    user = make_user("editor")
+    admin = make_user("admin")
+    _lock(app, client, user)  # three failures: a back-off of ATLAS_BACKOFF_SECONDS
+    db.session.refresh(user)
+    ends = user.locked_at + timedelta(seconds=app.config["ATLAS_BACKOFF_SECONDS"])
+    admin_client = app.test_client()
+    assert _login(admin_client, admin.email, PASSWORD).status_code == 302
+
+    def row():
+        fresh_g()
+        refresh()  # the locale of a request stays in the test's shared app context
+        page = admin_client.get(f"/admin/users?lang={lang}").get_data(as_text=True)
+        return re.search(rf"<tr>\s*<td>{re.escape(user.email)}</td>.*?</tr>", page, re.S)[0]
+    running = row()
+    assert locked in running and f"{ends:%Y-%m-%d %H:%M} UTC" in running
+    assert "<td>3</td>" in running  # failed sign-ins
+    user.locked_at = utcnow() - timedelta(seconds=app.config["ATLAS_BACKOFF_SECONDS"] + 1)
+    db.session.commit()
+    ended = row()
+    assert locked not in ended and "Locked" not in ended and active in ended
+    assert "<td>3</td>" in ended  # the count stays until a success or an unlock
 
 
 def test_only_admins_see_the_admin_pages(app, client, make_user):

@@ -158,7 +158,9 @@ def _check_permalink(filters):
     "min_confidence": st.integers(0, 100).map(str),
     "bbox": st.tuples(lon, lat, lon, lat).filter(lambda b: b[1] <= b[3]).map(
         lambda b: ",".join(map(repr, b))),
-    "q": st.text(min_size=1, max_size=20).filter(str.strip)}))
+    # Well-formed: no NUL, which the parser refuses by design (PostgreSQL cannot hold it).
+    "q": st.text(st.characters(exclude_characters="\x00"), min_size=1,
+                 max_size=20).filter(str.strip)}))
 def test_well_formed_filters_always_parse_and_round_trip(args):
     filters = parse_filters(args)
     _check_permalink(filters)

@@ -68,3 +68,20 @@ def test_accepted_texts_are_valid_xml_and_utf8(text):
     [chr(c) for c in range(32) if chr(c) not in "\t\r\n"] + ["\ud800", "\udfff"]))
 def test_controls_and_lone_surrogates_are_refused(prefix, char):
     assert text_problem(prefix + char) is not None
+
+
+@settings(max_examples=1000, deadline=None)
+@given(text=st.text(st.characters(codec=None, exclude_categories=[]), max_size=20),
+       column=st.sampled_from(["name", "description", "aliases"]))
+def test_the_stored_text_gate_refuses_exactly_what_text_problem_refuses(text, column):
+    """``app/stored_text.row_problem`` (the before-flush gate) and ``text_problem``
+    agree on every text, in a plain column and inside a JSON list column."""
+    from app.incidents.models import Actor
+    from app.stored_text import row_problem
+    values = {"name": "Actor", "description": "", "aliases": []}
+    values[column] = [text] if column == "aliases" else text
+    found = row_problem(Actor(**values))
+    if text_problem(text) is None:
+        assert found is None
+    else:
+        assert found == (column, text_problem(text))

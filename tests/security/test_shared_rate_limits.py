@@ -40,6 +40,18 @@ def test_file_storage_counts_fixed_windows(tmp_path):
     assert other.get("k") == 0 and storage.check()
 
 
+def test_expired_counters_are_deleted(tmp_path, monkeypatch):
+    """Counters live for their window only: expired rows leave the file."""
+    from app.ops import ratestore
+    monkeypatch.setattr(ratestore, "SWEEP_EVERY", 3)
+    storage = FileStorage(f"atlas-file://{tmp_path}/limits.sqlite")
+    storage.incr("gone", 0)  # a window that has already ended
+    storage.incr("kept", 60)
+    storage.incr("kept", 60)  # the third counted request sweeps
+    keys = [k for (k,) in storage._conn().execute("SELECT key FROM counters")]
+    assert keys == ["kept"]
+
+
 def _free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -7,6 +7,10 @@
 """
 import io
 
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
 from app.interchange.importer import import_stream
 from tests.helpers import fresh_g
 
@@ -56,6 +60,32 @@ def test_an_untrusted_host_gets_400_everywhere(client, make_embed):
         assert b"evil.example" not in response.get_data()
         assert "Cache-Control" not in response.headers or \
             "public" not in response.headers["Cache-Control"]
+
+
+@pytest.mark.parametrize("query, headers, lang, words", [
+    ("", {}, "en", "this site does not answer to that host name"),
+    ("?lang=fr", {}, "fr", "ce site ne répond pas à ce nom d’hôte"),
+    ("", {"Accept-Language": "fr-FR,fr;q=0.9"}, "fr", "ce site ne répond pas"),
+    ("?lang=en", {"Accept-Language": "fr"}, "en", "this site does not answer"),
+])
+def test_the_untrusted_host_answer_speaks_the_readers_language_without_the_database(
+        client, query, headers, lang, words):
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+    engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = client.get(f"/barometer{query}", headers={"Host": "evil.example",
+                                                             **headers})
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert response.status_code == 400 and response.mimetype == "text/plain"
+    assert words in response.get_data(as_text=True)
+    assert response.headers["Content-Language"] == lang
+    assert response.headers["Cache-Control"] == "no-store"
+    assert statements == []  # no session, no user, no page data was read
 
 
 def test_the_sites_own_hosts_work_and_links_use_them(app, client, make_embed):

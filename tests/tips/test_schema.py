@@ -59,7 +59,7 @@ def test_evidence_links_are_stored_percent_encoded():
 def test_control_characters_are_refused_but_newlines_kept():
     assert parse_tip({"description": "line 1\r\nline 2\tend"},
                      today=TODAY)["description"] == "line 1\nline 2\tend"
-    with pytest.raises(ValidationError, match="plain text"):
+    with pytest.raises(ValidationError, match="contains a control character"):
         parse_tip({"description": "bell\x07"}, today=TODAY)
 
 
