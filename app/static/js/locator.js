@@ -1,4 +1,5 @@
-/* The locator map of the incident and review pages: the incident's geometry drawn
+/* The locator map of the incident and review pages (and of an import's preview,
+   ``{all: [...]}``): the incident's geometry drawn
    as precisely as it is known, over the app's own basemap (no request leaves the
    site). The map only decorates the text beside it, so it takes no focus and no
    gesture: the page scrolls through it and the keyboard passes over it. */
@@ -42,8 +43,12 @@
       tap: false, worldCopyJump: true
     }).setView([48, 10], 3);
     var group = L.featureGroup().addTo(map);
-    if (data.before) { draw(group, data.before, "before"); }
-    draw(group, data.after, "after");
+    if (data.all) {  /* an import's preview: every location it would add */
+      data.all.forEach(function (loc) { draw(group, loc, "after"); });
+    } else {
+      if (data.before) { draw(group, data.before, "before"); }
+      draw(group, data.after, "after");
+    }
     var bounds = group.getBounds();
     /* Country outlines only: closer than zoom 6 there is nothing to place a point by. */
     if (bounds.isValid()) { map.fitBounds(bounds, { maxZoom: 6, padding: [16, 16] }); }
