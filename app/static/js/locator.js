@@ -51,7 +51,10 @@
     }
     var bounds = group.getBounds();
     /* Country outlines only: closer than zoom 6 there is nothing to place a point by. */
-    if (bounds.isValid()) { map.fitBounds(bounds, { maxZoom: 6, padding: [16, 16] }); }
+    /* A pin stands 41 px above its point: room at the top keeps it whole. */
+    if (bounds.isValid()) {
+      map.fitBounds(bounds, { maxZoom: 6, paddingTopLeft: [16, 48], paddingBottomRight: [16, 16] });
+    }
     fetch(el.dataset.basemap).then(function (r) { return r.json(); }).then(function (geo) {
       L.geoJSON(geo, { interactive: false,
         style: { color: "#8a94a0", weight: 1, fillColor: "#e6e9ed", fillOpacity: 1 } })
