@@ -469,32 +469,58 @@ def prepare_bulk_rows(parsed, refs):
 
     ``parsed`` is a list of ``(line, data)`` from ``schema.parse_incident``.
     Returns ``(rows, errors)``: ``(line, row)`` of the rows that resolve, and
-    ``(line, field, reason)`` of those that do not (the caller inserts nothing
-    when there is one). Pure (``References.known``, and ``References.campaign``
-    once its campaigns are read): actors, which may have to
-    be created, are left to ``resolve_actors``, once there is no error at all,
-    so that a refused file leaves nothing behind.
+    ``(line, field, reason)`` of those that do not, every unknown field of a
+    row named (the caller inserts nothing when there is one). Pure
+    (``References.known``, and ``References.campaign`` once its campaigns are
+    read): actors, which may have to be created, are left to
+    ``resolve_actors``, once there is no error at all, so that a refused file
+    leaves nothing behind.
     """
-    errors = []
     missing = [i for i, (_, d) in enumerate(parsed) if not d.get("countries")]
     derived = refs.derive_countries([parsed[i][1]["geometry"] for i in missing])
     codes_for = dict(zip(missing, derived))
-    resolvers = [(f.name, _memo_known(refs, f.name, f.links.key, f.links.target.name))
-                 for f in LINK_FIELDS]
-    rows = []
+    resolvers = _resolvers(refs)
+    rows, errors = [], []
     for index, (line, data) in enumerate(parsed):
-        resolved = {}
-        try:
-            for name, resolve in resolvers:
-                keys = data.get(name) or (codes_for[index] if name == "countries" else ())
-                resolved[name], resolved[link_ids(name)] = resolve(keys)
-            # The campaign's stored name, whichever of its names or aliases the row gave.
-            resolved["campaign_id"], resolved["campaign"] = refs.campaign(data.get("campaign"))
-        except ValidationError as exc:
-            errors.extend((line, field, reason) for field, reason in exc.errors)
-            continue
-        rows.append((line, {**data, **resolved}))
+        resolved, problems = _resolve(data, resolvers, codes_for.get(index, ()), refs)
+        if problems:
+            errors.extend((line, field, reason) for field, reason in problems)
+        else:
+            rows.append((line, {**data, **resolved}))
     return rows, errors
+
+
+def link_problems(clean, refs):
+    """``(line, field, reason)`` of the unknown references among ``clean``'s lists.
+
+    ``clean`` holds ``(line, fields)`` of rows that failed validation: the
+    fields that did validate (``ValidationError.clean``). Their references are
+    checked all the same, so a report names every problem of a row at once.
+    """
+    resolvers = _resolvers(refs)
+    return [(line, field, reason) for line, data in clean
+            for field, reason in _resolve(data, resolvers, (), refs)[1]]
+
+
+def _resolvers(refs):
+    return [(f.name, _memo_known(refs, f.name, f.links.key, f.links.target.name))
+            for f in LINK_FIELDS]
+
+
+def _resolve(data, resolvers, derived, refs):
+    """``(resolved columns, [(field, reason)])`` of one row's links fields and campaign."""
+    resolved, problems = {}, []
+    for name, resolve in resolvers:
+        keys = data.get(name) or (derived if name == "countries" else ())
+        try:
+            resolved[name], resolved[link_ids(name)] = resolve(keys)
+        except ValidationError as exc:
+            problems.extend(exc.errors)
+    try:  # the campaign's stored name, whichever of its names or aliases the row gave
+        resolved["campaign_id"], resolved["campaign"] = refs.campaign(data.get("campaign"))
+    except ValidationError as exc:
+        problems.extend(exc.errors)
+    return resolved, problems
 
 
 def _memo_known(refs, kind, *attributes):

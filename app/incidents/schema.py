@@ -27,13 +27,16 @@ __all__ = ["MAX_LIST", "MAX_SUMMARY", "MAX_TITLE", "ValidationError", "parse_inc
 class ValidationError(ValueError):
     """Input that cannot be stored; ``errors`` is a list of ``(field, reason)``.
 
-    A reason is an English ``str`` (the API's and the CLI's text by contract),
+    ``clean`` holds the fields that did validate (``parse_incident``), so that
+    an import can still check their references and report every problem of
+    a row at once. A reason is an English ``str`` (the API's and the CLI's text by contract),
     usually a ``Message`` that pages show in the reader's language
     (``localised()``, template filters ``field_label`` and ``localise``).
     """
 
-    def __init__(self, errors):
+    def __init__(self, errors, clean=None):
         self.errors = list(errors)
+        self.clean = clean or {}
         super().__init__("; ".join(f"{f}: {r}" for f, r in self.errors))
 
     def as_json(self):
@@ -293,7 +296,7 @@ def parse_incident(data, *, partial=False):
     if start and out.get("end_date") and out["end_date"] < start:
         errors.append(("end_date", Message(N_("is before start_date"))))
     if errors:
-        raise ValidationError(errors)
+        raise ValidationError(errors, clean=out)
     return out
 
 

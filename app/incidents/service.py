@@ -402,12 +402,7 @@ def import_update(*, incident, data, expected_version, editor, publish, refs):
     the version moves and a revision records the change. Its status stays
     unless ``publish`` (an editor's import with publishing) moves it to published.
     """
-    if not (policy.can_view(editor, incident) and policy.can_edit(editor, incident)):
-        raise PermissionDenied(N_("you may not change incident %(uuid)s"), uuid=incident.uuid)
-    if expected_version is not None and expected_version != incident.version:
-        raise ConflictError(incident, expected_version, {})
-    if publish and incident.status != "published":
-        check_transition(incident, "published", editor)
+    check_import_update(incident, expected_version, editor, publish)
     before = snapshot(incident)
     with db.session.no_autoflush:  # one UPDATE: the version moves by one
         _apply(incident, data, refs)
@@ -416,6 +411,16 @@ def import_update(*, incident, data, expected_version, editor, publish, refs):
     if publish and incident.status != "published":
         _transition(incident, "published", editor, None)
     return incident
+
+
+def check_import_update(incident, expected_version, editor, publish):
+    """Raise as ``import_update`` would before changing anything (nothing changes here)."""
+    if not (policy.can_view(editor, incident) and policy.can_edit(editor, incident)):
+        raise PermissionDenied(N_("you may not change incident %(uuid)s"), uuid=incident.uuid)
+    if expected_version is not None and expected_version != incident.version:
+        raise ConflictError(incident, expected_version, {})
+    if publish and incident.status != "published":
+        check_transition(incident, "published", editor)
 
 
 # Workflow: which status may follow which (docs/product.md: draft → submitted →

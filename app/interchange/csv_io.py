@@ -24,6 +24,7 @@ from app.interchange.jsonstream import text_stream
 from app.spreadsheet import FORMULA_START, NUMBER as _NUMBER, csv_writer, restore  # noqa: F401
 
 COLUMNS = CSV_COLUMNS
+IMPORT_COLUMNS = COLUMNS  # what the import page lists (``formats.Format.columns``)
 REQUIRED = ("title", "start_date")
 MAX_FIELD = 1_000_000
 

@@ -47,6 +47,12 @@ class Format:
     def extension(self):
         return self.extensions[0]
 
+    @property
+    def columns(self):
+        """The columns (properties) an import of this format reads, in file order;
+        empty for a format of objects rather than columns (STIX)."""
+        return getattr(self.module, "IMPORT_COLUMNS", ())
+
 
 FORMATS = {f.name: f for f in (
     Format("geojson", "GeoJSON", "GeoJSON", ("geojson", "json"), "application/geo+json",

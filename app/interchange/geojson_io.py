@@ -6,11 +6,15 @@ split at the antimeridian), no ``crs`` member. In: a FeatureCollection (or one F
 the CSV names of docs/product.md; the report counts features from 1.
 """
 from app.geo.geometry import geojson_texts
+from app.incidents.fields import FIELDS
 from app.incidents.serialize import incident_properties_json
 from app.interchange.errors import FormatError
 from app.interchange.jsonstream import ARRAY, ITEM, object_members
 from app.messages import N_, Message
 
+# What the import page lists: the feature's geometry, then every property a
+# person may set (the fields with a label, as the editor and the API take them).
+IMPORT_COLUMNS = ("geometry",) + tuple(f.name for f in FIELDS if f.label)
 HEAD = '{"type":"FeatureCollection","features":['
 TAIL = "]}\n"
 

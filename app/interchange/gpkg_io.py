@@ -33,6 +33,8 @@ _ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
 _COLUMNS = [f for f in FIELDS if f.gpkg]
 SCHEMA = pa.schema([(f.name, getattr(pa, f.gpkg)()) for f in _COLUMNS]
                    + [("geometry", pa.binary())])
+# What the import page lists: the columns a person may set, then the geometry.
+IMPORT_COLUMNS = tuple(f.name for f in _COLUMNS if f.label) + ("geometry",)
 # Whole-number columns: a NULL one is left out of the properties read (the default).
 _NUMBERS = tuple(f.name for f in _COLUMNS if f.kind == "int")
 

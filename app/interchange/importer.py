@@ -29,13 +29,15 @@ import shapely
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.geo.geometry import to_geojson
 from app.incidents import policy
 from app.incidents.models import Incident
 from app.incidents.schema import ValidationError, parse_incidents
 from app.incidents.rows import (bigger_cache, bulk_columns, insert_bulk_columns,
-                                prepare_bulk_rows, resolve_actors, select_bulk_rows)
+                                link_problems, prepare_bulk_rows, resolve_actors,
+                                select_bulk_rows)
 from app.incidents.service import (ConflictError, PermissionDenied, References,
-                                   import_update)
+                                   check_import_update, import_update)
 from app.interchange import formats
 from app.interchange.errors import FormatError
 from app.interchange.export import paused_gc
@@ -44,6 +46,7 @@ from app.messages import N_, Message
 from app.ops import metrics
 
 MAX_REPORTED = 1000
+PREVIEW = 200  # rows a dry run shows in its table and map
 CHUNK = 10_000
 FIRST_CHUNK = 1000
 TITLES_PER_QUERY = 5000
@@ -59,7 +62,8 @@ class ImportResult:
     ``errors`` are ``(position, field, reason)``; ``duplicates`` are
     ``(position, title)``; ``updated`` the ids of stored incidents the file
     updates (or would: ``dry_run``); ``unit`` names a position (line, feature,
-    object).
+    object). A dry run that finds no problem fills ``preview``: the first
+    ``PREVIEW`` incidents it would insert, as ``preview_row`` describes them.
     """
 
     ids: list = field(default_factory=list)
@@ -69,6 +73,7 @@ class ImportResult:
     count: int = 0
     dry_run: bool = False
     unit: str = "line"
+    preview: list = field(default_factory=list)
 
     @property
     def ok(self):
@@ -123,6 +128,21 @@ def _existing_keys(batch, before_id, user):
     return keys
 
 
+def preview_row(position, data):
+    """What a dry run shows of a row it would insert: its clean fields, its references
+    resolved (countries derived from the geometry when the row names none), the
+    geometry's kind and its GeoJSON (the locator map's ``location``)."""
+    geometry = data["geometry"]
+    return {"position": position, "title": data["title"], "start_date": data["start_date"],
+            "end_date": data["end_date"], "time_precision": data["time_precision"],
+            "actor": data.get("actor"), "vectors": data["vectors"],
+            "platforms": data["platforms"], "countries": data["countries"],
+            "geo_precision": data["geo_precision"], "precision_m": data["precision_m"],
+            "kind": geometry.geom_type, "location": {
+                "geometry": to_geojson(geometry), "geo_precision": data["geo_precision"],
+                "precision_m": data["precision_m"]}}
+
+
 def _unreadable(props):
     """A row the reader could not make into properties (its problem is already known)."""
     return "__extra__" in props or "__error__" in props
@@ -147,7 +167,9 @@ class _Chunk:
     file has the same key; ``problems`` are the references that do not resolve
     among the others (``prepare_bulk_rows``), ``columns`` (``bulk_columns``)
     the rows that do resolve, at ``positions``. ``named`` maps the position of
-    a row naming its incident (a uuid) to its data. Whether a row repeats a
+    a row naming its incident (a uuid) to its data; ``preview`` holds
+    ``preview_row`` of the first rows that resolve, while the reader is asked
+    for a preview. Whether a row repeats a
     stored incident, which voids its problems, or updates one, is for ``_Run``
     to tell.
     """
@@ -158,6 +180,7 @@ class _Chunk:
     positions: list = field(default_factory=list)
     columns: dict = None
     named: dict = field(default_factory=dict)
+    preview: list = field(default_factory=list)
 
 
 class _Reader:
@@ -169,8 +192,9 @@ class _Reader:
     that a worker process can run it (``app.bulk.Loader.chunks``).
     """
 
-    def __init__(self, refs, status, dialect):
+    def __init__(self, refs, status, dialect, preview=0):
         self.refs, self.status, self.dialect = refs, status, dialect
+        self.preview = preview  # rows still to describe for a dry run's preview
         self.seen = set()
         self.named = set()  # uuids of the rows naming their incident
         self.invalid = False
@@ -191,8 +215,10 @@ class _Reader:
         yield self._chunk(raw)
 
     def _chunk(self, raw):
-        errors, parsed = _parse(raw)
+        errors, parsed, partial = _parse(raw)
         self.invalid = self.invalid or bool(errors)
+        # An invalid row's references are checked too: one pass names all its problems.
+        errors += link_problems(partial, self.refs)
         keys = duplicate_keys([d["title"] for _, d in parsed],
                               [d["start_date"] for _, d in parsed],
                               [d["geometry"] for _, d in parsed])
@@ -221,14 +247,19 @@ class _Reader:
             rows, chunk.problems = prepare_bulk_rows(unseen, self.refs)
             if rows and not self.invalid:
                 chunk.positions = [position for position, _ in rows]
+                chunk.preview = [preview_row(position, row)
+                                 for position, row in rows[:self.preview]]
+                self.preview -= len(chunk.preview)
                 chunk.columns = bulk_columns([row for _, row in rows], status=self.status,
                                              dialect=self.dialect)
         return chunk
 
 
 def _parse(raw):
-    """``(errors, [(position, data)])`` of rows read (``parse_incidents``), in file order."""
-    errors, valid = [], []
+    """``(errors, [(position, data)], [(position, clean)])`` of rows read
+    (``parse_incidents``), in file order; ``clean`` holds the fields of an
+    invalid row that did validate (``ValidationError.clean``)."""
+    errors, valid, partial = [], [], []
     parsed = iter(parse_incidents([_fields(p) for _, p in raw if not _unreadable(p)]))
     for position, props in raw:
         if "__extra__" in props:
@@ -240,11 +271,12 @@ def _parse(raw):
             data = next(parsed)
             if isinstance(data, ValidationError):
                 errors.extend((position, f, r) for f, r in data.errors)
+                partial.append((position, data.clean))
             else:
                 if props.get("__uuid__"):
                     data.update(uuid=props["__uuid__"], version=props.get("__version__"))
                 valid.append((position, data))
-    return errors, valid
+    return errors, valid, partial
 
 
 class _Run:
@@ -271,6 +303,9 @@ class _Run:
         # Reported in file order, whichever stage found them.
         self.result.errors.sort(key=lambda problem: problem[0])
         if self.result.errors or chunk.columns is None:
+            # Nothing will be written; the rows naming stored incidents are still
+            # asked whether they could update them, so the report is complete.
+            self._check_updates(updates, chunk)
             return
         for position, incident in updates.items():
             self._update(position, incident, chunk.named[position])
@@ -278,6 +313,7 @@ class _Run:
             return
         columns = chunk.columns
         skipped |= updates.keys()
+        self.result.preview += [row for row in chunk.preview if row["position"] not in skipped]
         if skipped:
             columns = select_bulk_rows(columns, [p not in skipped for p in chunk.positions])
         if columns["actor"]:
@@ -294,6 +330,22 @@ class _Run:
         found = db.session.scalars(sa.select(Incident).where(
             Incident.uuid.in_(list(positions)))).all()
         return {positions[incident.uuid]: incident for incident in found}
+
+    def _check_updates(self, updates, chunk):
+        """Report why rows of ``updates`` could not update their incidents; change nothing."""
+        reported = {problem[0] for problem in self.result.errors}
+        for position, incident in updates.items():
+            if position in reported:
+                continue
+            data = chunk.named[position]
+            try:
+                check_import_update(incident, data.get("version"), self.user,
+                                    self.status == "published")
+            except (PermissionDenied, ConflictError) as exc:
+                self.result.errors.append((position, "id", exc.reason()))
+            except ValidationError as exc:
+                self.result.errors.extend((position, f, r) for f, r in exc.errors)
+        self.result.errors.sort(key=lambda problem: problem[0])
 
     def _update(self, position, incident, data):
         """Update the stored ``incident`` from the row at ``position``, or report why not."""
@@ -356,7 +408,8 @@ def import_stream(stream, *, fmt, user, publish=False, dry_run=False, loader=Non
 
 def _read_and_insert(run, stream, fmt, dry_run, loader):
     """Feed every chunk of ``stream`` to ``run``; commit, or roll back on any problem."""
-    reader = _Reader(run.refs, run.status, db.engine.dialect.name)
+    reader = _Reader(run.refs, run.status, db.engine.dialect.name,
+                     preview=PREVIEW if dry_run else 0)
     chunks = reader.chunks(formats.FORMATS[fmt].reader(stream))
     try:
         with loader.inserting(dry_run=dry_run, empty=not run.before_id):
@@ -370,6 +423,7 @@ def _read_and_insert(run, stream, fmt, dry_run, loader):
         if result.errors or dry_run:
             db.session.rollback()
             result.ids = []
+            result.preview = [] if result.errors else result.preview
             result.updated = result.updated if dry_run and not result.errors else []
         else:
             db.session.commit()

@@ -4,11 +4,12 @@ import tempfile
 
 from flask import (Response, abort, current_app, render_template, request, send_file,
                    stream_with_context)
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
 
 from app.incidents import policy
-from app.interchange import bp, export, importer
+from app.incidents.taxonomy import country_names, vector_choices
+from app.interchange import bp, examples, export, importer
 from app.interchange.formats import FORMATS
 from app.interchange.forms import ImportForm
 from app.main.routes import parse_request_filters
@@ -71,6 +72,21 @@ def upload():
     status = 422 if problem or (result is not None and not result.ok) else 200
     if form.errors and request.method == "POST":
         status = 400
+    lang = str(get_locale())
     return render_template("interchange/import.html", form=form, result=result,
                            problem=problem, can_publish=policy.can_publish(current_user),
-                           max_upload=current_app.config["MAX_CONTENT_LENGTH"]), status
+                           max_upload=current_app.config["MAX_CONTENT_LENGTH"],
+                           formats=FORMATS.values(), example_formats=examples.EXAMPLE_FORMATS,
+                           vector_labels=dict(vector_choices(lang)) if result else {},
+                           country_names=country_names(lang) if result else {}), status
+
+
+@bp.get("/import/example.<fmt>")
+def example(fmt):
+    """An example file in ``fmt`` with the columns the import page lists (it imports cleanly)."""
+    if fmt not in examples.EXAMPLE_FORMATS:
+        abort(404, _("No example file in %(fmt)s; use one of %(names)s.", fmt=fmt,
+                     names=", ".join(examples.EXAMPLE_FORMATS)))
+    text, media_type, filename = examples.example_file(fmt)
+    return Response(text, content_type=media_type, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"'})

@@ -6,10 +6,12 @@ import pytest
 import sqlalchemy as sa
 
 from app.auth.service import create_user
+from app.campaigns import service as campaigns
 from app.embeds import service as embeds
 from app.extensions import db
 from app.incidents import service as incidents
 from app.incidents.schema import parse_incident
+from app.notes import service as notes
 from app.tips import service as tips
 from app.tips.models import Tip
 from app.tips.schema import parse_tip
@@ -23,7 +25,8 @@ ROLES = ("reader", "contributor", "editor", "admin")
 # /map is branch mapui's page, with its own overflow test (tests/e2e/test_map_browser.py).
 PUBLIC = ["/barometer", "/reports", "/reports/2025-Q2", "/tips/new",
           "/tips/status", "/tips/privacy", "/incidents/{published}",
-          "/incidents/{published}/history", "/api/v1/docs"]
+          "/incidents/{published}/history", "/api/v1/docs", "/campaigns",
+          "/campaigns/{campaign}", "/notes", "/notes/{note}", "/signals"]
 SIGNED_IN = ["/account/password"]
 CONTRIBUTOR = ["/incidents/new", "/incidents/mine", "/incidents/{draft}/edit", "/import"]
 EDITOR = ["/incidents/review", "/incidents/{submitted}/review", "/tips/triage",
@@ -51,7 +54,8 @@ def pages_for(role):
 @pytest.fixture
 def site(live_app):
     """One user per role, a published and a submitted incident (with long words and
-    a long title), a tip and an embed: every page has something to show."""
+    a long title), a tip, an embed, a campaign and a published alert note: every
+    page has something to show."""
     users = {r: create_user(email=f"{r}.with.a.long.address@example.org",
                             password=PASSWORD, role=r) for r in ROLES}
     long_title = "Coordinated inauthentic amplification of a forged ministerial letter " * 2
@@ -70,9 +74,20 @@ def site(live_app):
     tip_id = db.session.scalars(sa.select(Tip.id)).one()
     embed = embeds.create(data={**DEFAULTS, "title": long_title[:120]},
                           author=users["editor"])
+    campaign = campaigns.create(data=campaigns.parse_campaign({
+        "name": long_title[:150], "aliases": "", "actor": "Unattributed",
+        "first_seen": "2025-06", "last_seen": "", "description": fields["summary"],
+        "incidents": str(published.id)}), editor=users["editor"])
+    note = notes.create(data=notes.parse_note({
+        "title_en": long_title[:150], "title_fr": "Lettre ministérielle falsifiée",
+        "body_en": "## What we see\n\n" + fields["summary"], "body_fr": "## Ce que nous voyons",
+        "campaign": str(campaign.id), "countries": "FRA", "vectors": "information",
+        "incidents": str(published.id)}), author=users["editor"])
+    notes.set_status(note=note, status="published", expected_version=note.version,
+                     editor=users["editor"])
     ids = {"published": published.id, "submitted": submitted.id, "draft": draft.id,
-           "tip": tip_id,
-           "embed": embed.id}
+           "tip": tip_id, "embed": embed.id, "embed_key": embed.key,
+           "campaign": campaign.id, "note": note.id}
     emails = {role: user.email for role, user in users.items()}
     # End the fixture's transaction: the live server writes (sessions, audit) too.
     db.session.commit()

@@ -39,6 +39,11 @@
     cutPolygon: false, rotateMode: false, editMode: false, dragMode: false,
     removalMode: false
   });
+  /* The tool's buttons are links named only by their box's tooltip: give each its name. */
+  mapEl.querySelectorAll(".leaflet-pm-toolbar .button-container[title]").forEach(function (box) {
+    var button = box.querySelector(".leaflet-buttons-control-button");
+    if (button) { button.setAttribute("aria-label", box.title); }
+  });
 
   function setStatus(text, isError) {
     statusEl.textContent = text;

@@ -1,6 +1,7 @@
-/* The locator map of the incident and review pages: the incident's geometry drawn
-   as precisely as it is known, over the app's own basemap (static/js/basemap.js; no
-   request leaves the site). The map only decorates the text beside it, so it takes no focus and no
+/* The locator map of the incident and review pages (and of an import's preview,
+   ``{all: [...]}``): the incident's geometry drawn as precisely as it is known, over
+   the app's own basemap (static/js/basemap.js; no request leaves the site). The map
+   only decorates the text beside it, so it takes no focus and no
    gesture: the page scrolls through it and the keyboard passes over it. */
 (function () {
   "use strict";
@@ -42,11 +43,19 @@
       tap: false, worldCopyJump: true
     }).setView([48, 10], 3);
     var group = L.featureGroup().addTo(map);
-    if (data.before) { draw(group, data.before, "before"); }
-    draw(group, data.after, "after");
+    if (data.all) {  /* an import's preview: every location it would add */
+      data.all.forEach(function (loc) { draw(group, loc, "after"); });
+    } else {
+      if (data.before) { draw(group, data.before, "before"); }
+      draw(group, data.after, "after");
+    }
     var bounds = group.getBounds();
-    /* At zoom 9 the offline basemap draws the 1:10m coast and borders around a point. */
-    if (bounds.isValid()) { map.fitBounds(bounds, { maxZoom: 9, padding: [16, 16], animate: false }); }
+    /* At zoom 9 the offline basemap draws the 1:10m coast and borders around a point;
+       a pin stands 41 px above its point: room at the top keeps it whole. */
+    if (bounds.isValid()) {
+      map.fitBounds(bounds, { maxZoom: 9, paddingTopLeft: [16, 48],
+        paddingBottomRight: [16, 16], animate: false });
+    }
     AtlasBasemap.draw(map, JSON.parse(el.dataset.basemap)).drawn
       .then(function () { el.dataset.ready = "true"; });
   }
