@@ -31,8 +31,10 @@
       .addTo(map).bringToBack();
   }).catch(function () { /* the editor works without a basemap */ });
 
-  /* The drawing tool's buttons and tooltips in the page's language. */
-  if (document.documentElement.lang === "fr") { map.pm.setLang("fr"); }
+  /* The drawing tool's buttons and hints, and Leaflet's own controls, in the page's
+     language: our catalogue's strings over Geoman's English (the tools shown only). */
+  map.pm.setLang(document.documentElement.lang || "en", labels.drawing, "en");
+  window.AtlasCommon.localiseMap(map, labels);
 
   var shown = L.featureGroup().addTo(map);
   map.pm.addControls({
@@ -81,7 +83,7 @@
       if (body.error) { setStatus(body.message || body.error, true); mapEl.dataset.valid = "false"; return; }
       show(body.geometry);
       showCountries(body.countries, keepList);
-      setStatus(body.geometry.type);
+      setStatus(labels.geometryTypes[body.geometry.type] || body.geometry.type);
       mapEl.dataset.valid = "true";
     }).catch(function () { setStatus(labels.previewUnavailable, true); });
   }
@@ -156,7 +158,9 @@
   }
 
   picker("place-q", "place-results", mapEl.dataset.gazetteer, "places",
-    function (p) { return p.name + " — " + p.country + " (" + p.kind + ")"; },
+    function (p) {
+      return p.name + " — " + p.country + " (" + (labels.placeKinds[p.kind] || p.kind) + ")";
+    },
     function (p) {
       geometryField.value = JSON.stringify(p.geometry);
       setPrecision(p.kind === "country" ? "country" : p.kind === "region" ? "region" : "city",
