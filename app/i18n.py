@@ -10,10 +10,11 @@ import re
 from datetime import date, datetime
 
 from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
+from babel.numbers import format_decimal
 from flask import g, request
 from flask_babel import get_locale, gettext, ngettext
 
-from app.messages import N_  # noqa: F401  (re-exported: many modules mark messages with it)
+from app.messages import N_, Number  # noqa: F401  (N_ re-exported: many modules mark with it)
 
 LANGUAGES = ("en", "fr")
 DEFAULT = "en"
@@ -42,6 +43,8 @@ def localise(text):
     kind = getattr(text, "kind", None)
     if kind is not None:  # a Code
         return code_label(str(text), kind)
+    if isinstance(text, Number):
+        return format_decimal(text.value, "0." + "0" * text.digits, locale=format_locale())
     message = getattr(text, "message", None)
     if message is None:
         return text
