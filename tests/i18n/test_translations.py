@@ -405,3 +405,29 @@ def test_drawing_tool_strings_override_geomans_own_keys(app):
         drawing["buttonTitles"])
     assert {"placeMarker", "firstVertex", "continueLine", "finishLine", "finishPoly"} <= set(
         drawing["tooltips"])
+
+
+def _shown_in_api_docs(spec):
+    """The texts the API docs page (templates/api/docs.html) shows from the document."""
+    yield spec["info"]["title"]
+    yield spec["info"]["description"]
+    for item in spec["paths"].values():
+        for method, op in item.items():
+            for param in (item.get("parameters") or []) + (
+                    op.get("parameters") or [] if method != "parameters" else []):
+                yield param.get("description")
+            if method == "parameters":
+                continue
+            yield op.get("summary")
+            yield op.get("description")
+            for response in op["responses"].values():
+                yield response.get("description")
+
+
+def test_api_docs_page_texts_are_in_the_catalogue():
+    """The OpenAPI document stays English (a contract); the docs page translates what it
+    shows, so each of those texts must be a marked (N_) message with a translation."""
+    from app.api.openapi import openapi_document
+    catalog = _catalogue()
+    shown = {t for t in _shown_in_api_docs(openapi_document()) if t}
+    assert sorted(t for t in shown if not (catalog.get(t) and catalog.get(t).string)) == []

@@ -829,8 +829,8 @@
       var actor = f.actor_id === null ? t.unknownActor
         : (self.actorNames[String(f.actor_id)] || String(f.actor_id));
       rows.appendChild(el('tr', { 'data-id': String(f.id) }, [
-        el('td', { 'class': 'date' }, [el('time', { datetime: f.start_date,
-          text: window.AtlasCommon.formatDay(f.start_date, 'compact') })]),
+        el('td', { 'class': 'date',
+          text: window.AtlasCommon.formatDay(f.start_date, 'compact') }),
         el('td', {}, [el('a', { href: self.cfg.incidentUrl + f.id, text: f.title })]),
         el('td', { 'class': 'precision', text: t[f.geo_precision] || f.geo_precision }),
         el('td', {}, [swatch, ' ', actor]),
