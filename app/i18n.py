@@ -179,7 +179,8 @@ def format_day(day, precision="day"):
     """A date as the page's language writes it, to ``precision`` (day, month, year).
 
     ``2025-03-07``: "7 March 2025" / "7 mars 2025"; to the month "March 2025" /
-    "mars 2025"; to the year "2025". A datetime is written as its day.
+    "mars 2025"; to the year "2025"; ``compact`` (tables, lists) "7 Mar 2025". A
+    datetime is written as its day.
     """
     if day is None:
         return "—"
@@ -189,7 +190,9 @@ def format_day(day, precision="day"):
         return str(day.year)
     if precision == "month":
         return format_skeleton("yMMMM", day, locale=format_locale())
-    return format_date(day.date() if isinstance(day, datetime) else day, "long",
+    # "compact": a short day for tables and lists ("7 Mar 2025", "7 mars 2025").
+    return format_date(day.date() if isinstance(day, datetime) else day,
+                       "medium" if precision == "compact" else "long",
                        locale=format_locale())
 
 
