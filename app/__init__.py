@@ -208,7 +208,11 @@ def _register_security(app):
     @app.context_processor
     def _inject_page_globals():
         from flask_babel import get_locale
-        return {"csp_nonce": g.get("csp_nonce", ""), "current_lang": str(get_locale())}
+
+        from app.i18n import format_locale
+        return {"csp_nonce": g.get("csp_nonce", ""), "current_lang": str(get_locale()),
+                # BCP 47 tag of how the page writes dates and numbers (scripts read it).
+                "format_locale": format_locale().replace("_", "-")}
 
     @app.after_request
     def _headers(response):

@@ -7,12 +7,14 @@ Also what pages need to write in that language beyond their messages: dates
 (``code_label``), as template filters.
 """
 import re
+from datetime import date, datetime
 
-from babel.dates import format_skeleton
+from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
+from babel.numbers import format_decimal
 from flask import g, request
-from flask_babel import format_date, get_locale, gettext, ngettext
+from flask_babel import get_locale, gettext, ngettext
 
-from app.messages import N_  # noqa: F401  (re-exported: many modules mark messages with it)
+from app.messages import N_, Number  # noqa: F401  (N_ re-exported: many modules mark with it)
 
 LANGUAGES = ("en", "fr")
 DEFAULT = "en"
@@ -41,6 +43,8 @@ def localise(text):
     kind = getattr(text, "kind", None)
     if kind is not None:  # a Code
         return code_label(str(text), kind)
+    if isinstance(text, Number):
+        return format_decimal(text.value, "0." + "0" * text.digits, locale=format_locale())
     message = getattr(text, "message", None)
     if message is None:
         return text
@@ -60,6 +64,9 @@ FIELD_LABELS = {
     "description": N_("Description"), "seen_on": N_("Date seen"),
     "evidence": N_("Evidence"), "contact": N_("Contact"),
     "row": N_("Row"), "file": N_("File"), "feature": N_("Feature"),
+    # a source's parts (revisions show them)
+    "url": N_("URL"), "publisher": N_("Publisher"), "published_on": N_("Published on"),
+    "archived_url": N_("Archived copy"),
     # taxonomy pages
     "name": N_("Name"), "type": N_("Type"), "aliases": N_("Aliases (separated by ;)"),
     "sponsor_country": N_("Sponsor country (ISO alpha-3)"), "slug": N_("Slug"),
@@ -98,7 +105,50 @@ CODE_LABELS = {
     "action": {"create": N_("created"), "update": N_("edited"), "restore": N_("restored")},
     "signal": {"acknowledged": N_("acknowledged"), "dismissed": N_("dismissed"),
                "noted": N_("turned into a note")},
+    "role": {"reader": N_("reader"), "contributor": N_("contributor"),
+             "editor": N_("editor"), "admin": N_("administrator")},
+    # What the reporter and the triage pages say of a tip ("merged": the reporter
+    # follows the tip it joined, still under review).
+    "tip_status": {"received": N_("Received"), "under_review": N_("Under review"),
+                   "incident": N_("Turned into an incident"),
+                   "not_retained": N_("Not retained"), "merged": N_("Merged")},
+    "lang": {"en": N_("English"), "fr": N_("French")},
+    "place_kind": {"country": N_("country"), "city": N_("city")},
+    "legend_position": {"topright": N_("top right"), "topleft": N_("top left"),
+                        "bottomright": N_("bottom right"),
+                        "bottomleft": N_("bottom left"), "below": N_("below the map"),
+                        "hidden": N_("hidden")},
+    "layer_group": {"actor": N_("Actors"), "vector": N_("Vectors"),
+                    "country": N_("Countries")},
+    # GeoJSON geometry types, as the editor names what was drawn or pasted.
+    "geometry": {"Point": N_("Point"), "MultiPoint": N_("Several points"),
+                 "LineString": N_("A line"), "MultiLineString": N_("Several lines"),
+                 "Polygon": N_("An area"), "MultiPolygon": N_("Several areas"),
+                 "GeometryCollection": N_("Several shapes")},
 }
+
+#: The model tuples each kind of code labels (tests/i18n check every value has a label).
+ENUMERATIONS = {
+    "status": "app.incidents.models:STATUSES",
+    "time_precision": "app.incidents.models:TIME_PRECISIONS",
+    "geo_precision": "app.incidents.models:GEO_PRECISIONS",
+    "actor_type": "app.incidents.models:ACTOR_TYPES",
+    "attribution": "app.incidents.models:ATTRIBUTIONS",
+    "signal": "app.signals.models:DECISIONS",
+    "role": "app.auth.models:ROLES",
+    "tip_status": "app.tips.models:TIP_STATUSES",
+    "lang": "app.i18n:LANGUAGES",
+    "legend_position": "app.embeds.models:LEGEND_POSITIONS",
+    "layer_group": "app.embeds.models:LAYER_GROUPS",
+}
+
+
+def code_choices(kind, codes):
+    """Form choices ``[(code, label)]`` for ``codes`` of ``kind``, the labels lazily
+    translated (forms are built once, shown in each reader's language)."""
+    from flask_babel import lazy_gettext
+    from wtforms.fields.choices import SelectChoice
+    return [SelectChoice(code, lazy_gettext(CODE_LABELS[kind][code])) for code in codes]
 
 
 def code_label(code, kind):
@@ -113,17 +163,48 @@ def code_label(code, kind):
     return gettext(labels[code]) if code in labels else code
 
 
+# How dates and numbers are written: English pages are British English (the
+# catalogue's spelling: "colour", "metres"), so day-month-year, never the US
+# "June 15, 2025". The browser gets the same tag (``<html data-locale>``).
+FORMAT_LOCALES = {"en": "en_GB", "fr": "fr_FR"}
+
+
+def format_locale():
+    """The Babel locale dates are written in on this page ("en_GB" or "fr_FR")."""
+    lang = str(get_locale() or DEFAULT)
+    return FORMAT_LOCALES.get(lang, FORMAT_LOCALES[DEFAULT])
+
+
 def format_day(day, precision="day"):
     """A date as the page's language writes it, to ``precision`` (day, month, year).
 
     ``2025-03-07``: "7 March 2025" / "7 mars 2025"; to the month "March 2025" /
-    "mars 2025"; to the year "2025".
+    "mars 2025"; to the year "2025"; ``compact`` (tables, lists) "7 Mar 2025". A
+    datetime is written as its day.
     """
+    if day is None:
+        return "—"
+    if isinstance(day, str):  # a revision's ISO day
+        day = date.fromisoformat(day)
     if precision == "year":
         return str(day.year)
     if precision == "month":
-        return format_skeleton("yMMMM", day, locale=get_locale())
-    return format_date(day, "long")
+        return format_skeleton("yMMMM", day, locale=format_locale())
+    # "compact": a short day for tables and lists ("7 Mar 2025", "7 mars 2025").
+    return format_date(day.date() if isinstance(day, datetime) else day,
+                       "medium" if precision == "compact" else "long",
+                       locale=format_locale())
+
+
+def format_moment(moment):
+    """A moment (a UTC datetime) as the page's language writes it, to the minute:
+    "7 Mar 2025, 14:05" / "7 mars 2025, 14:05"."""
+    if moment is None:
+        return "—"
+    locale = format_locale()
+    return (get_datetime_format("medium", locale=locale)
+            .replace("{1}", format_date(moment.date(), "medium", locale=locale))
+            .replace("{0}", format_time(moment, "HH:mm", locale=locale)))
 
 
 def format_period(start, end, precision="day"):
@@ -208,16 +289,37 @@ def interface_labels():
         **_plural_labels(),
         "actorTypes": {k: _(v) for k, v in CODE_LABELS["actor_type"].items()},
         "attributions": {k: _(v) for k, v in CODE_LABELS["attribution"].items()},
+        "geometryTypes": {k: _(v) for k, v in CODE_LABELS["geometry"].items()},
+        "placeKinds": {k: _(v) for k, v in CODE_LABELS["place_kind"].items()},
+        # Leaflet's own controls (atlas-common.js localiseMap).
+        "zoomOut": _("Zoom out"), "leaflet": _("A JavaScript library for interactive maps"),
+        # The editor's drawing tool (Leaflet-Geoman's setLang: only the tools it shows).
+        "drawing": {
+            "tooltips": {
+                "placeMarker": _("Click to place the point"),
+                "placeMarkerTouch": _("Tap the map to place the point"),
+                "firstVertex": _("Click to place the first vertex"),
+                "continueLine": _("Click to continue drawing"),
+                "finishLine": _("Click any existing vertex to finish"),
+                "finishPoly": _("Click the first vertex to finish"),
+            },
+            "actions": {"finish": _("Finish"), "cancel": _("Cancel"),
+                        "removeLastVertex": _("Remove the last vertex")},
+            "buttonTitles": {"drawMarkerButton": _("Draw a point"),
+                             "drawPolyButton": _("Draw an area"),
+                             "drawLineButton": _("Draw a line")},
+        },
     }
 
 
 def init_app(app):
-    """Template filters ``code_label``, ``format_day``, ``format_period``,
+    """Template filters ``code_label``, ``format_day``, ``format_moment``, ``format_period``,
     ``format_quarter``, ``localise``, ``field_label``; the global
     ``interface_labels`` (the editor's scripts read it from the page)."""
     app.add_template_global(interface_labels)
     app.add_template_filter(code_label)
     app.add_template_filter(format_day)
+    app.add_template_filter(format_moment)
     app.add_template_filter(format_period)
     app.add_template_filter(localise)
     app.add_template_filter(format_quarter)

@@ -32,6 +32,16 @@ class Code(str):
         return self
 
 
+class Number(str):
+    """A decimal number inside a message: ``value`` to ``digits`` decimals, written
+    the English way for the API and the CLI ("0.5"), per locale on pages ("0,5")."""
+
+    def __new__(cls, value, digits=1):
+        self = super().__new__(cls, f"{value:.{digits}f}")
+        self.value, self.digits = value, digits
+        return self
+
+
 class MessageError(ValueError):
     """An error whose ``str()`` is English and whose ``reason()`` can be translated."""
 

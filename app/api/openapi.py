@@ -10,6 +10,7 @@ from app.api import bp
 from app.api.routes import DEFAULT_LIMIT, GEOJSON, MAX_LIMIT
 from app.incidents.fields import FIELDS, MAX_LIST
 from app.incidents.models import STATUSES
+from app.messages import N_
 
 DATE = {"type": "string", "format": "date"}
 POSITION = {"type": "array", "items": {"type": "number"}, "minItems": 2}
@@ -27,7 +28,7 @@ def _geometry():
                 "properties": {"type": {"const": kind}, "coordinates": coordinates}}
     line = {"type": "array", "items": POSITION}
     rings = {"type": "array", "items": line}
-    return {"description": "GeoJSON geometry (RFC 7946), EPSG:4326, longitude first.",
+    return {"description": N_("GeoJSON geometry (RFC 7946), EPSG:4326, longitude first."),
             "oneOf": [geom("Point", POSITION), geom("LineString", line),
                       geom("Polygon", rings), geom("MultiPoint", line),
                       geom("MultiLineString", rings),
@@ -54,11 +55,11 @@ def _input_schema(f):
     """The OpenAPI schema ``parse_incident`` accepts for the input field ``f``."""
     if f.kind == "links":
         return {"oneOf": [{"type": "array", "maxItems": MAX_LIST, "items": {"type": "string"}},
-                          {"type": "string", "description": ";-separated"}]}
+                          {"type": "string", "description": N_(";-separated")}]}
     if f.kind == "sources":
         return {"type": "array", "maxItems": MAX_LIST, "items": _source()}
     if f.kind == "date":
-        return {"type": "string", "description": "YYYY, YYYY-MM or YYYY-MM-DD"}
+        return {"type": "string", "description": N_("YYYY, YYYY-MM or YYYY-MM-DD")}
     if f.kind == "int":
         low, high = f.bounds
         return {"type": "integer", "minimum": low, "maximum": high}
@@ -70,12 +71,12 @@ def _input_schema(f):
 
 def _properties_in():
     inputs = {f.name: _input_schema(f) for f in FIELDS if f.label}
-    return {"type": "object", "description": "The CSV names of the product brief.",
+    return {"type": "object", "description": N_("The CSV names of the product brief."),
             "properties": {
                 **inputs,
                 "wkt": {"type": "string"}, "lat": {"type": "number"},
                 "lon": {"type": "number"},
-                "version": {"type": "integer", "description": "PATCH: the version edited"}}}
+                "version": {"type": "integer", "description": N_("PATCH: the version edited")}}}
 
 
 def _create_input():
@@ -93,12 +94,12 @@ def _tip_input():
     return {"type": "object", "required": ["description"], "properties": {
         "description": {"type": "string", "maxLength": 5000},
         "location_name": {"type": "string", "maxLength": 200},
-        "country": {"type": "string", "description": "ISO 3166-1 alpha-3"},
+        "country": {"type": "string", "description": N_("ISO 3166-1 alpha-3")},
         "lat": {"type": "number", "minimum": -90, "maximum": 90},
         "lon": {"type": "number", "minimum": -180, "maximum": 180},
-        "seen_on": {"type": "string", "description": "YYYY-MM-DD, not in the future"},
+        "seen_on": {"type": "string", "description": N_("YYYY-MM-DD, not in the future")},
         "evidence": {"oneOf": [{"type": "array", "items": {"type": "string"}, "maxItems": 10},
-                               {"type": "string", "description": "one URL per line"}]},
+                               {"type": "string", "description": N_("one URL per line")}]},
         "contact": {"type": "string", "maxLength": 200},
         "lang": {"enum": ["en", "fr"]}}}
 
@@ -114,7 +115,7 @@ def _components():
                               "properties": {"$ref": "#/components/schemas/Incident"}}}
     collection = {"type": "object", "required": ["type", "features", "count"], "properties": {
         "type": {"const": "FeatureCollection"}, "count": {"type": "integer"},
-        "next": {"type": "string", "description": "URL of the next page"},
+        "next": {"type": "string", "description": N_("URL of the next page")},
         "features": {"type": "array", "items": {"$ref": "#/components/schemas/Feature"}}}}
     feature_in = {"type": "object", "properties": {
         "type": {"const": "Feature"}, "geometry": {"$ref": "#/components/schemas/Geometry"},
@@ -122,7 +123,7 @@ def _components():
     conflict = {"type": "object", "required": ["error", "current_version"], "properties": {
         "error": {"type": "string"}, "current_version": {"type": "integer"},
         "changes": {"type": ["object", "null"],
-                    "description": "field: [yours, theirs] when known"}}}
+                    "description": N_("field: [yours, theirs] when known")}}}
     return {
         "schemas": {"Geometry": _geometry(), "Incident": _properties_out(),
                     "IncidentInput": _properties_in(), "Feature": feature,
@@ -130,7 +131,7 @@ def _components():
                     "FeatureCreate": _create_input(), "TipInput": _tip_input(),
                     "Error": error, "Conflict": conflict},
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
-                                       "description": "`flask token create EMAIL`"}},
+                                       "description": N_("`flask token create EMAIL`")}},
     }
 
 
@@ -145,14 +146,14 @@ def _geojson(ref, description):
 
 
 ERRORS = {
-    "400": _json("Error", "Bad input: the message (and `fields`) say what and why"),
-    "401": _json("Error", "A missing, malformed, unknown or revoked Bearer token"),
-    "403": _json("Error", "The token's user may not do this"),
-    "404": _json("Error", "No such incident, or not visible to the caller"),
-    "409": _json("Conflict", "The incident changed since the version edited"),
-    "413": _json("Error", "The body is larger than an incident (or a tip) may be"),
-    "415": _json("Error", "The body is not JSON (application/json or application/geo+json)"),
-    "429": _json("Error", "Too many writes (or bad tokens) from this client; retry later"),
+    "400": _json("Error", N_("Bad input: the message (and `fields`) say what and why")),
+    "401": _json("Error", N_("A missing, malformed, unknown or revoked Bearer token")),
+    "403": _json("Error", N_("The token's user may not do this")),
+    "404": _json("Error", N_("No such incident, or not visible to the caller")),
+    "409": _json("Conflict", N_("The incident changed since the version edited")),
+    "413": _json("Error", N_("The body is larger than an incident (or a tip) may be")),
+    "415": _json("Error", N_("The body is not JSON (application/json or application/geo+json)")),
+    "429": _json("Error", N_("Too many writes (or bad tokens) from this client; retry later")),
 }
 
 
@@ -166,25 +167,25 @@ def _list_parameters():
         return param
     return [
         query("bbox", {"type": "string", "pattern": BBOX_PATTERN},
-              "W,S,E,N in degrees; W > E crosses the antimeridian"),
-        query("actor", {"type": "string"}, "actor id or name; `none`: no actor", array=True),
+              N_("W,S,E,N in degrees; W > E crosses the antimeridian")),
+        query("actor", {"type": "string"}, N_("actor id or name; `none`: no actor"), array=True),
         query("vector", {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,39}$"},
-              "vector slug; `none`: no vector", array=True),
+              N_("vector slug; `none`: no vector"), array=True),
         query("platform", {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,39}$"},
-              "platform slug; `none`: no platform", array=True),
+              N_("platform slug; `none`: no platform"), array=True),
         query("country", {"type": "string", "pattern": "^([A-Za-z]{3}|none)$"},
-              "ISO 3166-1 alpha-3; `none`: no target country", array=True),
-        query("from", DAY_OR_EMPTY, "YYYY, YYYY-MM or YYYY-MM-DD (empty: no bound)"),
-        query("to", DAY_OR_EMPTY, "YYYY, YYYY-MM or YYYY-MM-DD (empty: no bound)"),
-        query("min_confidence", {"type": "integer", "minimum": 0, "maximum": 100}, "0–100"),
-        query("q", {"type": "string", "maxLength": 200}, "text in title, summary or place"),
+              N_("ISO 3166-1 alpha-3; `none`: no target country"), array=True),
+        query("from", DAY_OR_EMPTY, N_("YYYY, YYYY-MM or YYYY-MM-DD (empty: no bound)")),
+        query("to", DAY_OR_EMPTY, N_("YYYY, YYYY-MM or YYYY-MM-DD (empty: no bound)")),
+        query("min_confidence", {"type": "integer", "minimum": 0, "maximum": 100}, N_("0–100")),
+        query("q", {"type": "string", "maxLength": 200}, N_("text in title, summary or place")),
         query("campaign", {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
-              "campaign id", array=True),
+              N_("campaign id"), array=True),
         query("status", {"enum": list(STATUSES)},
-              "statuses (visibility rules still apply)", array=True),
+              N_("statuses (visibility rules still apply)"), array=True),
         query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
-                        "default": DEFAULT_LIMIT}, "page size"),
-        query("cursor", {"type": "integer", "minimum": 0}, "the `next` link's cursor"),
+                        "default": DEFAULT_LIMIT}, N_("page size")),
+        query("cursor", {"type": "integer", "minimum": 0}, N_("the `next` link's cursor")),
     ]
 
 
@@ -192,8 +193,8 @@ def _paths():
     ident = [{"name": "incident_id", "in": "path", "required": True,
               "schema": {"type": "integer", "minimum": 0}}]
     if_match = {"name": "If-Match", "in": "header", "required": False,
-                "schema": {"type": "string"}, "description": "the version edited, as an ETag"}
-    not_modified = {"description": "Not modified since the ETag / date sent"}
+                "schema": {"type": "string"}, "description": N_("the version edited, as an ETag")}
+    not_modified = {"description": N_("Not modified since the ETag / date sent")}
     def body(ref):
         schema = {"schema": {"$ref": f"#/components/schemas/{ref}"}}
         return {"required": True, "content": {"application/json": schema, GEOJSON: schema}}
@@ -201,59 +202,59 @@ def _paths():
     writes = ("400", "401", "403", "413", "415", "429")
     return {
         "/incidents": {
-            "get": {"operationId": "listIncidents", "summary": "Incidents as GeoJSON",
-                    "description": "Published incidents; drafts too for their author and "
-                                   "editors. Pages by id with `cursor`.",
+            "get": {"operationId": "listIncidents", "summary": N_("Incidents as GeoJSON"),
+                    "description": N_("Published incidents; drafts too for their author and "
+                                   "editors. Pages by id with `cursor`."),
                     "parameters": _list_parameters(),
-                    "responses": {"200": _geojson("FeatureCollection", "A page of incidents"),
+                    "responses": {"200": _geojson("FeatureCollection", N_("A page of incidents")),
                                   "304": not_modified, "400": ERRORS["400"],
                                   "401": ERRORS["401"], "429": ERRORS["429"]}},
-            "post": {"operationId": "createIncident", "summary": "Create a draft",
+            "post": {"operationId": "createIncident", "summary": N_("Create a draft"),
                      "security": secured, "requestBody": body("FeatureCreate"),
-                     "responses": {"201": _geojson("Feature", "The new draft"),
+                     "responses": {"201": _geojson("Feature", N_("The new draft")),
                                    **{k: ERRORS[k] for k in writes}}}},
         "/incidents/{incident_id}": {
             "parameters": ident,
-            "get": {"operationId": "getIncident", "summary": "One incident",
-                    "responses": {"200": _geojson("Feature", "The incident"),
+            "get": {"operationId": "getIncident", "summary": N_("One incident"),
+                    "responses": {"200": _geojson("Feature", N_("The incident")),
                                   "304": not_modified,
                                   **{k: ERRORS[k] for k in ("401", "404", "429")}}},
-            "patch": {"operationId": "patchIncident", "summary": "Edit (optimistic locking)",
+            "patch": {"operationId": "patchIncident", "summary": N_("Edit (optimistic locking)"),
                       "security": secured, "parameters": [if_match],
                       "requestBody": body("FeatureInput"),
-                      "responses": {"200": _geojson("Feature", "The edited incident"),
+                      "responses": {"200": _geojson("Feature", N_("The edited incident")),
                                     **{k: ERRORS[k] for k in (*writes, "404", "409")}}},
-            "delete": {"operationId": "archiveIncident", "summary": "Archive (never delete)",
+            "delete": {"operationId": "archiveIncident", "summary": N_("Archive (never delete)"),
                        "security": secured, "parameters": [if_match],
-                       "responses": {"200": _geojson("Feature", "The archived incident"),
+                       "responses": {"200": _geojson("Feature", N_("The archived incident")),
                                      **{k: ERRORS[k] for k in ("400", "401", "403", "404",
                                                               "409", "429")}}}},
         "/tips": {
-            "post": {"operationId": "submitTip", "summary": "Send a tip (no account)",
-                     "description": "The JSON twin of the public report form. Editors "
-                                    "triage tips; nothing is published from here.",
+            "post": {"operationId": "submitTip", "summary": N_("Send a tip (no account)"),
+                     "description": N_("The JSON twin of the public report form. Editors "
+                                    "triage tips; nothing is published from here."),
                      "requestBody": {"required": True, "content": {"application/json": {
                          "schema": {"$ref": "#/components/schemas/TipInput"}}}},
-                     "responses": {"202": {"description": "Received", "content": {
+                     "responses": {"202": {"description": N_("Received"), "content": {
                          "application/json": {"schema": {
                              "type": "object", "required": ["receipt", "status_url"],
                              "properties": {"receipt": {"type": "string"},
                                             "status_url": {"type": "string"}}}}}},
                          **{k: ERRORS[k] for k in ("400", "413", "429")}}}},
         "/map": {
-            "get": {"operationId": "mapView", "summary": "One map view, aggregated",
-                    "description": "Published incidents in `bbox` at `zoom`: server-side "
+            "get": {"operationId": "mapView", "summary": N_("One map view, aggregated"),
+                    "description": N_("Published incidents in `bbox` at `zoom`: server-side "
                                    "clusters (counts), single incidents, facet counts per "
                                    "layer, the per-country barometer and the data period. "
                                    "`total` equals the clusters' counts plus the incidents "
                                    "sent. The `ETag` names the data's generation and the "
-                                   "query: `If-None-Match` gets a 304.",
+                                   "query: `If-None-Match` gets a 304."),
                     "parameters": [p for p in _list_parameters()
                                    if p["name"] not in ("limit", "cursor", "status")] + [
                         {"name": "zoom", "in": "query", "required": False,
                          "schema": {"type": "integer", "minimum": 0, "maximum": 20,
-                                    "default": 4}, "description": "Web map zoom level"}],
-                    "responses": {"200": {"description": "The view", "content": {
+                                    "default": 4}, "description": N_("Web map zoom level")}],
+                    "responses": {"200": {"description": N_("The view"), "content": {
                         "application/json": {"schema": {
                             "type": "object",
                             "required": ["zoom", "total", "clusters", "features", "facets"],
@@ -281,8 +282,8 @@ def _paths():
                         "304": not_modified, "400": ERRORS["400"], "429": ERRORS["429"]}}},
         "/signals": _signals_path(),
         "/openapi.json": {
-            "get": {"operationId": "openapi", "summary": "This document",
-                    "responses": {"200": {"description": "OpenAPI 3.1",
+            "get": {"operationId": "openapi", "summary": N_("This document"),
+                    "responses": {"200": {"description": N_("OpenAPI 3.1"),
                                           "content": {"application/json": {}}}}}},
     }
 
@@ -293,26 +294,26 @@ def _signals_path():
     signal = {"type": "object", "required": ["week", "country", "vector", "observed",
                                              "expected", "score", "explanation"],
               "properties": {
-                  "week": {**DATE, "description": "the Monday of the ISO week"},
+                  "week": {**DATE, "description": N_("the Monday of the ISO week")},
                   "country": {"type": "string"}, "vector": {"type": "string"},
                   "observed": {"type": "integer", "minimum": 0},
                   "expected": {"type": "number", "minimum": 0,
-                               "description": "mean a week over the baseline"},
-                  "score": {"type": "number", "description": "-log10 p"},
+                               "description": N_("mean a week over the baseline")},
+                  "score": {"type": "number", "description": N_("-log10 p")},
                   "p": {"type": "number"},
                   "model": {"enum": ["poisson", "negative-binomial"]},
                   "explanation": {"type": "string",
-                                  "description": "why, in the reader's language"}}}
+                                  "description": N_("why, in the reader's language")}}}
     return {"get": {
-        "operationId": "listSignals", "summary": "Weak signals",
-        "description": "Weeks whose count of published incidents in a country × vector "
+        "operationId": "listSignals", "summary": N_("Weak signals"),
+        "description": N_("Weeks whose count of published incidents in a country × vector "
                        "cell is surprising against the 26 weeks before (Poisson or "
-                       "negative binomial), newest first.",
+                       "negative binomial), newest first."),
         "parameters": [p for p in _list_parameters() if p["name"] in keep] + [
             {"name": "limit", "in": "query", "required": False,
              "schema": {"type": "integer", "minimum": 1, "maximum": 5000, "default": 500},
-             "description": "signals returned, at most"}],
-        "responses": {"200": {"description": "The signals", "content": {
+             "description": N_("signals returned, at most")}],
+        "responses": {"200": {"description": N_("The signals"), "content": {
             "application/json": {"schema": {
                 "type": "object", "required": ["signals", "count"],
                 "properties": {"signals": {"type": "array", "items": signal},
@@ -324,9 +325,9 @@ def openapi_document():
     """The OpenAPI 3.1 document as a dict."""
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Hybrid Threat Atlas API", "version": "1",
-                 "description": "Geotagged hybrid-threat incidents as GeoJSON. Reads are "
-                                "public (published incidents); writes need a Bearer token."},
+        "info": {"title": N_("Hybrid Threat Atlas API"), "version": "1",
+                 "description": N_("Geotagged hybrid-threat incidents as GeoJSON. Reads are "
+                                "public (published incidents); writes need a Bearer token.")},
         "servers": [{"url": "/api/v1"}],
         "paths": _paths(),
         "components": _components(),

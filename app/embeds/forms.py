@@ -6,6 +6,7 @@ from wtforms import (BooleanField, FloatField, IntegerField, SelectField,
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.embeds.models import LAYER_GROUPS, LEGEND_POSITIONS
+from app.i18n import code_choices
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -20,8 +21,7 @@ class EmbedForm(FlaskForm):
     caption = TextAreaField(_l("Caption"), validators=[Length(max=2000)])
     filters = StringField(_l("Filters (as in a /map link)"), validators=[Length(max=2000)])
     layers = MultiCheckboxField(_l("Layers in the legend"), default=list(LAYER_GROUPS),
-                                choices=[("actor", _l("Actors")), ("vector", _l("Vectors")),
-                                         ("country", _l("Countries"))])
+                                choices=code_choices("layer_group", LAYER_GROUPS))
     fit_to_data = BooleanField(_l("Fit the view to the data"), default=True)
     center_lat = FloatField(_l("Centre latitude"),
                             validators=[Optional(), NumberRange(-85, 85)])
@@ -29,7 +29,7 @@ class EmbedForm(FlaskForm):
                             validators=[Optional(), NumberRange(-180, 180)])
     zoom = IntegerField(_l("Zoom"), validators=[Optional(), NumberRange(2, 18)])
     legend_position = SelectField(_l("Legend"), default="bottomleft",
-                                  choices=[(p, p) for p in LEGEND_POSITIONS])
+                                  choices=code_choices("legend_position", LEGEND_POSITIONS))
     frozen = BooleanField(_l("Frozen: keep showing what is published now"))
     refreeze = BooleanField(_l("Freeze again now"))
     allowed_hosts = TextAreaField(

@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from app.auth.models import utcnow
 from app.embeds import bp, service
 from app.embeds.forms import EmbedForm
-from app.i18n import LANGUAGES, interface_labels
+from app.i18n import LANGUAGES, code_label, format_moment, interface_labels
 from app.incidents import taxonomy
 from app.incidents.filters import FilterError
 from app.main.routes import basemap_urls
@@ -202,14 +202,13 @@ def _png_notes(embed):
     """The PNG's title, legend (layers with incidents), credit and "as of" line."""
     lang = str(get_locale())
     level = service.level_for_view(embed, service.FIT_ZOOM)
-    titles = {"actor": _("Actors"), "vector": _("Vectors"), "country": _("Countries")}
-    legend = [(titles[group], items) for group, items in service.legend(
+    legend = [(code_label(group, "layer_group"), items) for group, items in service.legend(
         embed, level, vectors=taxonomy.vector_styles(lang),
         countries=taxonomy.country_names(lang), top=service.LEGEND_ITEMS)]
     when = embed.as_of if embed.frozen and embed.as_of else utcnow()
     return MapNotes(title=embed.title, legend=legend,
                     credit=_("Hybrid Threat Atlas · basemap: Natural Earth"),
-                    as_of=_("As of %(when)s UTC", when=when.strftime("%Y-%m-%d %H:%M")))
+                    as_of=_("As of %(when)s UTC", when=format_moment(when)))
 
 
 @bp.get("/embed/<key>/download.html")

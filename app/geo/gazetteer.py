@@ -32,9 +32,12 @@ class Place:
     key: str          # folded name used for matching
     population: int
     geometry: dict
+    name_fr: str = ""  # the French name, when it differs
 
-    def as_json(self):
-        return {"kind": self.kind, "name": self.name, "country": self.country,
+    def as_json(self, lang="en"):
+        """The place for the editor's picker, named in ``lang`` ("en" or "fr")."""
+        name = self.name_fr if lang == "fr" and self.name_fr else self.name
+        return {"kind": self.kind, "name": name, "country": self.country,
                 "geometry": self.geometry}
 
 
@@ -53,7 +56,7 @@ def _countries():
         props = f["properties"]
         for name in {props["name_en"], props["name_fr"]}:
             places.append(Place("country", props["name_en"], props["iso_a3"], fold(name),
-                                10**10, f["geometry"]))
+                                10**10, f["geometry"], props["name_fr"]))
     return tuple(places)
 
 
@@ -67,7 +70,7 @@ def _cities():
         point = {"type": "Point", "coordinates": [float(row["lon"]), float(row["lat"])]}
         for name in {row["name"], row["name_fr"] or row["name"]}:
             places.append(Place("city", row["name"], row["country"], fold(name),
-                                int(row["population"]), point))
+                                int(row["population"]), point, row["name_fr"]))
     return tuple(sorted(places, key=lambda p: -p.population))
 
 

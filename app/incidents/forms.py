@@ -13,6 +13,7 @@ from wtforms import (HiddenField, SelectField, SelectMultipleField, StringField,
                      TextAreaField, widgets)
 
 from app.geo.geometry import to_geojson
+from app.i18n import LANGUAGES, code_choices
 from app.incidents.fields import LINK_FIELDS
 from app.incidents.models import ATTRIBUTIONS, GEO_PRECISIONS, TIME_PRECISIONS
 
@@ -37,19 +38,21 @@ class IncidentForm(FlaskForm):
     version = HiddenField()
     title = StringField(_l("Title"))
     summary = TextAreaField(_l("Summary"))
-    lang = SelectField(_l("Language"), choices=choices([("en", "English"),
-                                                              ("fr", "Français")]))
+    lang = SelectField(_l("Language"), choices=code_choices("lang", LANGUAGES))
     start_date = StringField(_l("Start date"))
     end_date = StringField(_l("End date"))
-    time_precision = SelectField(_l("Date precision"), choices=TIME_PRECISIONS)
+    time_precision = SelectField(_l("Date precision"),
+                                 choices=code_choices("time_precision", TIME_PRECISIONS))
     geometry = TextAreaField(_l("Geometry"))
-    geo_precision = SelectField(_l("Geographic precision"), choices=GEO_PRECISIONS)
+    geo_precision = SelectField(_l("Geographic precision"),
+                                choices=code_choices("geo_precision", GEO_PRECISIONS))
     precision_m = StringField(_l("Precision (metres)"))
     location_name = StringField(_l("Place name"))
     countries = StringField(_l("Countries"))
     actor = StringField(_l("Actor"))
     campaign = StringField(_l("Campaign"))
-    attribution = SelectField(_l("Attribution"), choices=ATTRIBUTIONS)
+    attribution = SelectField(_l("Attribution"),
+                              choices=code_choices("attribution", ATTRIBUTIONS))
     confidence = StringField(_l("Confidence (0–100)"), default="50")
     vectors = CheckboxesField(_l("Vectors"), choices=[], validate_choice=False)
     platforms = CheckboxesField(_l("Platforms"), choices=[], validate_choice=False)

@@ -5,7 +5,8 @@ who may see what. Any page that takes an incident id looks it up through
 ``service.get_incident`` first, so an id the user may not see is a 404
 whatever the route.
 """
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (abort, current_app, flash, g, jsonify, redirect, render_template, request,
+                   url_for)
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
 
@@ -18,10 +19,20 @@ from app.incidents.forms import BatchForm, choices, IncidentForm, RestoreForm, S
 from app.incidents.schema import ValidationError, parse_incident
 from app.inputs import INT64, InputError, whole_number
 from app.incidents.taxonomy import (actor_names, campaign_names, country_names, platform_labels,
-                                    vector_choices)
+                                    reference_names, vector_choices)
 from app.reference.disarm import search_techniques
 
 QUEUE_LIMIT = 200
+
+
+@bp.app_template_filter()
+def reference_label(key, field):
+    """What a revision's ``key`` of link field ``field`` is called on this page: a
+    vector's or platform's label, a country's name (read once per request)."""
+    names = g.setdefault("reference_names", {})
+    if field not in names:
+        names[field] = reference_names(field, str(get_locale()))
+    return names[field].get(key, key)
 
 
 @bp.route("/<int:incident_id>")
@@ -29,7 +40,8 @@ def show(incident_id):
     """One incident with its sources; drafts only for their author and editors."""
     incident = _visible(incident_id)
     return render_template("incidents/show.html", incident=incident,
-                           country_names=country_names(), location=service.location(incident),
+                           country_names=country_names(str(get_locale())),
+                           location=service.location(incident),
                            status_form=StatusForm(version=incident.version),
                            can_edit=policy.can_edit(current_user, incident),
                            can_publish=policy.can_publish(current_user))
@@ -260,7 +272,7 @@ def preview():
         geometry = parse_geometry(body.get("geometry") if isinstance(body, dict) else None)
     except GeometryError as exc:
         return jsonify(error=str(exc), message=exc.localised()), 400
-    names = country_names()
+    names = country_names(str(get_locale()))
     codes = service.derived_countries(geometry)
     return jsonify(geometry=to_geojson(geometry),
                    countries=[{"iso_a3": c, "name": names.get(c, c)} for c in codes])
@@ -271,7 +283,8 @@ def preview():
 def gazetteer():
     """Countries and cities by name, from the offline gazetteer."""
     _require(policy.can_create(current_user))
-    return jsonify(places=[p.as_json() for p in search_places(request.args.get("q", ""))])
+    lang = str(get_locale())
+    return jsonify(places=[p.as_json(lang) for p in search_places(request.args.get("q", ""))])
 
 
 @bp.route("/techniques")

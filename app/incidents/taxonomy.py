@@ -116,3 +116,15 @@ def country_names(lang="en"):
     """``{iso_a3: name}`` in the page's language."""
     return {c.iso_a3: (c.name_fr if lang == "fr" else c.name_en)
             for c in db.session.scalars(sa.select(Country))}
+
+
+def reference_names(field, lang="en"):
+    """``{key: name}`` of the reference data a link field names (``vectors``,
+    ``platforms``, ``countries``) in the page's language; ``{}`` for another field."""
+    if field == "countries":
+        return country_names(lang)
+    if field == "vectors":
+        return {v["slug"]: v["label"] for v in vector_styles(lang)}
+    if field == "platforms":
+        return dict(platform_labels(lang))
+    return {}

@@ -22,7 +22,7 @@ from app.auth.models import utcnow
 from app.extensions import db
 from app.incidents import mapindex, policy
 from app.incidents.models import Incident, incident_countries, incident_vectors, Vector
-from app.messages import N_, Message, MessageError
+from app.messages import N_, Message, MessageError, Number
 from app.signals import detector
 from app.signals.models import DECISIONS, SignalReview
 
@@ -153,12 +153,12 @@ class Signal:
         through ``localise``)."""
         p_text = (Message(N_("p < 0.0001")) if self.p < 0.0001 else
                   Message(N_("p < 0.001")) if self.p < 0.001 else
-                  Message(N_("p = %(p)s"), p=f"{self.p:.3f}"))
+                  Message(N_("p = %(p)s"), p=Number(self.p, 3)))
         model = (Message(N_("Poisson model")) if self.model == "poisson"
                  else Message(N_("negative binomial model, the baseline being irregular")))
         return Message(N_("%(observed)s incidents vs %(expected)s expected a week over the "
                           "last %(weeks)s weeks; %(p)s (%(model)s)"),
-                       observed=self.observed, expected=f"{self.expected:.1f}",
+                       observed=self.observed, expected=Number(self.expected, 1),
                        weeks=self.baseline, p=p_text, model=model)
 
 

@@ -3,12 +3,13 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 
+from app.i18n import code_choices
 from app.incidents.models import ACTOR_TYPES
 
 
 class ActorForm(FlaskForm):
     name = StringField(_l("Name"))
-    type = SelectField(_l("Type"), choices=ACTOR_TYPES, validate_choice=False)
+    type = SelectField(_l("Type"), choices=code_choices("actor_type", ACTOR_TYPES), validate_choice=False)
     aliases = StringField(_l("Aliases (separated by ;)"))
     sponsor_country = StringField(_l("Sponsor country (ISO alpha-3)"))
     description = TextAreaField(_l("Description"))

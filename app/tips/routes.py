@@ -132,7 +132,7 @@ def queue():
     groups = (service.group_by_evidence(tips) if by == "evidence"
               else service.group_by_country(tips))
     return render_template("tips/queue.html", groups=groups, group=by, count=len(tips),
-                           country_names=taxonomy.country_names())
+                           country_names=taxonomy.country_names(str(get_locale())))
 
 
 @bp.route("/triage/<int:tip_id>")
@@ -146,7 +146,7 @@ def show(tip_id):
     convert.country.choices = _country_choices(_("— from the tip —"))
     return render_template("tips/show.html", tip=tip, action=ActionForm(),
                            merge=MergeForm(), convert=convert,
-                           country_names=taxonomy.country_names())
+                           country_names=taxonomy.country_names(str(get_locale())))
 
 
 def _act(tip_id, form_class):

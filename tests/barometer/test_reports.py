@@ -32,7 +32,7 @@ def test_report_page_for_a_past_quarter(client, make_incident):
                       editor=picked.created_by)
     html = client.get("/reports/2025-Q2?lang=en").get_data(as_text=True)
     assert "Quarterly report 2025-Q2" in html
-    assert "April 1, 2025 – June 30, 2025" in html
+    assert "1 April 2025 – 30 June 2025" in html
     assert "Key figures" in html and "Methodology" in html and "<svg" in html
     assert "Picked &lt;i&gt;one&lt;/i&gt;" in html
     assert 'media="print"' in html

@@ -35,7 +35,7 @@ def test_page_in_french_formats_numbers_and_labels(client, make_incident):
     assert "Baromètre des ingérences étrangères" in html
     assert "1,25" in html and "+150,0 %" in html
     assert "Allemagne" in html and "Sabotage" in html
-    assert '<html lang="fr">' in html
+    assert '<html lang="fr" data-locale="fr-FR">' in html
 
 
 def test_quarters_read_t2_2025_in_french_and_keep_their_keys(app, client, make_incident):

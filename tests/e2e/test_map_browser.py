@@ -130,7 +130,7 @@ def test_time_slider_and_playback_change_what_is_shown(page, live_app, live_serv
             page.keyboard.press("ArrowRight")
     _after_render(page, move_to_april)
     page.wait_for_function("() => document.getElementById('atlas-period').textContent"
-                           " === '2025-04 – 2025-08'")
+                           " === 'April 2025 – August 2025'")
     page.wait_for_function("() => document.querySelectorAll("
                            "'#atlas-list tbody tr[data-id]').length === 2")
     assert _list_titles(page) == ["August", "March to June"]
@@ -141,12 +141,12 @@ def test_time_slider_and_playback_change_what_is_shown(page, live_app, live_serv
     page.evaluate("() => { AtlasMap.instances[0].cfg.playbackMs = 400; }")
     page.click("#atlas-play")
     page.wait_for_function("() => document.getElementById('atlas-period').textContent"
-                           " === '2025-05 – 2025-05'", timeout=15000)
+                           " === 'May 2025 – May 2025'", timeout=15000)
     # Pause puts back the period chosen before Play: no one-month period is left
     # silently in the URL for a later search to trip on.
     page.click("#atlas-play")
     page.wait_for_function("() => document.getElementById('atlas-period').textContent"
-                           " === '2025-04 – 2025-08'", timeout=15000)
+                           " === 'April 2025 – August 2025'", timeout=15000)
     page.wait_for_function("() => document.querySelector('.folium-map').dataset.loading"
                            " === 'false'")
     assert _list_titles(page) == ["August", "March to June"]
@@ -229,7 +229,7 @@ def test_popup_speaks_the_readers_language(page, live_app, live_server):
     _publish(editor, title="Campaign", wkt="POINT (24 56)", start_date="2024-11",
              time_precision="month")
     for lang, leak, campaign, actor in [
-            ("en", "March 1, 2025 – March 4, 2025", "November 2024",
+            ("en", "1 March 2025 – 4 March 2025", "November 2024",
              "Actor: Test Actor (unknown)"),
             ("fr", "1 mars 2025 – 4 mars 2025", "novembre 2024",
              "Acteur\u00a0: Test Actor (inconnu)")]:

@@ -109,7 +109,7 @@ def test_layers_panel_starts_folded_on_a_phone_and_a_popup_is_never_under_it(
     lines = phone.evaluate("() => [...document.querySelectorAll('#atlas-list tbody td.date')]"
                            ".map(td => { const r = document.createRange();"
                            " r.selectNodeContents(td); return r.getClientRects().length; })")
-    assert lines and set(lines) == {1}  # ISO dates on one line, never "2026-/10-13"
+    assert lines and set(lines) == {1}  # dates on one line, never "2026-/10-13"
     precision = phone.locator("#atlas-list tbody td.precision").first.bounding_box()
     assert precision["x"] + precision["width"] <= 390  # the precision column in view
     phone.click("#atlas-list-toggle")

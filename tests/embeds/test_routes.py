@@ -299,9 +299,9 @@ def test_embed_page_varies_by_accept_language_not_by_the_site_cookie(app, make_e
         assert response.status_code == 200 and "public" in response.headers["Cache-Control"]
         assert "Accept-Language" in response.headers["Vary"]
         assert "Cookie" not in response.headers["Vary"]
-    assert '<html lang="en">' in pages["en"].get_data(as_text=True)
-    assert '<html lang="fr">' in pages["fr"].get_data(as_text=True)
-    assert '<html lang="fr">' in pages["en?lang=fr"].get_data(as_text=True)  # pinned in URL
+    assert '<html lang="en" data-locale="en-GB">' in pages["en"].get_data(as_text=True)
+    assert '<html lang="fr" data-locale="fr-FR">' in pages["fr"].get_data(as_text=True)
+    assert '<html lang="fr" data-locale="fr-FR">' in pages["en?lang=fr"].get_data(as_text=True)  # pinned in URL
 
 
 def test_oembed_keeps_a_pinned_language_in_the_iframe(client, make_embed):

@@ -20,7 +20,7 @@ def test_incident_page_writes_dates_and_codes_in_the_readers_language(app, make_
     month = make_incident(start_date="2025-03", time_precision="month")
     en = _get(app, f"/incidents/{days.id}?lang=en").get_data(as_text=True)
     fr = _get(app, f"/incidents/{days.id}?lang=fr").get_data(as_text=True)
-    assert "April 2, 2025 – April 20, 2025" in en and "(precision: day)" in en
+    assert "2 April 2025 – 20 April 2025" in en and "(precision: day)" in en
     assert "2 avril 2025 – 20 avril 2025" in fr and f"(précision{NBSP}: jour)" in fr
     assert "inferred, confidence 60/100" in en and "déduite" in fr
     assert "2025-04-02" not in re.sub(r'datetime="[^"]*"', "", fr)

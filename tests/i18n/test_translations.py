@@ -11,7 +11,9 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-from app.i18n import interface_labels
+import importlib
+
+from app.i18n import CODE_LABELS, ENUMERATIONS, code_choices, interface_labels
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
@@ -68,6 +70,21 @@ def test_every_message_has_a_french_translation():
 def _plain(value):
     """A plural message's id and strings as a tuple (the .mo reader gives lists)."""
     return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
+def _catalogue():
+    with open(FR / "messages.po", "rb") as f:
+        return read_po(f)
+
+
+def test_catalogue_has_no_untranslated_or_fuzzy_entry():
+    """Not only the extracted messages: every entry of the French file is translated
+    and none is fuzzy (a fuzzy entry is left out of the compiled catalogue)."""
+    catalog = _catalogue()
+    untranslated = [m.id for m in catalog if m.id and not (
+        all(m.string) if isinstance(m.string, (list, tuple)) else m.string)]
+    fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
+    assert (untranslated, fuzzy) == ([], [])
 
 
 def test_compiled_catalog_matches_the_po_file():
@@ -215,7 +232,8 @@ def test_template_scan_finds_text_and_attributes():
 SCRIPTS = APP / "static" / "js"
 LITERAL = re.compile(r"'((?:[^'\\\n]|\\.)*)'" + r'|"((?:[^"\\\n]|\\.)*)"')
 # Code, not text: the strict-mode pragma, CSS classes and selectors, DOM/HTTP names.
-TECHNICAL = {"use strict", "Point", "AbortError", "Content-Type", "Enter", "Escape", "HTTP "}
+TECHNICAL = {"use strict", "Point", "AbortError", "Content-Type", "Enter", "Escape", "HTTP ",
+             "Leaflet"}  # a name, the same in both languages
 
 
 def _script_code(text):
@@ -277,3 +295,139 @@ def test_french_typography():
     plain = [s for s in strings if re.search(r" [:;?!»]|« ", s)]
     assert plain == []
     assert any("\u00a0:" in s for s in strings)
+
+
+# --- enumerations ---------------------------------------------------------------
+
+def _codes(where):
+    module, name = where.split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def test_every_enumeration_value_has_a_french_label(app):
+    """Each code of each model enumeration (statuses, precisions, attributions, actor
+    types, roles, tip statuses, embed legend positions…) has a label in CODE_LABELS,
+    translated in the catalogue; the forms offering them show the labels."""
+    catalog = _catalogue()
+    missing, untranslated = [], []
+    for kind, where in ENUMERATIONS.items():
+        for code in _codes(where):
+            label = CODE_LABELS[kind].get(code)
+            if label is None:
+                missing.append(f"{kind}:{code}")
+            elif not (catalog.get(label) and catalog.get(label).string):
+                untranslated.append(label)
+    assert (missing, untranslated) == ([], [])
+    with app.app_context(), app.test_request_context("/?lang=fr"):
+        shown = {c.value: str(c.label) for c in code_choices(
+            "attribution", _codes(ENUMERATIONS["attribution"]))}
+    assert shown["inferred"] == "déduite" and shown["unattributed"] != "unattributed"
+
+
+def test_enumeration_scan_covers_every_model_enumeration():
+    """A new enumeration in a models.py (a tuple of lower-case codes named in capitals)
+    must be listed in ENUMERATIONS, so the test above checks its labels."""
+    listed = {where for where in ENUMERATIONS.values()}
+    found = set()
+    for path in sorted(APP.rglob("models.py")):
+        module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        for node in ast.parse(path.read_text()).body:
+            if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Tuple)
+                    and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                    and node.targets[0].id.isupper() and node.value.elts
+                    and all(isinstance(e, ast.Constant) and isinstance(e.value, str)
+                            for e in node.value.elts)):
+                found.add(f"{module}:{node.targets[0].id}")
+    # Not shown to readers as words: barometer section slugs are headed by the
+    # page's own titles; the open tip statuses are a subset of TIP_STATUSES.
+    unlisted = found - listed - {"app.barometer.models:SECTION_SLUGS",
+                                 "app.tips.models:OPEN_STATUSES",
+                                 "app.notes.models:NOTE_STATUSES"}
+    assert unlisted == set()
+    assert set(_codes("app.notes.models:NOTE_STATUSES")) <= set(CODE_LABELS["status"])
+
+
+# --- what the scripts show ----------------------------------------------------------
+
+def _leaves(value, path=()):
+    """``(path, text)`` of every string in nested labels."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _leaves(inner, path + (key,))
+    else:
+        yield path, value
+
+
+def test_every_script_string_is_in_the_catalogue_and_translated(app):
+    """Every string the pages hand their scripts (``interface_labels``: the map, the
+    popups, embeds, the editor and its drawing tool, Leaflet's controls) is a
+    catalogue message with a French translation, and the French page gets it."""
+    catalog = _catalogue()
+    ids = {}  # msgid (singular or plural) -> the French strings it may become
+    for m in catalog:
+        if not m.id:
+            continue
+        if isinstance(m.id, (list, tuple)):  # French has three forms (CLDR: "many")
+            ids.setdefault(m.id[0], set()).add(m.string[0])
+            ids.setdefault(m.id[1], set()).update(m.string[1:])
+        else:
+            ids.setdefault(m.id, set()).add(m.string)
+    # A fresh app context each: Flask-Babel keeps the first locale in ``g``.
+    with app.app_context(), app.test_request_context("/?lang=en"):
+        english = dict(_leaves(interface_labels()))
+    with app.app_context(), app.test_request_context("/?lang=fr"):
+        french = dict(_leaves(interface_labels()))
+    # Counted phrases are sent with {n}; their msgids too.
+    not_in_catalogue = sorted(".".join(k) for k, v in english.items() if v not in ids)
+    assert not_in_catalogue == []
+    not_translated = sorted(".".join(k) for k, v in english.items()
+                            if french[k] not in ids[v] or not all(ids[v]))
+    assert not_translated == []
+
+
+GEOMAN = APP / "static" / "vendor" / "leaflet-geoman" / "leaflet-geoman.min.js"
+
+
+def test_drawing_tool_strings_override_geomans_own_keys(app):
+    """The editor hands Leaflet-Geoman our strings by its own keys (``setLang``): a key
+    Geoman does not have would leave its English showing."""
+    code = GEOMAN.read_text()
+    english = re.search(r"\{tooltips:\{(.*?)\},actions:\{(.*?)\},buttonTitles:\{(.*?)\}",
+                        code)
+    known = {group: set(re.findall(r"(\w+):", english[i + 1]))
+             for i, group in enumerate(("tooltips", "actions", "buttonTitles"))}
+    with app.app_context(), app.test_request_context("/?lang=fr"):
+        drawing = interface_labels()["drawing"]
+    assert set(drawing) == set(known)
+    assert {g: set(v) - known[g] for g, v in drawing.items()} == {g: set() for g in known}
+    # The tools the editor shows (marker, line, polygon) have every string they use.
+    assert {"drawMarkerButton", "drawPolyButton", "drawLineButton"} <= set(
+        drawing["buttonTitles"])
+    assert {"placeMarker", "firstVertex", "continueLine", "finishLine", "finishPoly"} <= set(
+        drawing["tooltips"])
+
+
+def _shown_in_api_docs(spec):
+    """The texts the API docs page (templates/api/docs.html) shows from the document."""
+    yield spec["info"]["title"]
+    yield spec["info"]["description"]
+    for item in spec["paths"].values():
+        for method, op in item.items():
+            for param in (item.get("parameters") or []) + (
+                    op.get("parameters") or [] if method != "parameters" else []):
+                yield param.get("description")
+            if method == "parameters":
+                continue
+            yield op.get("summary")
+            yield op.get("description")
+            for response in op["responses"].values():
+                yield response.get("description")
+
+
+def test_api_docs_page_texts_are_in_the_catalogue():
+    """The OpenAPI document stays English (a contract); the docs page translates what it
+    shows, so each of those texts must be a marked (N_) message with a translation."""
+    from app.api.openapi import openapi_document
+    catalog = _catalogue()
+    shown = {t for t in _shown_in_api_docs(openapi_document()) if t}
+    assert sorted(t for t in shown if not (catalog.get(t) and catalog.get(t).string)) == []

@@ -19,16 +19,42 @@
   }
 
   var DAY_PARTS = { day: { dateStyle: 'long' }, month: { year: 'numeric', month: 'long' },
-    year: { year: 'numeric' } };
+    year: { year: 'numeric' }, compact: { dateStyle: 'medium' } };
 
-  /* An ISO day (YYYY-MM-DD) as the page's language writes it, to ``precision``
-   * (day, month, year) — as the incident page does on the server. */
+  /* How the page writes dates and numbers: ``<html data-locale>`` (the server's
+   * choice, "en-GB" on English pages: 15 June 2025, never June 15, 2025). */
+  function locale() {
+    var root = document.documentElement;
+    return root.getAttribute('data-locale') || root.lang || undefined;
+  }
+
+  /* An ISO day (YYYY-MM-DD, or a month YYYY-MM) as the page's language writes it, to
+   * ``precision`` (day, month, year; ``compact``: a short day for lists) — as the
+   * incident page does on the server. */
   function formatDay(iso, precision) {
-    var day = new Date(iso + 'T00:00:00Z');
+    var day = new Date((iso.length === 7 ? iso + '-01' : iso) + 'T00:00:00Z');
     if (isNaN(day.getTime())) { return iso; }
     var parts = Object.assign({ timeZone: 'UTC' }, DAY_PARTS[precision] || DAY_PARTS.day);
-    return new Intl.DateTimeFormat(document.documentElement.lang || undefined, parts)
-      .format(day);
+    return new Intl.DateTimeFormat(locale(), parts).format(day);
+  }
+
+  /* Leaflet's own controls in the page's language: the zoom buttons' tooltips and the
+   * "Leaflet" credit's title (``t``: the page's labels). */
+  function localiseMap(map, t) {
+    if (map.zoomControl) {
+      // The options too: a control moved later (embeds) is built again from them.
+      map.zoomControl.options.zoomInTitle = t.zoomIn;
+      map.zoomControl.options.zoomOutTitle = t.zoomOut;
+      [['.leaflet-control-zoom-in', t.zoomIn], ['.leaflet-control-zoom-out', t.zoomOut]]
+        .forEach(function (pair) {
+          var button = map.zoomControl.getContainer().querySelector(pair[0]);
+          if (button) { button.title = pair[1]; button.setAttribute('aria-label', pair[1]); }
+        });
+    }
+    if (map.attributionControl) {
+      var credit = el('a', { href: 'https://leafletjs.com', title: t.leaflet, text: 'Leaflet' });
+      map.attributionControl.setPrefix(credit.outerHTML);
+    }
   }
 
   /* An incident's popup from its API properties ``p``: ``t`` holds the page's
@@ -75,6 +101,8 @@
   window.AtlasCommon = {
     el: el,
     formatDay: formatDay,
+    locale: locale,
+    localiseMap: localiseMap,
     incidentPopup: incidentPopup,
     registry: registry,
     PALETTE: ['#c0392b', '#2471a3', '#7d3c98', '#b9770e', '#148f77', '#a93226',

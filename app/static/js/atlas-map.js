@@ -96,9 +96,10 @@
     this.map = map;
     this.cfg = cfg;
     this.labels = cfg.labels;
-    this.lang = document.documentElement.lang || 'en';
+    this.lang = window.AtlasCommon.locale() || 'en';
     this.plurals = new Intl.PluralRules(this.lang);
     this.numbers = new Intl.NumberFormat(this.lang);
+    window.AtlasCommon.localiseMap(map, cfg.labels);
     this.groupQuery = {};
     this.vectorInfo = {};
     (cfg.vectors || []).forEach(function (v) { this.vectorInfo[v.slug] = v; }, this);
@@ -803,7 +804,8 @@
       var actor = f.actor_id === null ? t.unknownActor
         : (self.actorNames[String(f.actor_id)] || String(f.actor_id));
       rows.appendChild(el('tr', { 'data-id': String(f.id) }, [
-        el('td', { 'class': 'date', text: f.start_date }),
+        el('td', { 'class': 'date',
+          text: window.AtlasCommon.formatDay(f.start_date, 'compact') }),
         el('td', {}, [el('a', { href: self.cfg.incidentUrl + f.id, text: f.title })]),
         el('td', { 'class': 'precision', text: t[f.geo_precision] || f.geo_precision }),
         el('td', {}, [swatch, ' ', actor]),
@@ -918,9 +920,11 @@
     var b = this.state.to ? this.months.indexOf(this.state.to.slice(0, 7)) : max;
     from.value = String(a < 0 ? 0 : a);
     to.value = String(b < 0 ? max : b);
-    var text = this.months[Number(from.value)] + ' – ' + this.months[Number(to.value)];
-    from.setAttribute('aria-valuetext', this.months[Number(from.value)]);
-    to.setAttribute('aria-valuetext', this.months[Number(to.value)]);
+    var month = function (i) { return window.AtlasCommon.formatDay(this.months[i], 'month'); }
+      .bind(this);
+    var text = month(Number(from.value)) + ' – ' + month(Number(to.value));
+    from.setAttribute('aria-valuetext', month(Number(from.value)));
+    to.setAttribute('aria-valuetext', month(Number(to.value)));
     if (out) { out.textContent = text; }
   };
 

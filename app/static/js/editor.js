@@ -24,13 +24,14 @@
   var map = L.map(mapEl, { worldCopyJump: true }).setView([48, 10], 3);
   if (mapEl.dataset.tiles && mapEl.dataset.tiles !== "offline") {
     L.tileLayer(mapEl.dataset.tiles, { maxZoom: 18 }).addTo(map);
-  }
-  if (!mapEl.dataset.tiles || mapEl.dataset.tiles === "offline") {
+  } else {
     AtlasBasemap.draw(map, JSON.parse(mapEl.dataset.basemap));
   }
 
-  /* The drawing tool's buttons and tooltips in the page's language. */
-  if (document.documentElement.lang === "fr") { map.pm.setLang("fr"); }
+  /* The drawing tool's buttons and hints, and Leaflet's own controls, in the page's
+     language: our catalogue's strings over Geoman's English (the tools shown only). */
+  map.pm.setLang(document.documentElement.lang || "en", labels.drawing, "en");
+  window.AtlasCommon.localiseMap(map, labels);
 
   var shown = L.featureGroup().addTo(map);
   map.pm.addControls({
@@ -83,7 +84,7 @@
       if (body.error) { setStatus(body.message || body.error, true); mapEl.dataset.valid = "false"; return; }
       show(body.geometry);
       showCountries(body.countries, keepList);
-      setStatus(body.geometry.type);
+      setStatus(labels.geometryTypes[body.geometry.type] || body.geometry.type);
       mapEl.dataset.valid = "true";
     }).catch(function () { setStatus(labels.previewUnavailable, true); });
   }
@@ -158,7 +159,9 @@
   }
 
   picker("place-q", "place-results", mapEl.dataset.gazetteer, "places",
-    function (p) { return p.name + " — " + p.country + " (" + p.kind + ")"; },
+    function (p) {
+      return p.name + " — " + p.country + " (" + (labels.placeKinds[p.kind] || p.kind) + ")";
+    },
     function (p) {
       geometryField.value = JSON.stringify(p.geometry);
       setPrecision(p.kind === "country" ? "country" : p.kind === "region" ? "region" : "city",

@@ -8,6 +8,7 @@
   var lon = document.getElementById("lon");
   var said = document.getElementById("tip-point");
   var map = L.map(box, { minZoom: 2, maxZoom: 12, worldCopyJump: true }).setView([50, 15], 3);
+  window.AtlasCommon.localiseMap(map, JSON.parse(box.dataset.labels));  // page language
   var marker = null;
 
   AtlasBasemap.draw(map, JSON.parse(box.dataset.basemap));
