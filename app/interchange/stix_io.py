@@ -250,7 +250,12 @@ def incident_objects(record, geometry, seen):
     objects, refs = [inc], [inc["id"]]
 
     def add(obj, shared=False):
-        if not shared or obj["id"] not in seen:
+        # Only shared objects are remembered: an incident's own (its relationships,
+        # place, report) are new by construction, and remembering them too held
+        # every id of a million-incident export in memory.
+        if not shared:
+            objects.append(obj)
+        elif obj["id"] not in seen:
             seen.add(obj["id"])
             objects.append(obj)
         refs.append(obj["id"])

@@ -233,7 +233,8 @@ SCRIPTS = APP / "static" / "js"
 LITERAL = re.compile(r"'((?:[^'\\\n]|\\.)*)'" + r'|"((?:[^"\\\n]|\\.)*)"')
 # Code, not text: the strict-mode pragma, CSS classes and selectors, DOM/HTTP names.
 TECHNICAL = {"use strict", "Point", "AbortError", "Content-Type", "Enter", "Escape", "HTTP ",
-             "Leaflet"}  # a name, the same in both languages
+             "Leaflet",  # a name, the same in both languages
+             "Feature", "FeatureCollection", "Polygon"}  # GeoJSON types
 
 
 def _script_code(text):
