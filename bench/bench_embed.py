@@ -8,8 +8,9 @@ Run from the repository root (under the shared bench lock)::
 Copies the seeded SQLite file (creating embeds writes) to ``--work`` and
 migrates the copy; creates a live and a frozen embed of :data:`FILTERS` and of
 every incident; serves the app (production config, tiles offline) with a real
-WSGI server on 127.0.0.1; opens each page in a fresh Chromium context (empty
-cache) at 800×533 px, timing from navigation to ``data-embed-ready`` (data
+WSGI server on 127.0.0.1, compressing what the project's nginx configuration
+compresses (``bench/deployed.py``); opens each page in a fresh Chromium context
+(empty cache) at 800×533 px, timing from navigation to ``data-embed-ready`` (data
 fetched, clusters and incidents drawn, legend placed). *Live cold* is the first
 reader of the embed's filters in the process (the in-memory index already built,
 its build timed apart); *live warm* the next readers. Naive baseline in the same
@@ -31,6 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.deployed import Gzipped  # noqa: E402
 from bench.phone import phone_page  # noqa: E402
 from bench.seed_db import bench_config, ensure_seeded  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer  # noqa: E402
@@ -39,13 +41,14 @@ FILTERS = "vector=cyber&country=POL"
 BREAKDOWN = """() => {
   const nav = performance.getEntriesByType('navigation')[0];
   const res = performance.getEntriesByType('resource');
+  const path = (n) => new URL(n).pathname;
   const end = (test) => Math.max(0, ...res.filter(r => test(r.name)).map(r => r.responseEnd));
   const size = (test) => res.filter(r => test(r.name))
     .reduce((a, r) => a + (r.encodedBodySize || 0), 0);
   const isData = (n) => n.includes('/api/v1/map') || /\\/z\\/\\d+\\.json/.test(n);
   return {
     html: nav.responseEnd,
-    scripts: end(n => n.endsWith('.js')),
+    scripts: end(n => path(n).endsWith('.js')),
     data: end(isData), dataBytes: size(isData),
     basemap: end(n => n.includes('countries-110m')),
     ready: performance.now(),
@@ -132,7 +135,7 @@ def main():
             for label, filters in (("filtered", FILTERS), ("all", "")):
                 live, frozen, freezes[label] = make_embeds(filters)
                 embeds[label] = (live, frozen)
-            server = LiveServer(app).start()
+            server = LiveServer(Gzipped(app)).start()
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 ready = "[data-embed-ready=true]"

@@ -18,7 +18,10 @@ listens (as gunicorn's ``post_worker_init`` does):
   the render it caused, median of ``RUNS`` alternating France / all;
 - *phone*: 390×844, CPU slowed 4× and "slow 4G" (150 ms latency, 1.6 Mbit/s down,
   750 kbit/s up) through the DevTools protocol, a fresh context (empty cache), from
-  ``goto`` to ``data-atlas-ready``.
+  ``goto`` to ``data-atlas-ready``, and the bytes received until then.
+
+The server compresses what the project's nginx configuration compresses
+(``bench/deployed.py``), so the bytes are those a reader of a deployed site receives.
 
 Prints one Markdown row per root.
 """
@@ -65,13 +68,14 @@ def measure(url, runs=RUNS):
 
     from app import create_app
     from app.incidents import mapindex
+    from deployed import Gzipped
     from phone import phone_page
     from seed_db import bench_config
 
     app = create_app(type("MapUiBench", (bench_config(url),), {"ATLAS_MAP_SAVED_DIR": None}))
     with app.app_context():
         mapindex.warm()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, Gzipped(app), threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
     out = {}
