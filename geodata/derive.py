@@ -266,6 +266,14 @@ def write_geojson(frame: gpd.GeoDataFrame, path: Path, precision: int | None = N
     frame.to_file(path, driver="GeoJSON", engine="pyogrio", **options)
 
 
+def compact_json(path: Path):
+    """Rewrite the JSON file ``path`` without the driver's spaces and line breaks: the
+    1:110m basemap is fetched by every reader's browser."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+                    encoding="utf-8")
+
+
 def write_pieces(path: Path, pieces, country, codes, boundary):
     """Store the pieces as a ragged coordinate array (no pickle), fast to load.
 
@@ -530,6 +538,7 @@ def main(argv=None):
     basemap = basemap[~basemap.geometry.is_empty]
     write_geojson(basemap[["iso_a3", "name_en", "name_fr", "geometry"]],
                   HERE / "countries-110m.geojson", precision=4)
+    compact_json(HERE / "countries-110m.geojson")
 
     pieces, owner = split_pieces(countries)
     boundaries = shapely.boundary(countries.geometry.values)
