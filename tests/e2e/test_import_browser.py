@@ -54,7 +54,7 @@ def test_dry_run_shows_a_table_and_a_map_of_what_would_be_imported(
         preview = page.locator(".locator-map")
         assert preview.locator(".leaflet-marker-icon").count() == 1
         assert preview.locator("path.locator-after").count() == 3
-        assert preview.locator(".leaflet-overlay-pane path").count() > 3  # the basemap too
+        assert preview.locator(".leaflet-tile-pane path").count() > 3  # the basemap under them
         box = preview.bounding_box()
         assert box["width"] > 200 and box["height"] > 150
         over, culprits = _overflow(page)
