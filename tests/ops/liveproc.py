@@ -4,11 +4,13 @@
 ``GunicornServer(url, workers=…)`` starts ``gunicorn -c gunicorn.conf.py`` and
 waits for ``/healthz``; ``kill()`` sends SIGKILL to the whole process group.
 """
+import hashlib
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -45,12 +47,22 @@ def prepare_database(url):
     flask_cli(url, "reference", "load")
 
 
+def limits_file(url):
+    """An ``atlas-file://`` rate-limit store shared by the servers of database ``url``."""
+    digest = hashlib.sha256(url.encode()).hexdigest()[:16]
+    return f"atlas-file://{tempfile.gettempdir()}/atlas-test-limits-{digest}.sqlite"
+
+
 class GunicornServer:
     """``gunicorn -c gunicorn.conf.py wsgi:app`` on a free loopback port."""
 
     def __init__(self, url, *, workers=2, log_path=os.devnull, **extra_env):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # Rate-limit counts of this database's servers only: the default file sits in
+        # the checkout's instance/, where servers of tests running at once would
+        # count each other's requests.
+        extra_env.setdefault("RATELIMIT_STORAGE_URI", limits_file(url))
         env = server_env(url, PORT=self.port, WORKERS=workers, **extra_env)
         self.log = open(log_path, "ab")
         self.proc = subprocess.Popen(
