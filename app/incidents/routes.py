@@ -10,6 +10,7 @@ from flask import (abort, current_app, flash, g, jsonify, redirect, render_templ
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
 
+from app.editing import require
 from app.geo.gazetteer import search_places
 from app.geo.geometry import GeometryError, check_json_text, parse_geometry, to_geojson
 from app.i18n import code_label, localise
@@ -47,14 +48,6 @@ def show(incident_id):
                            can_publish=policy.can_publish(current_user))
 
 
-def _require(allowed):
-    """Unless ``allowed``: sign in first (anonymous), else 403."""
-    if not allowed:
-        if not current_user.is_authenticated:
-            abort(current_app.login_manager.unauthorized())
-        abort(403, _("Your role does not allow this."))
-
-
 def _visible(incident_id):
     """The incident, or 404 when the user may not see it — before any other check,
     so that a guessed id answers the same on every route, signed in or not."""
@@ -64,7 +57,7 @@ def _visible(incident_id):
 def _editable(incident_id):
     """The incident if the user may see it (else 404) and edit it (else 403)."""
     incident = _visible(incident_id)
-    _require(policy.can_edit(current_user, incident))
+    require(policy.can_edit(current_user, incident))
     return incident
 
 
@@ -82,7 +75,7 @@ def _editor_page(form, incident=None, errors=(), conflict=None):
 @login_required
 def new():
     """The editor for a new incident: saved as a draft, or submitted for review."""
-    _require(policy.can_create(current_user))
+    require(policy.can_create(current_user))
     form = IncidentForm()
     if not form.validate_on_submit():
         return _editor_page(form, errors=_csrf_errors(form))
@@ -141,7 +134,7 @@ def _after_save(incident):
 def change_status(incident_id):
     """Submit, withdraw, publish, reject or archive one incident."""
     incident = _visible(incident_id)
-    _require(current_user.is_authenticated)
+    require(current_user.is_authenticated)
     form = StatusForm()
     if not form.validate_on_submit():
         abort(400, _("The form expired; reload the page and try again."))
@@ -167,7 +160,7 @@ def change_status(incident_id):
 @login_required
 def mine():
     """The incidents the user created, whatever their status."""
-    _require(policy.can_create(current_user))
+    require(policy.can_create(current_user))
     return render_template("incidents/mine.html",
                            incidents=service.incidents_by(current_user))
 
@@ -176,7 +169,7 @@ def mine():
 @login_required
 def review():
     """The review queue: counts per status, filters, batch actions (editors)."""
-    _require(policy.can_publish(current_user))
+    require(policy.can_publish(current_user))
     filters = parse_filters(request.args)  # FilterError: a 400 (app error handler)
     incidents = search.find_incidents(filters, current_user, limit=QUEUE_LIMIT,
                                       newest_first=True, default_statuses=("submitted",))
@@ -189,7 +182,7 @@ def review():
 @login_required
 def review_batch():
     """Publish, reject or archive the selected incidents in one transaction."""
-    _require(policy.can_publish(current_user))
+    require(policy.can_publish(current_user))
     form = BatchForm()
     if not form.validate_on_submit():
         abort(400, _("The form expired; reload the page and try again."))
@@ -221,7 +214,7 @@ def _batch_item(item):
 def review_one(incident_id):
     """What publishing would change: the diff from the last published version."""
     incident = _visible(incident_id)
-    _require(policy.can_publish(current_user))
+    require(policy.can_publish(current_user))
     return render_template("incidents/review_one.html", incident=incident,
                            changes=service.diff_from_published(incident),
                            location=service.location(incident),
@@ -234,7 +227,7 @@ def review_one(incident_id):
 def history(incident_id):
     """The revisions the viewer may see (``service.history``); restore any of them."""
     incident = _visible(incident_id)
-    _require(current_user.is_authenticated)
+    require(current_user.is_authenticated)
     return render_template("incidents/history.html", incident=incident,
                            revisions=service.history(incident, current_user),
                            form=RestoreForm(version=incident.version),
@@ -265,7 +258,7 @@ def restore(incident_id, number):
 @login_required
 def preview():
     """Parse a pasted or drawn geometry: GeoJSON back plus the derived countries."""
-    _require(policy.can_create(current_user))
+    require(policy.can_create(current_user))
     try:
         check_json_text(request.get_data(as_text=True))  # before the parser recurses
         body = request.get_json(silent=True) or {}
@@ -282,7 +275,7 @@ def preview():
 @login_required
 def gazetteer():
     """Countries and cities by name, from the offline gazetteer."""
-    _require(policy.can_create(current_user))
+    require(policy.can_create(current_user))
     lang = str(get_locale())
     return jsonify(places=[p.as_json(lang) for p in search_places(request.args.get("q", ""))])
 
@@ -291,6 +284,6 @@ def gazetteer():
 @login_required
 def techniques():
     """DISARM techniques by id or name, for the technique picker."""
-    _require(policy.can_create(current_user))
+    require(policy.can_create(current_user))
     found = search_techniques(request.args.get("q", "")[:100], limit=15)
     return jsonify(techniques=[{"id": t.id, "name": t.name} for t in found])
