@@ -20,6 +20,7 @@ from columns that passed this gate. Bulk imports insert column by column
 the same ``text_problem``.
 """
 import re
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -38,12 +39,12 @@ def _texts(value):
             yield from _texts(item)
 
 
+@cache
 def _checked_columns(mapper):
-    """Attribute keys of ``mapper``'s text and text-list columns."""
-    for prop in mapper.column_attrs:
-        column = prop.columns[0]
-        if isinstance(column.type, (sa.String, JSONList)):
-            yield prop.key
+    """Attribute keys of ``mapper``'s text and text-list columns (worked out once per
+    model: every flush of every row asks)."""
+    return tuple(prop.key for prop in mapper.column_attrs
+                 if isinstance(prop.columns[0].type, (sa.String, JSONList)))
 
 
 def row_problem(obj):
