@@ -8,6 +8,7 @@ only ports and paths substituted. Needs nginx, openssl, PostgreSQL+PostGIS
 missing one skips with the reason, or fails under CI=true (``.ci/run`` installs them).
 """
 import os
+import pwd
 import re
 import shutil
 import subprocess
@@ -89,7 +90,10 @@ def render_nginx(directory, *, https_port, http_port, upstreams, cert, key):
     temp = {name: directory / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
     for path in temp.values():
         path.mkdir()
+    # Workers run as this user (the directive counts only when nginx starts as root,
+    # whose default worker user could not read a checkout in a private directory).
     (directory / "nginx.conf").write_text(f"""
+user {pwd.getpwuid(os.getuid()).pw_name};
 worker_processes 1;
 daemon off;
 pid {directory}/nginx.pid;
