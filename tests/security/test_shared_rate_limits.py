@@ -102,10 +102,16 @@ def gunicorn(sqlite_template, tmp_path):
         process.wait(10)
 
 
-def _workers(process):
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(process.pid)],
-                         capture_output=True, text=True).stdout.split()
-    return len(out)
+def _workers(process, wanted=2, wait=30):
+    """The master's worker count, once it reaches ``wanted`` (or after ``wait`` s):
+    /healthz answers as soon as the first worker is up, the second may still fork."""
+    deadline = time.time() + wait
+    while True:
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(process.pid)],
+                             capture_output=True, text=True).stdout.split()
+        if len(out) >= wanted or time.time() > deadline:
+            return len(out)
+        time.sleep(0.2)
 
 
 def test_two_gunicorn_workers_count_one_limit(gunicorn):
